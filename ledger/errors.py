@@ -1,0 +1,75 @@
+"""Errors of the append path; each names a stable rule and carries its details."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every refusal or failure raised by the ledger."""
+
+    rule = "ledger-error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class EnvelopeRejected(LedgerError):
+    """The request is not an envelope (not JSON, missing fields, bad base64): HTTP 400."""
+
+    rule = "malformed-envelope"
+
+
+class UnsupportedPayloadType(LedgerError):
+    """The envelope's payloadType is not the Jejak event type: HTTP 422."""
+
+    rule = "unknown-payload-type"
+
+
+class BadSignature(LedgerError):
+    """A signature does not verify against its registered key: HTTP 422."""
+
+    rule = "bad-signature"
+
+    def __init__(self, detail: str, keyid: str) -> None:
+        super().__init__(detail)
+        self.keyid = keyid
+
+
+class DuplicatePayload(LedgerError):
+    """The same payload was accepted before under other signatures: HTTP 409."""
+
+    rule = "duplicate-payload"
+
+    def __init__(self, detail: str, index: int) -> None:
+        super().__init__(detail)
+        self.index = index
+
+
+class NotPermitted(LedgerError):
+    """The caller's token may not write this agency's events or this event type: HTTP 403."""
+
+    rule = "not-permitted"
+
+
+class NotFound(LedgerError):
+    """No such entry, subject, checkpoint or token: HTTP 404."""
+
+    rule = "not-found"
+
+
+class StoreConflict(LedgerError):
+    """Another writer appended first; the batch is re-validated and retried."""
+
+    rule = "store-conflict"
+
+
+class StoreUnavailable(LedgerError):
+    """The store failed; nothing of the batch was acknowledged: HTTP 503."""
+
+    rule = "store-unavailable"
+
+
+class ConfigurationError(LedgerError):
+    """Settings, keys or the database URL are unusable."""
+
+    rule = "configuration"

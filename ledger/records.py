@@ -1,0 +1,61 @@
+"""What the append path writes: the stored event of an entry and the rows committed with it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from eventsourcing.domain import DomainEvent
+from eventsourcing.utils import register_topic
+
+SUBJECT_NAMESPACE = uuid.UUID("6a0d3c2e-6b1f-5d8e-9f3a-4c2b1e0d9a7f")
+
+
+def stream_id(subject: str) -> uuid.UUID:
+    """The eventsourcing originator id of a subject's stream."""
+    return uuid.uuid5(SUBJECT_NAMESPACE, subject)
+
+
+class EntryRecorded(DomainEvent):
+    """One accepted envelope, stored as the next version of its subject's stream."""
+
+    TOPIC: ClassVar[str] = "jejak:entry-recorded/v1"
+
+    index: int
+    envelope: dict[str, Any]
+    leaf: dict[str, Any]
+    leaf_hash: str
+
+
+register_topic(EntryRecorded.TOPIC, EntryRecorded)
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """The log-index row of an entry, written in the same transaction as its event."""
+
+    index: int
+    stream: uuid.UUID
+    version: int
+    payload_sha256: bytes
+    envelope_sha256: bytes
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    """A signed checkpoint published when a batch commits."""
+
+    size: int
+    root: bytes
+    note: str
+    published_at: str
+
+
+@dataclass
+class LogBatch:
+    """Everything one group commit adds besides the events themselves."""
+
+    entries: list[EntryRow] = field(default_factory=list)
+    nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
+    checkpoint: CheckpointRow | None = None

@@ -1,0 +1,137 @@
+"""The event store: an eventsourcing application on SQLite or PostgreSQL, chosen by URL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, cast
+from urllib.parse import parse_qs, unquote, urlparse
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from ledger.errors import ConfigurationError, StoreConflict
+from ledger.records import CheckpointRow, EntryRecorded, LogBatch
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as read back from the store: its index and its stored event."""
+
+    index: int
+    event: StoredEvent
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """A bearer token as stored: only its SHA-256, never the token itself."""
+
+    token_sha256: bytes
+    role: str
+    org: str | None
+    label: str
+    created_at: str
+
+
+class LogRecorder(Protocol):
+    """What the ledger needs of a store beyond eventsourcing's recorder (both backends)."""
+
+    def log_size(self) -> int: ...
+    def entries(self, start: int, stop: int) -> list[StoredEntry]: ...
+    def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]: ...
+    def checkpoint(self, size: int | None) -> CheckpointRow | None: ...
+    def insert_token(self, token: TokenRow) -> None: ...
+    def token(self, token_sha256: bytes) -> TokenRow | None: ...
+
+
+class LogApplication(Application[object]):
+    """The eventsourcing application that holds every subject's stream of entries."""
+
+    name = "jejak"
+
+
+class EventStore:
+    """One opened store: appends batches atomically and reads entries, nodes and tokens."""
+
+    def __init__(self, app: LogApplication, description: str) -> None:
+        self.app = app
+        self.recorder = cast(LogRecorder, app.recorder)
+        self.description = description
+
+    def append(self, events: list[EntryRecorded], batch: LogBatch) -> None:
+        """Commit events with their index rows, tree nodes and checkpoint in one transaction."""
+        try:
+            self.app.save(*events, log_batch=batch)
+        except IntegrityError as error:
+            raise StoreConflict(f"another writer appended first: {error}") from error
+
+    def decode(self, entry: StoredEntry) -> EntryRecorded:
+        return cast(EntryRecorded, self.app.mapper.to_domain_event(entry.event))
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def store_environment(database_url: str) -> dict[str, str]:
+    """The eventsourcing environment for a `sqlite:///path` or `postgresql://` URL."""
+    parsed = urlparse(database_url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative/file.db and sqlite:////absolute/file.db, as SQLAlchemy spells them
+        path = unquote(parsed.path)
+        path = path[1:] if path.startswith("//") else path.lstrip("/")
+        if not path:
+            raise ConfigurationError("a sqlite URL needs a file path: sqlite:///var/jejak.db")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": "ledger.store_sqlite:SQLiteLogRecorder",
+        }
+    if parsed.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parsed.query)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
+            "POSTGRES_POOL_SIZE": "8",
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "ledger.store_postgres:PostgresLogRecorder",
+        }
+    raise ConfigurationError(
+        f"unsupported database URL {database_url!r}: use sqlite:///FILE or postgresql://..."
+    )
+
+
+def open_store(database_url: str) -> EventStore:
+    """Open (and create if needed) the store named by `database_url`."""
+    env = store_environment(database_url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        Path(env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
+        description = f"SQLite file {env['SQLITE_DBNAME']}"
+    else:
+        from ledger.store_postgres import ensure_schema
+
+        ensure_schema(env)
+        description = (
+            f"PostgreSQL {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
+            f"{env['POSTGRES_DBNAME']} schema {env['POSTGRES_SCHEMA']}"
+        )
+    try:
+        app = LogApplication(env=env)
+    except Exception as error:
+        raise ConfigurationError(f"cannot open the store ({description}): {error}") from error
+    return EventStore(app, description)
+
+
+def drop_postgres_schema(database_url: str) -> None:
+    """Remove a PostgreSQL schema and everything in it (tests and benchmarks only)."""
+    from ledger.store_postgres import drop_schema
+
+    with contextlib.suppress(KeyError):
+        drop_schema(store_environment(database_url))

@@ -1,0 +1,191 @@
+"""The PostgreSQL log recorder: eventsourcing's recorder plus the log index, tree and checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from ledger.records import CheckpointRow, LogBatch
+from ledger.store import StoredEntry, TokenRow
+
+LOG_TABLES = ("jejak_entries", "jejak_tree", "jejak_checkpoints")
+
+
+def _connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
+        autocommit=True,
+    )
+
+
+def ensure_schema(env: Mapping[str, str]) -> None:
+    """Create the configured schema if it does not exist yet."""
+    with _connect(env) as conn:
+        conn.execute(
+            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(env["POSTGRES_SCHEMA"]))
+        )
+
+
+def drop_schema(env: Mapping[str, str]) -> None:
+    """Drop the configured schema with everything in it."""
+    with _connect(env) as conn:
+        conn.execute(
+            SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(env["POSTGRES_SCHEMA"]))
+        )
+
+
+class PostgresLogRecorder(PostgresApplicationRecorder):
+    """Writes each group commit's events, index rows, tree nodes and checkpoint atomically."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(datastore.schema)
+        self.sql_create_statements += [self._sql(s) for s in self._table_statements()]
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {}.jejak_refuse_change() RETURNS trigger"
+                " LANGUAGE plpgsql AS $$ BEGIN"
+                " RAISE EXCEPTION '% is append-only', TG_TABLE_NAME"
+                " USING ERRCODE = 'insufficient_privilege'; END $$"
+            ).format(schema)
+        )
+        for table in (self.events_table_name, *LOG_TABLES):
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {trigger} BEFORE UPDATE OR DELETE OR TRUNCATE"
+                    " ON {schema}.{table} FOR EACH STATEMENT"
+                    " EXECUTE FUNCTION {schema}.jejak_refuse_change()"
+                ).format(
+                    trigger=Identifier(f"{table}_append_only"),
+                    schema=schema,
+                    table=Identifier(table),
+                )
+            )
+
+    def _sql(self, statement: str) -> Composed:
+        return SQL(statement).format(  # type: ignore[arg-type]
+            schema=Identifier(self.datastore.schema), events=Identifier(self.events_table_name)
+        )
+
+    @staticmethod
+    def _table_statements() -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS {schema}.jejak_entries ("
+            " idx BIGINT PRIMARY KEY, stream UUID NOT NULL, version INTEGER NOT NULL,"
+            " payload_sha256 BYTEA NOT NULL UNIQUE, envelope_sha256 BYTEA NOT NULL,"
+            " UNIQUE (stream, version))",
+            "CREATE TABLE IF NOT EXISTS {schema}.jejak_tree ("
+            " level SMALLINT NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL,"
+            " PRIMARY KEY (level, idx))",
+            "CREATE TABLE IF NOT EXISTS {schema}.jejak_checkpoints ("
+            " size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL,"
+            " published_at TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS {schema}.jejak_tokens ("
+            " token_sha256 BYTEA PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
+            " label TEXT NOT NULL, created_at TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        batch = kwargs.get("log_batch")
+        if not isinstance(batch, LogBatch):
+            return
+        curs.executemany(
+            self._sql("INSERT INTO {schema}.jejak_entries VALUES (%s,%s,%s,%s,%s)"),
+            [
+                (e.index, e.stream, e.version, e.payload_sha256, e.envelope_sha256)
+                for e in batch.entries
+            ],
+        )
+        curs.executemany(
+            self._sql("INSERT INTO {schema}.jejak_tree VALUES (%s,%s,%s)"), batch.nodes
+        )
+        if batch.checkpoint is not None:
+            cp = batch.checkpoint
+            curs.execute(
+                self._sql("INSERT INTO {schema}.jejak_checkpoints VALUES (%s,%s,%s,%s)"),
+                (cp.size, cp.root, cp.note, cp.published_at),
+            )
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def _rows(self, statement: str, params: Sequence[object] = ()) -> list[DictRow]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._sql(statement), params, prepare=True)
+            return curs.fetchall()
+
+    def log_size(self) -> int:
+        row = self._rows("SELECT MAX(idx) AS m FROM {schema}.jejak_entries")[0]
+        return 0 if row["m"] is None else int(row["m"]) + 1
+
+    def entries(self, start: int, stop: int) -> list[StoredEntry]:
+        rows = self._rows(
+            "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"
+            " FROM {schema}.jejak_entries e JOIN {schema}.{events} s"
+            " ON s.originator_id = e.stream AND s.originator_version = e.version"
+            " WHERE e.idx >= %s AND e.idx < %s ORDER BY e.idx",
+            (start, stop),
+        )
+        return [
+            StoredEntry(
+                index=int(r["idx"]),
+                event=StoredEvent(
+                    r["originator_id"], int(r["originator_version"]), r["topic"], bytes(r["state"])
+                ),
+            )
+            for r in rows
+        ]
+
+    def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        rows = self._rows(
+            "SELECT t.level, t.idx, t.hash FROM {schema}.jejak_tree t"
+            " JOIN unnest(%s::smallint[], %s::bigint[]) AS k(level, idx)"
+            " ON t.level = k.level AND t.idx = k.idx",
+            ([k[0] for k in wanted], [k[1] for k in wanted]),
+        )
+        return {(int(r["level"]), int(r["idx"])): bytes(r["hash"]) for r in rows}
+
+    def checkpoint(self, size: int | None) -> CheckpointRow | None:
+        if size is None:
+            rows = self._rows(
+                "SELECT * FROM {schema}.jejak_checkpoints ORDER BY size DESC LIMIT 1"
+            )
+        else:
+            rows = self._rows("SELECT * FROM {schema}.jejak_checkpoints WHERE size = %s", (size,))
+        if not rows:
+            return None
+        r = rows[0]
+        return CheckpointRow(int(r["size"]), bytes(r["root"]), r["note"], r["published_at"])
+
+    def insert_token(self, token: TokenRow) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql("INSERT INTO {schema}.jejak_tokens VALUES (%s,%s,%s,%s,%s)"),
+                (token.token_sha256, token.role, token.org, token.label, token.created_at),
+            )
+
+    def token(self, token_sha256: bytes) -> TokenRow | None:
+        rows = self._rows(
+            "SELECT * FROM {schema}.jejak_tokens WHERE token_sha256 = %s", (token_sha256,)
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return TokenRow(bytes(r["token_sha256"]), r["role"], r["org"], r["label"], r["created_at"])

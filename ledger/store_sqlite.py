@@ -1,0 +1,135 @@
+"""The SQLite log recorder: eventsourcing's recorder plus the log index, tree and checkpoints."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from ledger.records import CheckpointRow, LogBatch
+from ledger.store import StoredEntry, TokenRow
+
+LOG_TABLES = ("jejak_entries", "jejak_tree", "jejak_checkpoints")
+
+
+class SQLiteLogRecorder(SQLiteApplicationRecorder):
+    """Writes each group commit's events, index rows, tree nodes and checkpoint atomically."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        statements += [
+            "CREATE TABLE IF NOT EXISTS jejak_entries ("
+            " idx INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,"
+            " payload_sha256 BLOB NOT NULL UNIQUE, envelope_sha256 BLOB NOT NULL,"
+            " UNIQUE (stream, version))",
+            "CREATE TABLE IF NOT EXISTS jejak_tree ("
+            " level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+            " PRIMARY KEY (level, idx)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS jejak_checkpoints ("
+            " size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL,"
+            " published_at TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS jejak_tokens ("
+            " token_sha256 BLOB PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
+            " label TEXT NOT NULL, created_at TEXT NOT NULL)",
+        ]
+        for table in (self.events_table_name, *LOG_TABLES):
+            for action in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "
+                    f"BEFORE {action} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+        return statements
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        batch = kwargs.get("log_batch")
+        if isinstance(batch, LogBatch):
+            c.executemany(
+                "INSERT INTO jejak_entries VALUES (?,?,?,?,?)",
+                [
+                    (e.index, e.stream.hex, e.version, e.payload_sha256, e.envelope_sha256)
+                    for e in batch.entries
+                ],
+            )
+            c.executemany("INSERT INTO jejak_tree VALUES (?,?,?)", batch.nodes)
+            if batch.checkpoint is not None:
+                cp = batch.checkpoint
+                c.execute(
+                    "INSERT INTO jejak_checkpoints VALUES (?,?,?,?)",
+                    (cp.size, cp.root, cp.note, cp.published_at),
+                )
+        return ids
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def _rows(self, statement: str, params: Sequence[object] = ()) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return list(c.fetchall())
+
+    def log_size(self) -> int:
+        rows = self._rows("SELECT MAX(idx) FROM jejak_entries")
+        return 0 if rows[0][0] is None else int(rows[0][0]) + 1
+
+    def entries(self, start: int, stop: int) -> list[StoredEntry]:
+        rows = self._rows(
+            "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"
+            f" FROM jejak_entries e JOIN {self.events_table_name} s"  # noqa: S608
+            " ON s.originator_id = e.stream AND s.originator_version = e.version"
+            " WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx",
+            (start, stop),
+        )
+        return [
+            StoredEntry(
+                index=int(r[0]),
+                event=StoredEvent(uuid.UUID(r[1]), int(r[2]), str(r[3]), bytes(r[4])),
+            )
+            for r in rows
+        ]
+
+    def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        wanted = sorted(set(keys))
+        found: dict[tuple[int, int], bytes] = {}
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            values = ",".join("(?,?)" for _ in chunk)
+            params = [v for key in chunk for v in key]
+            for r in self._rows(
+                f"SELECT level, idx, hash FROM jejak_tree WHERE (level, idx) IN (VALUES {values})",  # noqa: S608
+                params,
+            ):
+                found[(int(r[0]), int(r[1]))] = bytes(r[2])
+        return found
+
+    def checkpoint(self, size: int | None) -> CheckpointRow | None:
+        if size is None:
+            rows = self._rows("SELECT * FROM jejak_checkpoints ORDER BY size DESC LIMIT 1")
+        else:
+            rows = self._rows("SELECT * FROM jejak_checkpoints WHERE size = ?", (size,))
+        if not rows:
+            return None
+        r = rows[0]
+        return CheckpointRow(int(r[0]), bytes(r[1]), str(r[2]), str(r[3]))
+
+    def insert_token(self, token: TokenRow) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT INTO jejak_tokens VALUES (?,?,?,?,?)",
+                (token.token_sha256, token.role, token.org, token.label, token.created_at),
+            )
+
+    def token(self, token_sha256: bytes) -> TokenRow | None:
+        rows = self._rows("SELECT * FROM jejak_tokens WHERE token_sha256 = ?", (token_sha256,))
+        if not rows:
+            return None
+        r = rows[0]
+        return TokenRow(bytes(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]))

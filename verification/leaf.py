@@ -1,0 +1,92 @@
+"""The log leaf of DESIGN §4: its fields, its canonical (JCS) bytes and its hash."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import rfc8785
+
+from verification.dsse import Envelope, Signature
+
+
+def format_instant(at: datetime) -> str:
+    """RFC 3339 UTC with microseconds and a Z, the ledger's one time format."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an instant written by `format_instant` (or any RFC 3339 with offset)."""
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError(f"instant without offset: {text!r}")
+    return at
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """What the log commits to for one entry (the payload only by its hash)."""
+
+    payload_type: str
+    payload_sha256: str
+    signatures: tuple[Signature, ...]
+    subject: str
+    version: int
+    prev: str | None
+    integrated_at: str
+
+    @classmethod
+    def for_envelope(
+        cls,
+        envelope: Envelope,
+        *,
+        subject: str,
+        version: int,
+        prev: str | None,
+        integrated_at: datetime,
+    ) -> Leaf:
+        return cls(
+            payload_type=envelope.payload_type,
+            payload_sha256=hashlib.sha256(envelope.payload).hexdigest(),
+            signatures=envelope.signatures,
+            subject=subject,
+            version=version,
+            prev=prev,
+            integrated_at=format_instant(integrated_at),
+        )
+
+    @classmethod
+    def from_json(cls, obj: dict[str, object]) -> Leaf:
+        signatures = obj["signatures"]
+        if not isinstance(signatures, list):
+            raise TypeError("leaf signatures must be a list")
+        prev = obj["prev"]
+        return cls(
+            payload_type=str(obj["payload_type"]),
+            payload_sha256=str(obj["payload_sha256"]),
+            signatures=tuple(Signature(keyid=str(s["keyid"]), sig=str(s["sig"])) for s in signatures),
+            subject=str(obj["subject"]),
+            version=int(str(obj["version"])),
+            prev=None if prev is None else str(prev),
+            integrated_at=str(obj["integrated_at"]),
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "payload_type": self.payload_type,
+            "payload_sha256": self.payload_sha256,
+            "signatures": [s.as_json() for s in self.signatures],
+            "subject": self.subject,
+            "version": self.version,
+            "prev": self.prev,
+            "integrated_at": self.integrated_at,
+        }
+
+    def canonical(self) -> bytes:
+        """The RFC 8785 canonical JSON bytes that are hashed into the tree."""
+        return rfc8785.dumps(self.as_json())
+
+    def hash(self) -> bytes:
+        """RFC 9162 leaf hash: SHA-256(0x00 || canonical leaf)."""
+        return hashlib.sha256(b"\x00" + self.canonical()).digest()

@@ -9,3 +9,103 @@ class VerificationError(Exception):
 
 class MalformedEnvelope(VerificationError):
     """A DSSE envelope is not of the expected shape or encoding."""
+
+
+class HashLengthError(VerificationError):
+    """A hash (`what`: leaf, root, proof[i], ...) is not `expected` bytes long."""
+
+    def __init__(self, what: str, length: int, expected: int = 32) -> None:
+        self.what = what
+        self.length = length
+        self.expected = expected
+        super().__init__(f"{what} is {length} bytes long, expected {expected}")
+
+
+class IndexOutOfRangeError(VerificationError):
+    """A leaf index is not inside [0, size)."""
+
+    def __init__(self, index: int, size: int) -> None:
+        self.index = index
+        self.size = size
+        super().__init__(f"leaf index {index} is not in a tree of size {size}")
+
+
+class InvalidProofError(VerificationError):
+    """A proof cannot be checked as given: wrong shape, length or sizes."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ProofLengthError(InvalidProofError):
+    """A proof has `actual` elements where the tree shape requires `expected`."""
+
+    def __init__(self, kind: str, expected: int, actual: int) -> None:
+        self.kind = kind
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"{kind} proof has {actual} hashes, expected {expected}")
+
+
+class TreeSizeError(InvalidProofError):
+    """A consistency proof was asked between sizes that admit none."""
+
+    def __init__(self, old_size: int, new_size: int, reason: str) -> None:
+        self.old_size = old_size
+        self.new_size = new_size
+        super().__init__(f"no consistency proof from size {old_size} to {new_size}: {reason}")
+
+
+class RootMismatchError(VerificationError):
+    """The root computed from a proof is not the expected one."""
+
+    def __init__(self, expected: bytes, calculated: bytes, what: str = "root") -> None:
+        self.expected = expected
+        self.calculated = calculated
+        self.what = what
+        super().__init__(
+            f"calculated {what} {calculated.hex()} does not match expected {expected.hex()}"
+        )
+
+
+class MalformedKeyError(VerificationError):
+    """A note key string (or key name) is not of the expected form."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"malformed key: {reason}")
+
+
+class MalformedNoteError(VerificationError):
+    """A signed note (or its text) does not follow the C2SP signed-note format."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"malformed note: {reason}")
+
+
+class MalformedCheckpointError(MalformedNoteError):
+    """A note text is not a C2SP tlog-checkpoint."""
+
+
+class BadSignatureError(VerificationError):
+    """A signature line names the trusted key (name and key id) but does not verify."""
+
+    def __init__(self, key_name: str, key_id: bytes) -> None:
+        self.key_name = key_name
+        self.key_id = key_id
+        super().__init__(f"invalid signature for key {key_name}+{key_id.hex()}")
+
+
+class NoMatchingSignatureError(VerificationError):
+    """No signature line of the note is by the trusted key; `seen` lists the lines' keys."""
+
+    def __init__(self, key_name: str, key_id: bytes, seen: tuple[str, ...]) -> None:
+        self.key_name = key_name
+        self.key_id = key_id
+        self.seen = seen
+        super().__init__(
+            f"note has no signature by {key_name}+{key_id.hex()}"
+            f" (signed by: {', '.join(seen) or 'none'})"
+        )

@@ -109,3 +109,12 @@ class NoMatchingSignatureError(VerificationError):
             f"note has no signature by {key_name}+{key_id.hex()}"
             f" (signed by: {', '.join(seen) or 'none'})"
         )
+
+
+class OriginMismatchError(VerificationError):
+    """A checkpoint's origin line is not the name of the key that must sign it."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"checkpoint origin {actual!r} is not the log key name {expected!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,13 @@ class EventStore:
 
     def decode(self, entry: StoredEntry) -> EntryRecorded:
         return cast(EntryRecorded, self.app.mapper.to_domain_event(entry.event))
+
+    def subject_events(self, stream: uuid.UUID) -> list[EntryRecorded]:
+        """Every entry of one subject's stream, in version order."""
+        return [
+            cast(EntryRecorded, self.app.mapper.to_domain_event(stored))
+            for stored in self.app.recorder.select_events(stream)
+        ]
 
     def close(self) -> None:
         self.app.close()

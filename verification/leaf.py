@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import rfc8785
 
 from verification.dsse import Envelope, Signature
+from verification.merkle import leaf_hash
 
 
 def format_instant(at: datetime) -> str:
@@ -89,4 +90,4 @@ class Leaf:
 
     def hash(self) -> bytes:
         """RFC 9162 leaf hash: SHA-256(0x00 || canonical leaf)."""
-        return hashlib.sha256(b"\x00" + self.canonical()).digest()
+        return leaf_hash(self.canonical())

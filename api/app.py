@@ -1,0 +1,28 @@
+"""The FastAPI application factory: nothing is built at import time."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api import routes_entries, routes_log, routes_operator
+from api.deps import TokenCache
+from api.limits import BodySizeLimit
+from api.problems import install_problem_handlers
+from ledger.bootstrap import Runtime
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """An API serving `runtime`'s ledger."""
+    app = FastAPI(
+        title="Jejak",
+        summary="Signed, verifiable ledger of flexible work of Indonesian civil servants",
+        version="0.1.0",
+    )
+    app.state.runtime = runtime
+    app.state.tokens = TokenCache()
+    install_problem_handlers(app)
+    app.include_router(routes_entries.router)
+    app.include_router(routes_log.router)
+    app.include_router(routes_operator.router)
+    app.add_middleware(BodySizeLimit)
+    return app

@@ -1,0 +1,69 @@
+"""FastAPI dependencies: the runtime, the bearer's principal, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.problems import Unauthorized
+from ledger.bootstrap import Runtime
+from ledger.errors import NotPermitted
+from ledger.tokens import Principal, resolve_token
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+class TokenCache:
+    """Resolved tokens, kept in memory: tokens are never changed once issued."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, Principal] = {}
+
+    def resolve(self, runtime: Runtime, token: str) -> Principal | None:
+        principal = self._known.get(token)
+        if principal is None:
+            principal = resolve_token(runtime.ledger.store.recorder, token)
+            if principal is not None:
+                self._known[token] = principal
+        return principal
+
+
+def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send Authorization: Bearer <token>")
+    cache: TokenCache = request.app.state.tokens
+    principal = cache.resolve(runtime, token.strip())
+    if principal is None:
+        raise Unauthorized("the bearer token is not known")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting only the given roles."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise NotPermitted(f"a {principal.role} token may not do this")
+        return principal
+
+    return check
+
+
+def may_read_agency(principal: Principal, agency: str) -> bool:
+    """Agencies read their own records (and the public operator entries); oversight reads all."""
+    if principal.role == "agency":
+        return agency in (principal.org, "operator")
+    return True

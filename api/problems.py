@@ -1,0 +1,133 @@
+"""RFC 9457 problem details: the one place where errors become HTTP statuses."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import Refusal
+from ledger.committer import ItemRefused
+from ledger.errors import (
+    BadSignature,
+    ConfigurationError,
+    DuplicatePayload,
+    EnvelopeRejected,
+    LedgerError,
+    NotFound,
+    NotPermitted,
+    StoreConflict,
+    StoreUnavailable,
+    UnsupportedPayloadType,
+)
+from ledger.proofs import ImpossibleProof
+from ledger.tokens import InvalidTokenRequest
+from verification.errors import MalformedEnvelope
+
+PROBLEM_TYPE = "urn:jejak:problem:"
+MEDIA_TYPE = "application/problem+json"
+
+
+class Unauthorized(LedgerError):
+    """No bearer token, or one the ledger never issued: HTTP 401."""
+
+    rule = "unauthorized"
+
+
+class BodyTooLarge(LedgerError):
+    """The request body exceeds the size limit: HTTP 413."""
+
+    rule = "body-too-large"
+
+
+class NotJson(LedgerError):
+    """The body is not JSON: HTTP 400."""
+
+    rule = "not-json"
+
+
+def problem(status: int, rule: str, detail: str, **extensions: object) -> JSONResponse:
+    body: dict[str, object] = {
+        "type": PROBLEM_TYPE + rule,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extensions,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status of a refusal or failure (DESIGN §7)."""
+    if isinstance(error, ItemRefused):
+        return status_of(error.cause)
+    if isinstance(error, Refusal):
+        return 409 if error.conflict else 422
+    statuses: list[tuple[type[Exception], int]] = [
+        (MalformedEnvelope, 400),
+        (EnvelopeRejected, 400),
+        (NotJson, 400),
+        (ImpossibleProof, 400),
+        (InvalidTokenRequest, 422),
+        (Unauthorized, 401),
+        (NotPermitted, 403),
+        (NotFound, 404),
+        (DuplicatePayload, 409),
+        (StoreConflict, 409),
+        (BodyTooLarge, 413),
+        (BadSignature, 422),
+        (UnsupportedPayloadType, 422),
+        (StoreUnavailable, 503),
+        (ConfigurationError, 500),
+    ]
+    for kind, status in statuses:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def problem_for(error: Exception) -> JSONResponse:
+    extensions: dict[str, object] = {}
+    if isinstance(error, ItemRefused):
+        extensions["position"] = error.position
+    if isinstance(error, DuplicatePayload):
+        extensions["index"] = error.index
+    if isinstance(error, BadSignature):
+        extensions["keyid"] = error.keyid
+    rule = getattr(error, "rule", "invalid")
+    if isinstance(error, MalformedEnvelope):
+        rule = "malformed-envelope"
+    flag = getattr(error, "flag", None)
+    if flag is not None and hasattr(flag, "as_json"):
+        extensions["flag"] = flag.as_json()
+    return problem(status_of(error), str(rule), str(error), **extensions)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of the ledger, the domain and FastAPI a problem+json response."""
+
+    async def known(_: Request, error: Exception) -> JSONResponse:
+        return problem_for(error)
+
+    async def invalid_request(_: Request, error: Exception) -> JSONResponse:
+        errors = error.errors() if isinstance(error, RequestValidationError) else []
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in errors
+        )
+        return problem(422, "invalid-request", detail or "the request is invalid", errors=json.loads(json.dumps(errors, default=str)))
+
+    async def http_error(_: Request, error: Exception) -> JSONResponse:
+        status = error.status_code if isinstance(error, StarletteHTTPException) else 500
+        detail = error.detail if isinstance(error, StarletteHTTPException) else "internal error"
+        return problem(status, "http-" + str(status), str(detail))
+
+    app.add_exception_handler(LedgerError, known)
+    app.add_exception_handler(Refusal, known)
+    app.add_exception_handler(MalformedEnvelope, known)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(StarletteHTTPException, http_error)

@@ -1,0 +1,131 @@
+"""Appending envelopes and reading entries and subjects."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from api.deps import PrincipalDep, RuntimeDep, may_read_agency, require
+from api.problems import NotJson
+from ledger.bootstrap import Runtime
+from ledger.committer import ItemRefused
+from ledger.errors import EnvelopeRejected, LedgerError, NotFound, NotPermitted
+from ledger.head import Submission
+from ledger.permissions import check_may_write
+from ledger.records import EntryRecorded, stream_id
+from ledger.tokens import Principal
+from verification.errors import MalformedEnvelope
+from domain.errors import Refusal
+
+router = APIRouter(prefix="/v1", tags=["entries"])
+Writer = Annotated[Principal, Depends(require("agency", "ombudsman"))]
+MAX_BATCH = 1000
+
+
+async def _json_body(request: Request) -> object:
+    body = await request.body()
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise NotJson("the body is not JSON") from None
+
+
+def _prepare(runtime: Runtime, principal: Principal, obj: object) -> Submission:
+    submission = runtime.ledger.prepare(obj)
+    check_may_write(principal, submission.event)
+    return submission
+
+
+def _append(runtime: Runtime, principal: Principal, items: list[object]) -> list[dict[str, object]]:
+    submissions = []
+    for position, obj in enumerate(items):
+        try:
+            submissions.append(_prepare(runtime, principal, obj))
+        except MalformedEnvelope as error:
+            if len(items) == 1:
+                raise
+            raise ItemRefused(position, EnvelopeRejected(str(error))) from error
+        except (LedgerError, Refusal) as error:
+            if len(items) == 1:
+                raise
+            raise ItemRefused(position, error) from error
+    receipts = runtime.ledger.append(submissions)
+    return [{**r.as_json(), "_created": r.created} for r in receipts]
+
+
+@router.post("/entries", status_code=201)
+async def append_entry(request: Request, runtime: RuntimeDep, principal: Writer) -> JSONResponse:
+    """Append one envelope: 201 with its receipt, or 200 with the original receipt on resubmission."""
+    obj = await _json_body(request)
+    [receipt] = await run_in_threadpool(_append, runtime, principal, [obj])
+    created = receipt.pop("_created")
+    return JSONResponse(receipt, status_code=201 if created else 200)
+
+
+@router.post("/entries/batch", status_code=201)
+async def append_batch(request: Request, runtime: RuntimeDep, principal: Writer) -> JSONResponse:
+    """Append envelopes all or nothing; a refusal names the failing item's position."""
+    obj = await _json_body(request)
+    envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
+    if not isinstance(envelopes, list) or not envelopes:
+        raise EnvelopeRejected('the body must be {"envelopes": [envelope, ...]} with at least one')
+    if len(envelopes) > MAX_BATCH:
+        raise EnvelopeRejected(f"a batch holds at most {MAX_BATCH} envelopes")
+    receipts = await run_in_threadpool(_append, runtime, principal, envelopes)
+    for receipt in receipts:
+        receipt.pop("_created")
+    return JSONResponse({"receipts": receipts}, status_code=201)
+
+
+def entry_json(event: EntryRecorded) -> dict[str, object]:
+    envelope = event.envelope
+    payload = json.loads(base64.b64decode(str(envelope["payload"])))
+    return {
+        "index": event.index,
+        "leaf_hash": event.leaf_hash,
+        "leaf": event.leaf,
+        "envelope": envelope,
+        "payload": payload,
+    }
+
+
+def _check_read(principal: Principal, entry: dict[str, object]) -> None:
+    payload = entry["payload"]
+    agency = payload.get("agency") if isinstance(payload, dict) else None
+    if not may_read_agency(principal, str(agency)):
+        raise NotPermitted("this token may not read another agency's entries")
+
+
+@router.get("/entries/{index}")
+def read_entry(index: int, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, object]:
+    """One entry: its leaf, envelope and decoded payload."""
+    runtime.ledger.sync()
+    entry = entry_json(runtime.ledger.entry(index))
+    _check_read(principal, entry)
+    return entry
+
+
+@router.get("/subjects/{subject:path}")
+def read_subject(subject: str, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, object]:
+    """A subject's entries in order, its current state and its flags."""
+    ledger = runtime.ledger
+    ledger.sync()
+    with ledger.read_lock():
+        view = ledger.state.subject_view(subject)
+    if view is None:
+        raise NotFound(f"there is no subject {subject!r}")
+    entries = [entry_json(event) for event in ledger.store.subject_events(stream_id(subject))]
+    for entry in entries:
+        _check_read(principal, entry)
+    return {
+        "subject": subject,
+        "kind": view.kind,
+        "entries": entries,
+        "state": dict(view.state),
+        "flags": [flag.as_json() for flag in view.flags],
+    }

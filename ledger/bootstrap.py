@@ -1,0 +1,39 @@
+"""Opening a ledger from settings: the store, the keys, the genesis entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.keyfiles import load_or_create_log_key, load_or_create_operator_key
+from ledger.ledger import Clock, Ledger, Progress, utc_now
+from ledger.operator import Operator
+from ledger.settings import Settings
+from ledger.signing import CheckpointSigner, EnvelopeSigner
+from ledger.store import open_store
+
+
+@dataclass
+class Runtime:
+    """An opened ledger with its operator and the log's verifier key."""
+
+    settings: Settings
+    ledger: Ledger
+    operator: Operator
+    log_verifier_key: str
+
+    def close(self) -> None:
+        self.ledger.close()
+
+
+def open_runtime(
+    settings: Settings, clock: Clock = utc_now, progress: Progress | None = None
+) -> Runtime:
+    """Open the store, create the operator and log keys on first start, write the genesis entry."""
+    log_key = load_or_create_log_key(settings.log_key_file, settings.origin, settings.log_key)
+    checkpoint_signer = CheckpointSigner(settings.origin, log_key)
+    operator_signer = EnvelopeSigner(load_or_create_operator_key(settings.operator_key_file))
+    store = open_store(settings.database_url)
+    ledger = Ledger(store, checkpoint_signer, clock=clock, progress=progress)
+    operator = Operator(ledger, operator_signer, clock)
+    operator.bootstrap()
+    return Runtime(settings, ledger, operator, checkpoint_signer.verifier_key)

@@ -1,0 +1,212 @@
+"""The writer's view of the log: subject chains, payload index, tree edge and domain state."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import ChainMap
+from dataclasses import dataclass
+from datetime import datetime
+
+import rfc8785
+
+from domain.entry import Entry, Flag
+from domain.events import Event, parse_payload
+from domain.state import LedgerState
+from ledger.errors import BadSignature, DuplicatePayload, LedgerError
+from ledger.records import EntryRecorded, EntryRow, stream_id
+from ledger.tree import Node, append_leaves, root_of
+from verification.dsse import Envelope, keyid_of, parse_envelope, signature_valid
+from verification.leaf import Leaf, parse_instant
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An envelope whose shape and payload were checked, ready for the writer."""
+
+    envelope: Envelope
+    event: Event
+    verified: frozenset[str]
+
+    @property
+    def payload_sha256(self) -> bytes:
+        return hashlib.sha256(self.envelope.payload).digest()
+
+    @property
+    def envelope_sha256(self) -> bytes:
+        return hashlib.sha256(rfc8785.dumps(self.envelope.as_json())).digest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a submission landed: a new entry, or the entry it exactly repeats."""
+
+    index: int
+    created: bool
+    flags: tuple[Flag, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry integrated in memory and waiting for its transaction."""
+
+    event: EntryRecorded
+    row: EntryRow
+
+
+class LedgerCorrupted(LedgerError):
+    """The stored log disagrees with itself (a tampered or foreign database)."""
+
+    rule = "ledger-corrupted"
+
+
+class LogHead:
+    """Everything the writer needs to integrate the next entry; forkable like the domain state."""
+
+    def __init__(self, parent: LogHead | None = None) -> None:
+        self.parent = parent
+        if parent is None:
+            self.state = LedgerState()
+            self.subjects: ChainMap[str, tuple[int, str]] = ChainMap()
+            self.payloads: ChainMap[bytes, tuple[int, bytes]] = ChainMap()
+            self.frontier: tuple[Node, ...] = ()
+            self.size = 0
+            self.last_at: datetime | None = None
+        else:
+            self.state = parent.state.fork()
+            self.subjects = parent.subjects.new_child()
+            self.payloads = parent.payloads.new_child()
+            self.frontier = parent.frontier
+            self.size = parent.size
+            self.last_at = parent.last_at
+        self.new_entries: list[NewEntry] = []
+        self.new_nodes: list[Node] = []
+
+    def fork(self) -> LogHead:
+        return LogHead(self)
+
+    def commit(self) -> None:
+        """Merge this fork's entries into its parent."""
+        parent = self.parent
+        if parent is None:
+            raise LedgerError("the root log head has no parent to commit into")
+        self.state.commit()
+        parent.subjects.maps[0].update(self.subjects.maps[0])
+        parent.payloads.maps[0].update(self.payloads.maps[0])
+        parent.frontier, parent.size, parent.last_at = self.frontier, self.size, self.last_at
+        parent.new_entries += self.new_entries
+        parent.new_nodes += self.new_nodes
+
+    @property
+    def root(self) -> bytes:
+        return root_of(self.frontier)
+
+    def public_key(self, keyid: str, event: Event) -> bytes | None:
+        """A signer's key: from the registry, or for the genesis entry from its own payload."""
+        key = self.state.public_key(keyid)
+        if key is None and self.size == 0 and event.type == "key.registered":
+            raw = event.payload.get("data")
+            candidate = raw.get("public_key") if isinstance(raw, dict) else None
+            if isinstance(candidate, str):
+                import base64
+
+                decoded = base64.b64decode(candidate)
+                if keyid_of(decoded) == keyid:
+                    return decoded
+        return key
+
+    def check_signatures(self, submission: Submission) -> tuple[str, ...]:
+        """Verify the signatures not yet verified; unknown keys are left to the domain rules."""
+        for signature in submission.envelope.signatures:
+            if signature.keyid in submission.verified:
+                continue
+            key = self.public_key(signature.keyid, submission.event)
+            if key is not None and not signature_valid(key, submission.envelope, signature):
+                raise BadSignature(
+                    f"the signature by key {signature.keyid} does not verify", signature.keyid
+                )
+        return tuple(s.keyid for s in submission.envelope.signatures)
+
+    def integrate(self, submission: Submission, at: datetime) -> Outcome:
+        """Check one submission against the rules and, if accepted, add it as the next entry."""
+        seen = self.payloads.get(submission.payload_sha256)
+        if seen is not None:
+            index, envelope_sha256 = seen
+            if envelope_sha256 == submission.envelope_sha256:
+                return Outcome(index, created=False)
+            raise DuplicatePayload(
+                f"this payload was recorded at index {index} with other signatures", index
+            )
+        keyids = self.check_signatures(submission)
+        flags = self.state.record(Entry(self.size, submission.event, keyids, at))
+        self._add(submission.envelope, submission.event.subject, at)
+        return Outcome(self.size - 1, created=True, flags=flags)
+
+    def _add(self, envelope: Envelope, subject: str, at: datetime) -> Leaf:
+        version, prev = self.subjects.get(subject, (0, None))
+        leaf = Leaf.for_envelope(envelope, subject=subject, version=version + 1, prev=prev, integrated_at=at)
+        leaf_hash = leaf.hash()
+        index = self.size
+        payload_sha256 = hashlib.sha256(envelope.payload).digest()
+        envelope_sha256 = hashlib.sha256(rfc8785.dumps(envelope.as_json())).digest()
+        stream = stream_id(subject)
+        event = EntryRecorded(
+            originator_id=stream,
+            originator_version=version + 1,
+            timestamp=at,
+            index=index,
+            envelope=envelope.as_json(),
+            leaf=leaf.as_json(),
+            leaf_hash=leaf_hash.hex(),
+        )
+        self.new_entries.append(
+            NewEntry(event, EntryRow(index, stream, version + 1, payload_sha256, envelope_sha256))
+        )
+        self._remember(subject, version + 1, leaf_hash, payload_sha256, envelope_sha256, at)
+        return leaf
+
+    def _remember(
+        self,
+        subject: str,
+        version: int,
+        leaf_hash: bytes,
+        payload_sha256: bytes,
+        envelope_sha256: bytes,
+        at: datetime,
+    ) -> None:
+        self.subjects[subject] = (version, leaf_hash.hex())
+        self.payloads[payload_sha256] = (self.size, envelope_sha256)
+        frontier, nodes = append_leaves(self.frontier, [leaf_hash])
+        self.frontier = tuple(frontier)
+        self.new_nodes += nodes
+        self.size += 1
+        self.last_at = at
+
+    def replay(self, stored: EntryRecorded) -> None:
+        """Apply an entry read back from the store, checking that it is the one expected."""
+        if stored.index != self.size:
+            raise LedgerCorrupted(f"entry {stored.index} read where entry {self.size} was expected")
+        envelope = parse_envelope(stored.envelope)
+        event = parse_payload(envelope.payload)
+        leaf = Leaf.from_json(stored.leaf)
+        version, prev = self.subjects.get(event.subject, (0, None))
+        expected = Leaf.for_envelope(
+            envelope,
+            subject=event.subject,
+            version=version + 1,
+            prev=prev,
+            integrated_at=parse_instant(leaf.integrated_at),
+        )
+        if expected != leaf or leaf.hash().hex() != stored.leaf_hash:
+            raise LedgerCorrupted(f"entry {stored.index}: its leaf does not match its envelope")
+        at = parse_instant(leaf.integrated_at)
+        keyids = tuple(s.keyid for s in envelope.signatures)
+        self.state.record(Entry(self.size, event, keyids, at))
+        self._remember(
+            event.subject,
+            version + 1,
+            leaf.hash(),
+            hashlib.sha256(envelope.payload).digest(),
+            hashlib.sha256(rfc8785.dumps(envelope.as_json())).digest(),
+            at,
+        )
+        self.new_nodes.clear()

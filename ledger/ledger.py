@@ -1,0 +1,241 @@
+"""The ledger: checks envelopes, integrates them by group commit and answers with receipts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from domain.entry import Flag
+from domain.errors import Refusal
+from domain.events import parse_payload
+from domain.state import LedgerState
+from ledger.committer import GroupCommitter, ItemRefused, Request
+from ledger.errors import (
+    BadSignature,
+    LedgerError,
+    NotFound,
+    StoreConflict,
+    UnsupportedPayloadType,
+)
+from ledger.head import LedgerCorrupted, LogHead, Outcome, Submission
+from ledger.proofs import ProofReader
+from ledger.records import CheckpointRow, EntryRecorded, LogBatch
+from ledger.signing import CheckpointSigner
+from ledger.store import EventStore
+from ledger.tree import Node
+from verification.dsse import PAYLOAD_TYPE, parse_envelope, signature_valid
+from verification.leaf import format_instant
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int, int], None]
+MAX_CONFLICT_RETRIES = 20
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The answer to an append: where the entry is and the proof that the log holds it."""
+
+    index: int
+    leaf_hash: str
+    subject: str
+    version: int
+    integrated_at: str
+    checkpoint: str
+    inclusion_proof: tuple[str, ...]
+    created: bool
+    flags: tuple[Flag, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "leaf_hash": self.leaf_hash,
+            "subject": self.subject,
+            "version": self.version,
+            "integrated_at": self.integrated_at,
+            "checkpoint": self.checkpoint,
+            "inclusion_proof": list(self.inclusion_proof),
+            "flags": [flag.as_json() for flag in self.flags],
+        }
+
+
+class Ledger:
+    """One process's handle on the log: a single writer thread, any number of readers."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        signer: CheckpointSigner,
+        clock: Clock = utc_now,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self.signer = signer
+        self.clock = clock
+        self.proofs = ProofReader(store.recorder)
+        self.head = LogHead()
+        self._lock = threading.Lock()
+        self.catch_up(progress)
+        self._committer = GroupCommitter(self._commit_group)
+
+    # Reading the state ---------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return self.head.size
+
+    @property
+    def state(self) -> LedgerState:
+        return self.head.state
+
+    def read_lock(self) -> threading.Lock:
+        """Held while the in-memory state changes; hold it to read a consistent state."""
+        return self._lock
+
+    def catch_up(self, progress: Progress | None = None) -> None:
+        """Replay entries other writers (or earlier runs) stored since this head's size."""
+        with self._lock:
+            target = self.store.recorder.log_size()
+            while self.head.size < target:
+                chunk = self.store.recorder.entries(self.head.size, min(target, self.head.size + 2000))
+                if not chunk:
+                    raise LedgerCorrupted(f"entry {self.head.size} is missing from the store")
+                for stored in chunk:
+                    try:
+                        self.head.replay(self.store.decode(stored))
+                    except (Refusal, LedgerError, ValueError, KeyError, TypeError) as error:
+                        raise LedgerCorrupted(f"entry {stored.index} cannot be replayed: {error}") from error
+                if progress is not None:
+                    progress(self.head.size, target)
+
+    def sync(self) -> None:
+        """Make this process see what other processes appended (a no-op when nothing is new)."""
+        if self.store.recorder.log_size() > self.head.size:
+            self._committer.submit([])
+
+    # Appending -----------------------------------------------------------------------------
+
+    def prepare(self, obj: object) -> Submission:
+        """Check an envelope's shape, payload and the signatures of already known keys."""
+        envelope = parse_envelope(obj)
+        if envelope.payload_type != PAYLOAD_TYPE:
+            raise UnsupportedPayloadType(
+                f"payloadType must be {PAYLOAD_TYPE!r}, not {envelope.payload_type!r}"
+            )
+        event = parse_payload(envelope.payload)
+        verified: set[str] = set()
+        for signature in envelope.signatures:
+            key = self.head.state.public_key(signature.keyid)
+            if key is None:
+                continue
+            if not signature_valid(key, envelope, signature):
+                raise BadSignature(f"the signature by key {signature.keyid} does not verify", signature.keyid)
+            verified.add(signature.keyid)
+        return Submission(envelope, event, frozenset(verified))
+
+    def append(self, submissions: Sequence[Submission]) -> list[Receipt]:
+        """Integrate submissions all or nothing; return once they are durable."""
+        return self._committer.submit(submissions)
+
+    def close(self) -> None:
+        self._committer.close()
+        self.store.close()
+
+    def _commit_group(self, group: list[Request]) -> None:
+        for _ in range(MAX_CONFLICT_RETRIES):
+            if self.store.recorder.log_size() != self.head.size:
+                self.catch_up()
+            try:
+                self._try_commit(group)
+                return
+            except StoreConflict:
+                continue
+        for request in group:
+            request.fail(StoreConflict("too many concurrent writers; try again"))
+
+    def _try_commit(self, group: list[Request]) -> None:
+        txn = self.head.fork()
+        at = self.clock()
+        if txn.last_at is not None and at < txn.last_at:
+            at = txn.last_at
+        accepted: list[tuple[Request, list[Outcome]]] = []
+        for request in group:
+            unit = txn.fork()
+            try:
+                outcomes = []
+                for position, submission in enumerate(request.submissions):
+                    try:
+                        outcomes.append(unit.integrate(submission, at))
+                    except (Refusal, LedgerError) as error:
+                        raise ItemRefused(position, error) from error
+            except ItemRefused as refused:
+                request.fail(refused.cause if len(request.submissions) == 1 else refused)
+                continue
+            unit.commit()
+            accepted.append((request, outcomes))
+        if not accepted:
+            return
+        new = {e.event.index: e.event for e in txn.new_entries}
+        if new:
+            size, root = txn.size, txn.root
+            checkpoint = CheckpointRow(size, root, self.signer.sign(size, root), format_instant(at))
+            batch = LogBatch([e.row for e in txn.new_entries], txn.new_nodes, checkpoint)
+            self.store.append(list(new.values()), batch)
+            with self._lock:
+                txn.commit()
+        else:
+            checkpoint = self.latest_checkpoint()
+        for request, outcomes in accepted:
+            try:
+                request.succeed(self._receipts(outcomes, new, checkpoint, txn.new_nodes))
+            except LedgerError as error:
+                request.fail(error)
+
+    # Reading entries and receipts ----------------------------------------------------------
+
+    def entry(self, index: int) -> EntryRecorded:
+        if index < 0 or index >= self.store.recorder.log_size():
+            raise NotFound(f"there is no entry {index}")
+        stored = self.store.recorder.entries(index, index + 1)
+        if not stored:
+            raise NotFound(f"there is no entry {index}")
+        return self.store.decode(stored[0])
+
+    def latest_checkpoint(self) -> CheckpointRow:
+        checkpoint = self.store.recorder.checkpoint(None)
+        if checkpoint is None:
+            raise NotFound("no checkpoint has been published yet")
+        return checkpoint
+
+    def _receipts(
+        self,
+        outcomes: Sequence[Outcome],
+        new: dict[int, EntryRecorded],
+        checkpoint: CheckpointRow,
+        new_nodes: Sequence[Node],
+    ) -> list[Receipt]:
+        """Receipts with inclusion proofs against `checkpoint`, reading as little as possible."""
+        indexes = [o.index for o in outcomes]
+        proofs = self.proofs.inclusion_proofs(indexes, checkpoint.size, new_nodes)
+        receipts = []
+        for outcome, proof in zip(outcomes, proofs, strict=True):
+            event = new.get(outcome.index) or self.entry(outcome.index)
+            receipts.append(
+                Receipt(
+                    index=outcome.index,
+                    leaf_hash=event.leaf_hash,
+                    subject=str(event.leaf["subject"]),
+                    version=int(event.leaf["version"]),
+                    integrated_at=str(event.leaf["integrated_at"]),
+                    checkpoint=checkpoint.note,
+                    inclusion_proof=tuple(h.hex() for h in proof),
+                    created=outcome.created,
+                    flags=outcome.flags,
+                )
+            )
+        return receipts

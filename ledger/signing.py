@@ -1,0 +1,52 @@
+"""Signing for the log: checkpoints with the log's note key, operator events with its Ed25519 key."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from verification.dsse import PAYLOAD_TYPE, keyid_of, pae
+from verification.note import format_checkpoint, key_name, sign_note, verifier_key_from_private
+
+
+class CheckpointSigner:
+    """Signs C2SP checkpoints for one origin; the key's name must equal the origin."""
+
+    def __init__(self, origin: str, private_key: str) -> None:
+        self.verifier_key = verifier_key_from_private(private_key)
+        if key_name(self.verifier_key) != origin:
+            raise ValueError(
+                f"the log key is named {key_name(self.verifier_key)!r} but the origin is {origin!r}"
+            )
+        self.origin = origin
+        self._private_key = private_key
+
+    def sign(self, size: int, root: bytes) -> str:
+        return sign_note(format_checkpoint(self.origin, size, root), self._private_key)
+
+
+class EnvelopeSigner:
+    """Builds and signs DSSE envelopes with one Ed25519 key (operator, demo, tests)."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._key = private_key
+        self.public_key = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.keyid = keyid_of(self.public_key)
+
+    @property
+    def public_key_b64(self) -> str:
+        return base64.b64encode(self.public_key).decode()
+
+    def sign(self, payload: Mapping[str, object]) -> dict[str, object]:
+        """A DSSE envelope over the compact UTF-8 JSON of `payload`."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        signature = self._key.sign(pae(PAYLOAD_TYPE, body))
+        return {
+            "payloadType": PAYLOAD_TYPE,
+            "payload": base64.b64encode(body).decode(),
+            "signatures": [{"keyid": self.keyid, "sig": base64.b64encode(signature).decode()}],
+        }

@@ -1,0 +1,126 @@
+"""The store contract: SQLite and PostgreSQL pass the very same tests."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from ledger.errors import StoreConflict
+from ledger.records import CheckpointRow, EntryRecorded, EntryRow, LogBatch, stream_id
+from ledger.store import EventStore, TokenRow, open_store
+
+AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[EventStore]:
+    opened = open_store(database_url)
+    yield opened
+    opened.close()
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _batch(start: int, subjects: list[tuple[str, int]]) -> tuple[list[EntryRecorded], LogBatch]:
+    events, batch = [], LogBatch()
+    for offset, (subject, version) in enumerate(subjects):
+        index = start + offset
+        events.append(
+            EntryRecorded(
+                originator_id=stream_id(subject),
+                originator_version=version,
+                timestamp=AT,
+                index=index,
+                envelope={"payload": f"p{index}"},
+                leaf={"subject": subject, "version": version},
+                leaf_hash=_digest(f"leaf{index}").hex(),
+            )
+        )
+        batch.entries.append(
+            EntryRow(index, stream_id(subject), version, _digest(f"p{index}"), _digest(f"e{index}"))
+        )
+        batch.nodes.append((0, index, _digest(f"leaf{index}")))
+    size = start + len(subjects)
+    batch.checkpoint = CheckpointRow(size, _digest(f"root{size}"), f"note {size}\n", "t")
+    return events, batch
+
+
+def test_new_store_is_empty(store: EventStore) -> None:
+    assert store.recorder.log_size() == 0
+    assert store.recorder.checkpoint(None) is None
+    assert store.recorder.entries(0, 10) == []
+
+
+def test_appended_batch_reads_back_in_index_order(store: EventStore) -> None:
+    store.append(*_batch(0, [("a", 1), ("b", 1), ("a", 2)]))
+    entries = store.recorder.entries(0, 10)
+    assert [e.index for e in entries] == [0, 1, 2]
+    decoded = [store.decode(e) for e in entries]
+    assert [(d.leaf["subject"], d.originator_version) for d in decoded] == [
+        ("a", 1),
+        ("b", 1),
+        ("a", 2),
+    ]
+    assert decoded[2].envelope == {"payload": "p2"}
+    assert store.recorder.log_size() == 3
+
+
+def test_subject_events_come_in_version_order(store: EventStore) -> None:
+    store.append(*_batch(0, [("a", 1), ("b", 1), ("a", 2)]))
+    assert [e.index for e in store.subject_events(stream_id("a"))] == [0, 2]
+
+
+def test_checkpoints_are_kept_for_every_published_size(store: EventStore) -> None:
+    store.append(*_batch(0, [("a", 1)]))
+    store.append(*_batch(1, [("b", 1), ("c", 1)]))
+    first, latest = store.recorder.checkpoint(1), store.recorder.checkpoint(None)
+    assert first is not None and first.note == "note 1\n"
+    assert latest is not None and latest.size == 3
+    assert store.recorder.checkpoint(2) is None
+
+
+def test_nodes_are_read_by_level_and_index(store: EventStore) -> None:
+    store.append(*_batch(0, [("a", 1), ("b", 1)]))
+    found = store.recorder.nodes([(0, 0), (0, 1), (5, 7)])
+    assert found == {(0, 0): _digest("leaf0"), (0, 1): _digest("leaf1")}
+
+
+def test_index_taken_by_another_writer_is_a_conflict_and_stores_nothing(store: EventStore) -> None:
+    store.append(*_batch(0, [("a", 1)]))
+    with pytest.raises(StoreConflict):
+        store.append(*_batch(0, [("z", 1)]))
+    assert store.recorder.log_size() == 1
+    assert store.subject_events(stream_id("z")) == []
+
+
+def test_subject_version_taken_is_a_conflict_and_stores_nothing(store: EventStore) -> None:
+    store.append(*_batch(0, [("a", 1)]))
+    with pytest.raises(StoreConflict):
+        store.append(*_batch(1, [("b", 1), ("a", 1)]))
+    assert store.recorder.log_size() == 1
+    assert store.recorder.checkpoint(None) is not None
+    assert store.recorder.checkpoint(3) is None
+
+
+def test_tokens_are_found_by_digest(store: EventStore) -> None:
+    row = TokenRow(_digest("secret"), "agency", "kab-x", "label", "t")
+    store.recorder.insert_token(row)
+    assert store.recorder.token(_digest("secret")) == row
+    assert store.recorder.token(_digest("other")) is None
+
+
+def test_reopening_sees_the_same_log(database_url: str) -> None:
+    first = open_store(database_url)
+    first.append(*_batch(0, [("a", 1), ("b", 1)]))
+    first.close()
+    again = open_store(database_url)
+    try:
+        assert again.recorder.log_size() == 2
+        assert again.recorder.nodes([(0, 1)]) == {(0, 1): _digest("leaf1")}
+    finally:
+        again.close()

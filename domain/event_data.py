@@ -1,0 +1,250 @@
+"""One pydantic model per event type's `data`, as catalogued in DESIGN §3."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from domain.fields import (
+    HHMM,
+    Count,
+    Data,
+    Hours,
+    Id,
+    Instant,
+    IsoDate,
+    Sha256Hex,
+    Slug,
+    Text,
+)
+
+Discipline = Literal["none", "proceedings", "penalty"]
+LocationKind = Literal["domicile", "other_office", "designated"]
+Rating = Literal["di_atas", "sesuai", "di_bawah"]
+Predikat = Literal["sangat_baik", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"]
+Maladministration = Literal[
+    "penundaan_berlarut",
+    "tidak_memberikan_pelayanan",
+    "tidak_kompeten",
+    "penyimpangan_prosedur",
+    "penyalahgunaan_wewenang",
+    "permintaan_imbalan",
+    "tidak_patut",
+    "berpihak",
+    "diskriminasi",
+    "konflik_kepentingan",
+]
+
+
+class OrgRegistered(Data):
+    kind: Literal["agency", "ombudsman", "inspectorate"]
+    name: Text
+
+
+class KeyRegistered(Data):
+    org: Slug
+    public_key: Id
+    holder: Id | None
+    valid_from: Instant
+
+
+class KeyRevokedData(Data):
+    effective_at: Instant
+    reason: Text
+
+
+class PolicyEnacted(Data):
+    version: int | Id
+    effective_from: IsoDate
+    max_location_days_per_week: Count = 2
+    unit_quota_pct: int = Field(default=30, ge=0, le=100)
+    probation_days: Count
+    core_hours: Hours
+    eligible_positions: list[Id] | None = None
+    decision_window_days: Count
+    output_report_deadline_days: Count
+    backdating_limit_hours: Count
+    strict: list[Id] = Field(default_factory=list)
+
+
+class UnitRegistered(Data):
+    name: Text
+    public_service: bool
+    service_hours: Hours
+    min_on_site: Count
+
+
+class EmployeeEnrolled(Data):
+    name: Text
+    unit: Id
+    position: Id
+    supervisor: Id | None
+    placed_at: IsoDate
+    discipline: Discipline
+
+
+class EmployeeUpdated(Data):
+    name: Text | None = None
+    unit: Id | None = None
+    position: Id | None = None
+    supervisor: Id | None = None
+    placed_at: IsoDate | None = None
+    discipline: Discipline | None = None
+
+    @model_validator(mode="after")
+    def _some_field(self) -> EmployeeUpdated:
+        given = self.model_fields_set & set(EMPLOYEE_FIELDS)
+        if not given:
+            raise ValueError(f"an update names at least one of {', '.join(EMPLOYEE_FIELDS)}")
+        for name in given - {"supervisor"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+EMPLOYEE_FIELDS = ("name", "unit", "position", "supervisor", "placed_at", "discipline")
+
+
+class Location(Data):
+    kind: LocationKind
+    description: Text
+
+
+class Target(Data):
+    id: Id
+    description: Text
+
+
+class WfaRequested(Data):
+    employee: Id
+    kind: Literal["location", "time"]
+    dates: list[IsoDate] = Field(min_length=1)
+    location: Location | None = None
+    time_pattern: Literal["shift", "dynamic"] | None = None
+    special: Literal["field_duty", "keadaan_khusus"] | None = None
+    reason: Text
+    targets: list[Target] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> WfaRequested:
+        if len(set(self.dates)) != len(self.dates):
+            raise ValueError("dates must not repeat")
+        if self.kind == "location" and self.location is None:
+            raise ValueError("a location request needs a location")
+        if self.kind == "time" and self.time_pattern is None:
+            raise ValueError("a time request needs a time_pattern")
+        return self
+
+
+class WfaApproved(Data):
+    dates: list[IsoDate] | None = None
+    note: Text | None = None
+
+
+class WfaReason(Data):
+    reason: Text
+
+
+class WfaRevoked(Data):
+    effective_from: IsoDate
+    reason: Text
+
+
+class AttendanceRecorded(Data):
+    date: IsoDate
+    start: HHMM
+    end: HHMM
+    location_kind: LocationKind | Literal["office"]
+
+
+class Output(Data):
+    title: Text
+    target: Text
+    evidence_sha256: Sha256Hex | None = None
+
+
+class OutputReported(Data):
+    date: IsoDate
+    outputs: list[Output] = Field(min_length=1)
+
+
+class OutputReviewed(Data):
+    date: IsoDate
+    verdict: Literal["accepted", "needs_revision"]
+    note: Text | None = None
+
+
+class EvaluationRecorded(Data):
+    employee: Id
+    period: Id
+    results: Rating
+    behaviour: Rating
+    predikat: Predikat
+
+
+class ComplaintFiled(Data):
+    unit: Id
+    service: Text
+    lapse_at: Instant
+    form: Maladministration
+    summary: Text
+
+
+class ComplaintText(Data):
+    text: Text
+    evidence_sha256: Sha256Hex | None = None
+
+
+class FindingRecorded(Data):
+    substantiated: bool
+    findings: Text
+    entries: list[int] = Field(default_factory=list)
+
+
+class CorrectiveActionSet(Data):
+    action: Text
+    due: IsoDate
+
+
+class ComplaintClosed(Data):
+    outcome: Text
+
+
+class EntryAnnotated(Data):
+    entry: int = Field(ge=0)
+    note: Text
+
+
+EVENT_TYPES: Mapping[str, type[BaseModel]] = MappingProxyType(
+    {
+        "org.registered": OrgRegistered,
+        "key.registered": KeyRegistered,
+        "key.revoked": KeyRevokedData,
+        "policy.enacted": PolicyEnacted,
+        "unit.registered": UnitRegistered,
+        "employee.enrolled": EmployeeEnrolled,
+        "employee.updated": EmployeeUpdated,
+        "wfa.requested": WfaRequested,
+        "wfa.approved": WfaApproved,
+        "wfa.rejected": WfaReason,
+        "wfa.revision_requested": WfaReason,
+        "wfa.withdrawn": WfaReason,
+        "wfa.revoked": WfaRevoked,
+        "attendance.recorded": AttendanceRecorded,
+        "work.output_reported": OutputReported,
+        "work.output_reviewed": OutputReviewed,
+        "evaluation.recorded": EvaluationRecorded,
+        "complaint.filed": ComplaintFiled,
+        "complaint.clarification_requested": ComplaintText,
+        "complaint.evidence_submitted": ComplaintText,
+        "complaint.finding_recorded": FindingRecorded,
+        "complaint.corrective_action_set": CorrectiveActionSet,
+        "complaint.closed": ComplaintClosed,
+        "entry.annotated": EntryAnnotated,
+    }
+)
+
+OPERATOR_EVENTS = frozenset({"org.registered", "key.registered", "key.revoked"})

@@ -1,0 +1,189 @@
+"""Decode and validate an event payload into a typed, immutable Event."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+from pydantic import BaseModel, ValidationError
+
+from domain.errors import PayloadInvalid, UnknownEventType
+from domain.event_data import (
+    EVENT_TYPES,
+    OPERATOR_EVENTS,
+    EvaluationRecorded,
+    KeyRegistered,
+)
+from domain.fields import MAX_LIST, MAX_STRING, parse_instant
+
+__all__ = [
+    "EVENT_TYPES",
+    "MAX_PAYLOAD_BYTES",
+    "OPERATOR",
+    "Event",
+    "keyid_of",
+    "parse_payload",
+    "public_key_bytes",
+]
+
+OPERATOR = "operator"
+MAX_PAYLOAD_BYTES = 256 * 1024
+_MAX_DEPTH = 16
+_SLUG = re.compile(r"[a-z0-9-]{1,64}")
+_KEY_SUBJECT = re.compile(r"key:[0-9a-f]{64}")
+_FIELDS = ("type", "agency", "subject", "actor", "occurred_at", "data")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A validated event payload: envelope-independent, as the signer sent it."""
+
+    type: str
+    agency: str
+    subject: str
+    actor: str
+    occurred_at: datetime
+    data: BaseModel
+    payload: Mapping[str, object]
+
+
+def keyid_of(public_key: bytes) -> str:
+    """The keyid of a raw Ed25519 public key: lowercase hex SHA-256 of its 32 bytes."""
+    return hashlib.sha256(public_key).hexdigest()
+
+
+def public_key_bytes(data: KeyRegistered) -> bytes:
+    """The 32 raw Ed25519 public key bytes of a key.registered event."""
+    try:
+        raw = base64.b64decode(data.public_key, validate=True)
+    except (binascii.Error, ValueError):
+        raise PayloadInvalid("data.public_key is not standard base64") from None
+    if len(raw) != 32:
+        raise PayloadInvalid(f"data.public_key holds {len(raw)} bytes, not 32")
+    return raw
+
+
+def _reject_constant(name: str) -> object:
+    raise PayloadInvalid(f"payload contains the non-JSON number {name}")
+
+
+def _unique_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise PayloadInvalid(f"payload repeats the key {key!r}")
+        result[key] = value
+    return result
+
+
+def _check_sizes(value: object, depth: int = 0) -> None:
+    if depth > _MAX_DEPTH:
+        raise PayloadInvalid(f"payload nests deeper than {_MAX_DEPTH} levels")
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise PayloadInvalid(f"payload holds a string longer than {MAX_STRING} characters")
+    elif isinstance(value, list):
+        if len(value) > MAX_LIST:
+            raise PayloadInvalid(f"payload holds a list longer than {MAX_LIST} items")
+        for item in value:
+            _check_sizes(item, depth + 1)
+    elif isinstance(value, dict):
+        if len(value) > MAX_LIST:
+            raise PayloadInvalid(f"payload holds an object with more than {MAX_LIST} keys")
+        for key, item in value.items():
+            _check_sizes(key, depth + 1)
+            _check_sizes(item, depth + 1)
+
+
+def _decode(payload: bytes) -> dict[str, object]:
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise PayloadInvalid(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes")
+    try:
+        text = payload.decode("utf-8")
+        decoded: object = json.loads(
+            text, object_pairs_hook=_unique_object, parse_constant=_reject_constant
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise PayloadInvalid(f"payload is not UTF-8 JSON: {exc}") from None
+    if not isinstance(decoded, dict):
+        raise PayloadInvalid("payload is not a JSON object")
+    _check_sizes(decoded)
+    return decoded
+
+
+def _text(raw: Mapping[str, object], name: str) -> str:
+    value = raw[name]
+    if not isinstance(value, str) or not value or len(value) > 256:
+        raise PayloadInvalid(f"payload field {name!r} must be a non-empty string of ≤ 256 chars")
+    if any(ord(ch) < 0x20 for ch in value):
+        raise PayloadInvalid(f"payload field {name!r} holds control characters")
+    return value
+
+
+def _validation_detail(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "data"
+    return f"data.{where}: {first['msg']}"
+
+
+def _check_subject(event_type: str, agency: str, subject: str, data: BaseModel) -> None:
+    if event_type in OPERATOR_EVENTS and agency != OPERATOR:
+        raise PayloadInvalid(f"{event_type} is an operator event: its agency must be 'operator'")
+    if event_type.startswith("key.") and not _KEY_SUBJECT.fullmatch(subject):
+        raise PayloadInvalid(f"{event_type} subject must be key:<64 hex keyid>, not {subject!r}")
+    if event_type == "org.registered" and not _SLUG.fullmatch(subject):
+        raise PayloadInvalid(f"org.registered subject {subject!r} is not an org slug")
+    if event_type == "policy.enacted" and subject != f"policy:{agency}":
+        raise PayloadInvalid(f"policy.enacted subject must be 'policy:{agency}'")
+    if isinstance(data, KeyRegistered):
+        raw = public_key_bytes(data)
+        if f"key:{keyid_of(raw)}" != subject:
+            raise PayloadInvalid("key.registered subject is not key:<sha256 of the public key>")
+    if isinstance(data, EvaluationRecorded):
+        expected = f"eval:{data.employee}:{data.period}"
+        if subject != expected:
+            raise PayloadInvalid(f"evaluation.recorded subject must be {expected!r}")
+
+
+def parse_payload(payload: bytes) -> Event:
+    """Decode payload bytes into an Event, or raise PayloadInvalid / UnknownEventType."""
+    raw = _decode(payload)
+    missing = [name for name in _FIELDS if name not in raw]
+    if missing:
+        raise PayloadInvalid(f"payload misses the field(s) {', '.join(missing)}")
+    event_type = _text(raw, "type")
+    model = EVENT_TYPES.get(event_type)
+    if model is None:
+        raise UnknownEventType(f"event type {event_type!r} is not in the catalogue")
+    agency = _text(raw, "agency")
+    if not _SLUG.fullmatch(agency):
+        raise PayloadInvalid(f"agency {agency!r} is not an org slug")
+    subject = _text(raw, "subject")
+    actor = _text(raw, "actor")
+    try:
+        occurred_at = parse_instant(raw["occurred_at"])
+    except ValueError:
+        raise PayloadInvalid("occurred_at must be an RFC 3339 instant with an offset") from None
+    if not isinstance(raw["data"], dict):
+        raise PayloadInvalid("payload field 'data' must be a JSON object")
+    try:
+        data = model.model_validate(raw["data"])
+    except ValidationError as exc:
+        raise PayloadInvalid(_validation_detail(exc)) from None
+    _check_subject(event_type, agency, subject, data)
+    return Event(
+        type=event_type,
+        agency=agency,
+        subject=subject,
+        actor=actor,
+        occurred_at=occurred_at,
+        data=data,
+        payload=MappingProxyType(raw),
+    )

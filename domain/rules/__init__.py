@@ -1,0 +1,1 @@
+"""Named refusal checks and flag rules, each a small pure function over aggregate values."""

@@ -1,0 +1,247 @@
+"""LedgerState: the write-side state as a pure fold of entries, with cheap forks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from domain.aggregates import (
+    Aggregate,
+    Complaint,
+    Employee,
+    Key,
+    Org,
+    Policy,
+    PolicyVersion,
+    Request,
+    Unit,
+)
+from domain.entry import Entry, Flag
+from domain.errors import DomainError, EntryOutOfOrderError, ForkConflictError, StrictFlagRefused
+from domain.events import OPERATOR
+from domain.handlers import HANDLERS
+from domain.reader import Changes, WeekKey
+from domain.rules.keys import check_genesis, check_signing_keys
+from domain.rules.subjects import (
+    check_org_registered,
+    check_subject_kind,
+    check_subject_owner,
+    kind_of,
+)
+from domain.rules.timing import flag_backdated, missing_output_flags
+from domain.store import Chain, Step, Stores, SubjectLog
+from domain.views import SubjectView, render, render_annotations
+
+__all__ = ["LedgerState", "SubjectView"]
+
+
+def _flag_order(flag: Flag) -> tuple[int, str, str]:
+    return (flag.entry, flag.rule, flag.detail)
+
+
+class LedgerState:
+    """Every aggregate, index and flag of the log, folded entry by entry."""
+
+    def __init__(self) -> None:
+        self._stores = Stores.empty()
+        self._parent: LedgerState | None = None
+        self._size = 0
+        self._last: datetime | None = None
+        self._version = 0
+        self._base_version = 0
+
+    # -- the fold -------------------------------------------------------------------------
+
+    def record(self, entry: Entry) -> tuple[Flag, ...]:
+        """Check every rule for the entry; if none refuses, apply it and return its flags."""
+        self._check_order(entry)
+        event = entry.event
+        if self._size == 0:
+            check_genesis(entry)
+        else:
+            check_signing_keys(entry, self.key, self.org)
+            check_org_registered(event.agency, self.org(event.agency))
+        log = self._stores.subjects.get(event.subject)
+        check_subject_owner(event.subject, log.agency if log else None, event.agency)
+        check_subject_kind(event.subject, log.kind if log else None, event.type)
+        changes = Changes()
+        HANDLERS[event.type](self, entry, changes)
+        if event.agency != OPERATOR:
+            policy = self._policy_at(event.agency, entry.integrated_at, event.occurred_at)
+            if policy is not None:
+                backdated = flag_backdated(
+                    entry.index, event.occurred_at, entry.integrated_at, policy
+                )
+                changes.flag(backdated, policy)
+        for flag, strict_under in changes.flags:
+            if strict_under is not None and flag.rule in strict_under.strict:
+                raise StrictFlagRefused(flag)
+        return self._apply(entry, changes, log)
+
+    def _check_order(self, entry: Entry) -> None:
+        if entry.index != self._size:
+            raise EntryOutOfOrderError(f"entry {entry.index} recorded at log size {self._size}")
+        at = entry.integrated_at
+        if at.tzinfo is None:
+            raise EntryOutOfOrderError(f"entry {entry.index} has a naive integrated_at")
+        if self._last is not None and at < self._last:
+            raise EntryOutOfOrderError(f"entry {entry.index} integrated before its predecessor")
+
+    def _policy_at(self, agency: str, at: datetime, local: datetime) -> PolicyVersion | None:
+        policy = self.policy(agency)
+        if policy is None:
+            return None
+        return policy.in_force(at.astimezone(local.tzinfo).date())
+
+    def _apply(self, entry: Entry, changes: Changes, log: SubjectLog | None) -> tuple[Flag, ...]:
+        event, stores = entry.event, self._stores
+        stores.apply(changes)
+        flags = tuple(flag for flag, _ in changes.flags)
+        step = Step(entry.index, entry.integrated_at, changes.value, flags, changes.annotation)
+        if log is None:
+            log = SubjectLog(kind_of(event.type), event.agency, ())
+            if log.kind == "request":
+                chain = stores.agency_requests.get(event.agency)
+                stores.agency_requests[event.agency] = Chain(event.subject, chain)
+        stores.subjects[event.subject] = SubjectLog(log.kind, log.agency, (*log.steps, step))
+        for flag in flags:
+            chain_f = stores.agency_flags.get(event.agency)
+            stores.agency_flags[event.agency] = Chain((flag, entry.integrated_at), chain_f)
+        self._size += 1
+        self._last = entry.integrated_at
+        self._version += 1
+        return flags
+
+    # -- forks ----------------------------------------------------------------------------
+
+    def fork(self) -> LedgerState:
+        """A cheap child layered on this state; its records reach this state only on commit."""
+        child = LedgerState.__new__(LedgerState)
+        child._stores = self._stores.fork()
+        child._parent = self
+        child._size = self._size
+        child._last = self._last
+        child._version = self._version
+        child._base_version = self._version
+        return child
+
+    def commit(self) -> None:
+        """Merge this fork's records into its parent (which must not have changed since)."""
+        parent = self._parent
+        if parent is None:
+            raise DomainError("only a fork can be committed")
+        if parent._version != self._base_version:
+            raise ForkConflictError("the parent recorded entries after this fork was taken")
+        self._stores.merge_into(parent._stores)
+        parent._size, parent._last, parent._version = self._size, self._last, self._version
+        self._base_version = self._version
+
+    # -- reads ----------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """The number of entries recorded, i.e. the next index."""
+        return self._size
+
+    @property
+    def last_integrated_at(self) -> datetime | None:
+        return self._last
+
+    def public_key(self, keyid: str) -> bytes | None:
+        """The 32 raw bytes of a registered key, revoked or not."""
+        key = self._stores.keys.get(keyid)
+        return None if key is None else key.public_key
+
+    def org(self, org_id: str) -> Org | None:
+        return self._stores.orgs.get(org_id)
+
+    def key(self, keyid: str) -> Key | None:
+        return self._stores.keys.get(keyid)
+
+    def policy(self, agency: str) -> Policy | None:
+        return self._stores.policies.get(agency)
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return self._stores.units.get(unit_id)
+
+    def employee(self, nip: str) -> Employee | None:
+        return self._stores.employees.get(nip)
+
+    def request(self, subject: str) -> Request | None:
+        return self._stores.requests.get(subject)
+
+    def complaint(self, subject: str) -> Complaint | None:
+        return self._stores.complaints.get(subject)
+
+    def staff_of(self, unit: str) -> frozenset[str]:
+        return self._stores.unit_staff.get(unit, frozenset())
+
+    def location_day(self, unit: str, day: date) -> frozenset[tuple[str, str]]:
+        return self._stores.location_days.get((unit, day), frozenset())
+
+    def employee_week(self, key: WeekKey) -> frozenset[tuple[date, str]]:
+        return self._stores.employee_weeks.get(key, frozenset())
+
+    def unit_staff(self, agency: str, unit: str) -> frozenset[str]:
+        """NIPs currently enrolled in the agency's unit."""
+        found = self.unit(unit)
+        return self.staff_of(unit) if found is not None and found.agency == agency else frozenset()
+
+    def flexible_on(self, agency: str, unit: str, day: date) -> frozenset[tuple[str, str]]:
+        """(NIP, request) pairs of the unit on approved location flexibility on that day."""
+        found = self.unit(unit)
+        if found is None or found.agency != agency:
+            return frozenset()
+        return self.location_day(unit, day)
+
+    # -- views ----------------------------------------------------------------------------
+
+    def _steps(self, subject: str, at: datetime) -> tuple[SubjectLog, tuple[Step, ...]] | None:
+        log = self._stores.subjects.get(subject)
+        if log is None:
+            return None
+        steps = tuple(step for step in log.steps if step.integrated_at <= at)
+        return (log, steps) if steps else None
+
+    def _value_at(self, subject: str, at: datetime) -> Aggregate | None:
+        found = self._steps(subject, at)
+        if found is None:
+            return None
+        values = [step.value for step in found[1] if step.value is not None]
+        return values[-1] if values else None
+
+    def _missing_outputs(self, value: Aggregate | None, at: datetime) -> tuple[Flag, ...]:
+        if not isinstance(value, Request):
+            return ()
+        policy = self._value_at(f"policy:{value.agency}", at)
+        if not isinstance(policy, Policy):
+            return ()
+        return missing_output_flags(value, at, policy.in_force)
+
+    def subject_view(self, subject: str, as_of: datetime | None = None) -> SubjectView | None:
+        """The subject as of `as_of` (default: the last entry), time-dependent flags included."""
+        at = as_of or self._last
+        found = None if at is None else self._steps(subject, at)
+        if at is None or found is None:
+            return None
+        log, steps = found
+        values = [step.value for step in steps if step.value is not None]
+        value = values[-1] if values else None
+        state = render(value)
+        annotations = tuple(step.annotation for step in steps if step.annotation is not None)
+        if annotations:
+            state["annotations"] = render_annotations(annotations)
+        recorded = tuple(flag for step in steps for flag in step.flags)
+        flags = tuple(sorted(recorded + self._missing_outputs(value, at), key=_flag_order))
+        indexes = tuple(step.index for step in steps)
+        return SubjectView(subject, log.kind, state, flags, indexes)
+
+    def compliance_flags(self, agency: str, as_of: datetime | None = None) -> tuple[Flag, ...]:
+        """Every flag of the agency as of `as_of`, recorded or time-dependent, in entry order."""
+        at = as_of or self._last
+        if at is None:
+            return ()
+        stores = self._stores
+        found = [flag for flag, when in stores.agency_flags.get(agency) or () if when <= at]
+        for subject in stores.agency_requests.get(agency) or ():
+            found.extend(self._missing_outputs(self._value_at(subject, at), at))
+        return tuple(sorted(found, key=_flag_order))

@@ -1,0 +1,325 @@
+"""End-to-end: appending through the real HTTP app, every status code of DESIGN §7."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from fastapi.testclient import TestClient
+
+from tests.support import (
+    AGENCY,
+    HEAD,
+    OTHER_AGENCY,
+    STAFF,
+    World,
+    payload,
+    signer,
+    wfa_request,
+)
+from verification.merkle import verify_inclusion
+from verification.note import parse_checkpoint, verify_note
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def request_envelope(world: World, subject: str = "req-1", **kw: object) -> dict[str, object]:
+    return world.agency_signer.sign(payload("wfa.requested", subject, STAFF, wfa_request(**kw)))  # type: ignore[arg-type]
+
+
+def log_size(world: World) -> int:
+    return world.runtime.ledger.store.recorder.log_size()
+
+
+def test_append_answers_201_with_a_receipt_whose_proof_verifies(
+    client: TestClient, world: World
+) -> None:
+    response = client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"]))
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipt["subject"] == "req-1" and receipt["version"] == 1
+    assert receipt["index"] == log_size(world) - 1
+    text = verify_note(receipt["checkpoint"], world.runtime.log_verifier_key)
+    checkpoint = parse_checkpoint(text)
+    assert checkpoint.size > receipt["index"]
+    verify_inclusion(
+        bytes.fromhex(receipt["leaf_hash"]),
+        receipt["index"],
+        checkpoint.size,
+        [bytes.fromhex(h) for h in receipt["inclusion_proof"]],
+        checkpoint.root,
+    )
+
+
+def test_exact_resubmission_returns_the_original_receipt_and_stores_nothing(
+    client: TestClient, world: World
+) -> None:
+    envelope = request_envelope(world)
+    first = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    size = log_size(world)
+    again = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert again.status_code == 200
+    assert again.json()["index"] == first.json()["index"]
+    assert again.json()["leaf_hash"] == first.json()["leaf_hash"]
+    assert log_size(world) == size
+
+
+def test_refuses_body_that_is_not_json_with_400(client: TestClient, world: World) -> None:
+    response = client.post("/v1/entries", content=b"{not json", headers=auth(world.tokens["agency"]))
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("not-json")
+
+
+def test_refuses_envelope_with_bad_base64_with_400(client: TestClient, world: World) -> None:
+    envelope = request_envelope(world)
+    envelope["payload"] = "***"
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("malformed-envelope")
+
+
+def test_refuses_envelope_without_signatures_with_400(client: TestClient, world: World) -> None:
+    envelope = request_envelope(world)
+    del envelope["signatures"]
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 400
+
+
+def test_refuses_missing_and_unknown_tokens_with_401(client: TestClient, world: World) -> None:
+    envelope = request_envelope(world)
+    assert client.post("/v1/entries", json=envelope).status_code == 401
+    response = client.post("/v1/entries", json=envelope, headers=auth("jejak_unknown"))
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_refuses_agency_token_writing_for_another_agency_with_403(
+    client: TestClient, world: World
+) -> None:
+    response = client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["other"]))
+    assert response.status_code == 403
+    assert OTHER_AGENCY in response.json()["detail"]
+
+
+def test_refuses_inspector_and_ombudsman_writing_agency_events_with_403(
+    client: TestClient, world: World
+) -> None:
+    envelope = request_envelope(world)
+    assert client.post("/v1/entries", json=envelope, headers=auth(world.tokens["inspector"])).status_code == 403
+    assert client.post("/v1/entries", json=envelope, headers=auth(world.tokens["ombudsman"])).status_code == 403
+
+
+def test_refuses_deciding_an_unknown_request_with_409(client: TestClient, world: World) -> None:
+    envelope = world.agency_signer.sign(payload("wfa.approved", "no-such-request", HEAD, {"note": "ok"}))
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("impossible-transition")
+
+
+def test_refuses_same_payload_under_other_signatures_with_409(
+    client: TestClient, world: World
+) -> None:
+    envelope = request_envelope(world)
+    client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    doubled = dict(envelope)
+    doubled["signatures"] = [*envelope["signatures"], *envelope["signatures"]]  # type: ignore[misc]
+    response = client.post("/v1/entries", json=doubled, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("duplicate-payload")
+
+
+def test_refuses_body_over_one_mebibyte_with_413(client: TestClient, world: World) -> None:
+    size = log_size(world)
+    body = b'{"payload": "' + b"A" * (1024 * 1024 + 10) + b'"}'
+    response = client.post("/v1/entries", content=body, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 413
+    assert response.json()["type"].endswith("body-too-large")
+    assert log_size(world) == size
+
+
+def test_refuses_bad_signature_with_422(client: TestClient, world: World) -> None:
+    envelope = request_envelope(world)
+    other = world.other_signer.sign(payload("wfa.requested", "req-x", STAFF, wfa_request()))
+    envelope["signatures"] = [{"keyid": world.agency_signer.keyid, "sig": other["signatures"][0]["sig"]}]  # type: ignore[index]
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("bad-signature")
+
+
+def test_refuses_unknown_key_with_422(client: TestClient, world: World) -> None:
+    envelope = signer("stranger").sign(payload("wfa.requested", "req-2", STAFF, wfa_request()))
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("key-unknown")
+
+
+def test_refuses_key_of_another_organisation_with_422(client: TestClient, world: World) -> None:
+    envelope = world.other_signer.sign(payload("wfa.requested", "req-2", STAFF, wfa_request()))
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("key-foreign")
+
+
+def test_refuses_revoked_key_with_422(client: TestClient, world: World) -> None:
+    world.runtime.operator.revoke_key(world.agency_signer.keyid, "lost laptop")
+    response = client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("key-revoked")
+
+
+def test_refuses_unknown_event_type_with_422(client: TestClient, world: World) -> None:
+    envelope = world.agency_signer.sign(payload("wfa.teleported", "req-1", STAFF, {}))
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("unknown-event-type")
+
+
+def test_refuses_payload_schema_violation_with_422(client: TestClient, world: World) -> None:
+    data = wfa_request()
+    data["kind"] = "teleport"
+    envelope = world.agency_signer.sign(payload("wfa.requested", "req-1", STAFF, data))
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("payload-schema")
+
+
+def test_refuses_unknown_actor_with_422(client: TestClient, world: World) -> None:
+    data = wfa_request(employee_nip="199999999999999999")
+    envelope = world.agency_signer.sign(payload("wfa.requested", "req-1", "199999999999999999", data))
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("unknown-actor")
+
+
+def test_refuses_unknown_payload_type_with_422(client: TestClient, world: World) -> None:
+    envelope = request_envelope(world)
+    envelope["payloadType"] = "text/plain"
+    response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+
+
+def test_every_refusal_stores_nothing(client: TestClient, world: World) -> None:
+    size = log_size(world)
+    bad = request_envelope(world)
+    bad["payload"] = base64.b64encode(b'{"type": "x"}').decode()
+    for body, token in (
+        (bad, world.tokens["agency"]),
+        (request_envelope(world), world.tokens["other"]),
+        (world.agency_signer.sign(payload("wfa.approved", "nope", HEAD, {})), world.tokens["agency"]),
+    ):
+        assert client.post("/v1/entries", json=body, headers=auth(token)).status_code >= 400
+    assert log_size(world) == size
+    assert world.runtime.ledger.size == size
+
+
+def test_batch_is_all_or_nothing_and_names_the_failing_position(
+    client: TestClient, world: World
+) -> None:
+    size = log_size(world)
+    good = [request_envelope(world, "req-a"), request_envelope(world, "req-b")]
+    bad = world.agency_signer.sign(payload("wfa.approved", "nope", HEAD, {}))
+    response = client.post(
+        "/v1/entries/batch",
+        json={"envelopes": [good[0], bad, good[1]]},
+        headers=auth(world.tokens["agency"]),
+    )
+    assert response.status_code == 409
+    assert response.json()["position"] == 1
+    assert log_size(world) == size
+    accepted = client.post("/v1/entries/batch", json={"envelopes": good}, headers=auth(world.tokens["agency"]))
+    assert accepted.status_code == 201
+    receipts = accepted.json()["receipts"]
+    assert [r["index"] for r in receipts] == [size, size + 1]
+
+
+def test_batch_names_the_position_of_a_malformed_item(client: TestClient, world: World) -> None:
+    response = client.post(
+        "/v1/entries/batch",
+        json={"envelopes": [request_envelope(world, "req-a"), {"payload": 1}]},
+        headers=auth(world.tokens["agency"]),
+    )
+    assert response.status_code == 400
+    assert response.json()["position"] == 1
+
+
+def test_batch_may_decide_a_request_it_creates(client: TestClient, world: World) -> None:
+    approve = world.agency_signer.sign(payload("wfa.approved", "req-a", HEAD, {"note": "ok"}))
+    response = client.post(
+        "/v1/entries/batch",
+        json={"envelopes": [request_envelope(world, "req-a"), approve]},
+        headers=auth(world.tokens["agency"]),
+    )
+    assert response.status_code == 201, response.text
+    assert [r["version"] for r in response.json()["receipts"]] == [1, 2]
+
+
+def test_reads_entry_and_subject_with_state(client: TestClient, world: World) -> None:
+    receipt = client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"])).json()
+    entry = client.get(f"/v1/entries/{receipt['index']}", headers=auth(world.tokens["inspector"]))
+    assert entry.status_code == 200
+    body = entry.json()
+    assert body["payload"]["type"] == "wfa.requested"
+    assert body["leaf"]["prev"] is None and body["leaf_hash"] == receipt["leaf_hash"]
+    approve = world.agency_signer.sign(payload("wfa.approved", "req-1", STAFF, {"note": "self"}))
+    client.post("/v1/entries", json=approve, headers=auth(world.tokens["agency"]))
+    subject = client.get("/v1/subjects/req-1", headers=auth(world.tokens["agency"])).json()
+    assert [e["leaf"]["version"] for e in subject["entries"]] == [1, 2]
+    assert subject["entries"][1]["leaf"]["prev"] == receipt["leaf_hash"]
+    assert "self-approval" in {f["rule"] for f in subject["flags"]}
+    assert client.get("/v1/subjects/req-1", headers=auth(world.tokens["other"])).status_code == 403
+    assert client.get("/v1/subjects/nope", headers=auth(world.tokens["agency"])).status_code == 404
+    assert client.get(f"/v1/entries/{10**6}", headers=auth(world.tokens["agency"])).status_code == 404
+
+
+def test_public_log_endpoints(client: TestClient, world: World) -> None:
+    key = client.get("/v1/log-key").text.strip()
+    assert key == world.runtime.log_verifier_key
+    note = client.get("/v1/checkpoint").text
+    checkpoint = parse_checkpoint(verify_note(note, key))
+    assert client.get(f"/v1/checkpoints/{checkpoint.size}").text == note
+    assert client.get(f"/v1/checkpoints/{checkpoint.size + 100}").status_code == 404
+    proof = client.get(f"/v1/proofs/inclusion?index=0&size={checkpoint.size}").json()
+    verify_inclusion(
+        bytes.fromhex(proof["leaf_hash"]), 0, checkpoint.size,
+        [bytes.fromhex(h) for h in proof["hashes"]], checkpoint.root,
+    )
+    assert client.get(f"/v1/proofs/inclusion?index={checkpoint.size}&size={checkpoint.size}").status_code == 400
+    assert client.get("/v1/proofs/consistency?old=2&new=1").status_code == 400
+    assert client.get(f"/v1/proofs/consistency?old=1&new={checkpoint.size}").status_code == 200
+
+
+def test_operator_endpoints_register_orgs_keys_and_tokens(client: TestClient, world: World) -> None:
+    operator = auth(world.tokens["operator"])
+    assert client.post("/v1/orgs", json={"id": "kab-baru", "kind": "agency", "name": "Kab Baru"}, headers=operator).status_code == 201
+    assert client.post("/v1/orgs", json={"id": "kab-baru", "kind": "agency", "name": "Kab Baru"}, headers=operator).status_code == 409
+    new_key = signer("kab-baru")
+    added = client.post("/v1/orgs/kab-baru/keys", json={"public_key": new_key.public_key_b64}, headers=operator)
+    assert added.status_code == 201 and added.json()["keyid"] == new_key.keyid
+    token = client.post("/v1/tokens", json={"role": "agency", "org": "kab-baru"}, headers=operator)
+    assert token.status_code == 201
+    assert client.post("/v1/tokens", json={"role": "agency", "org": "nope"}, headers=operator).status_code == 422
+    revoked = client.post(f"/v1/keys/{new_key.keyid}/revoke", json={"reason": "test"}, headers=operator)
+    assert revoked.status_code == 201
+    assert client.post("/v1/orgs", json={"id": "x", "kind": "agency", "name": "X"}, headers=auth(world.tokens["agency"])).status_code == 403
+
+
+def test_problem_details_name_the_rule_and_status(client: TestClient, world: World) -> None:
+    response = client.post("/v1/entries", content=b"[]", headers=auth(world.tokens["agency"]))
+    problem = response.json()
+    assert set(problem) >= {"type", "title", "status", "detail"}
+    assert problem["status"] == response.status_code == 400
+    assert json.loads(response.content)["type"].startswith("urn:jejak:problem:")
+
+
+def test_strict_flag_is_refused_with_422(client: TestClient, world: World) -> None:
+    from tests.support import policy_data
+
+    world.append(payload("policy.enacted", f"policy:{AGENCY}", HEAD, policy_data(version=2, strict=["self-approval"])))
+    client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"]))
+    approve = world.agency_signer.sign(payload("wfa.approved", "req-1", STAFF, {"note": "self"}))
+    response = client.post("/v1/entries", json=approve, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert "self-approval" in response.text

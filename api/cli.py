@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from domain.errors import DomainError
 from api.terminal import progress
+from domain.errors import DomainError
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.errors import LedgerError
 from ledger.settings import Settings
@@ -69,7 +69,9 @@ def cmd_org_add(args: argparse.Namespace) -> int:
 def cmd_key_add(args: argparse.Namespace) -> int:
     runtime = _runtime()
     try:
-        keyid, _ = runtime.operator.add_key(args.org, args.public_key, args.holder, _instant(args.valid_from))
+        keyid, _ = runtime.operator.add_key(
+            args.org, args.public_key, args.holder, _instant(args.valid_from)
+        )
         print(keyid)
     finally:
         runtime.close()
@@ -91,7 +93,11 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     try:
         ledger = runtime.ledger
         token = issue_token(
-            ledger.store.recorder, ledger.state, args.role, args.org, args.label,
+            ledger.store.recorder,
+            ledger.state,
+            args.role,
+            args.org,
+            args.label,
             format_instant(ledger.clock()),
         )
         print(token)
@@ -119,21 +125,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP API (creates the log on first start)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--demo", action="store_true", help="load the demo data set if the log is new")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo data set if the log is new"
+    )
     serve.set_defaults(func=cmd_serve)
 
     demo = commands.add_parser("demo", help="load the demo data set through the append path")
     demo.set_defaults(func=cmd_demo)
 
-    org = commands.add_parser("org", help="organisations").add_subparsers(dest="org_command", required=True)
+    org = commands.add_parser("org", help="organisations").add_subparsers(
+        dest="org_command", required=True
+    )
     org_add = org.add_parser("add", help="register an organisation")
     org_add.add_argument("id")
     org_add.add_argument("--kind", required=True, choices=["agency", "ombudsman", "inspectorate"])
     org_add.add_argument("--name", required=True)
     org_add.set_defaults(func=cmd_org_add)
 
-    key = commands.add_parser("key", help="signing keys").add_subparsers(dest="key_command", required=True)
-    key_add = key.add_parser("add", help="register an Ed25519 key of an organisation; prints its keyid")
+    key = commands.add_parser("key", help="signing keys").add_subparsers(
+        dest="key_command", required=True
+    )
+    key_add = key.add_parser(
+        "add", help="register an Ed25519 key of an organisation; prints its keyid"
+    )
     key_add.add_argument("org")
     key_add.add_argument("--public-key", required=True, help="base64 of the 32 raw bytes")
     key_add.add_argument("--holder", help="NIP of the person holding the key")
@@ -145,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("--effective-at", help="RFC 3339 instant (default now)")
     key_revoke.set_defaults(func=cmd_key_revoke)
 
-    token = commands.add_parser("token", help="bearer tokens").add_subparsers(dest="token_command", required=True)
+    token = commands.add_parser("token", help="bearer tokens").add_subparsers(
+        dest="token_command", required=True
+    )
     token_create = token.add_parser("create", help="issue a token; it is printed once")
     token_create.add_argument("--role", required=True, choices=ROLES)
     token_create.add_argument("--org")

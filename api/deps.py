@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.problems import Unauthorized
+from api.problems import UnauthorizedError
 from ledger.bootstrap import Runtime
-from ledger.errors import NotPermitted
+from ledger.errors import NotPermittedError
 from ledger.tokens import Principal, resolve_token
 
 
@@ -40,11 +40,11 @@ def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send Authorization: Bearer <token>")
+        raise UnauthorizedError("send Authorization: Bearer <token>")
     cache: TokenCache = request.app.state.tokens
     principal = cache.resolve(runtime, token.strip())
     if principal is None:
-        raise Unauthorized("the bearer token is not known")
+        raise UnauthorizedError("the bearer token is not known")
     return principal
 
 
@@ -56,7 +56,7 @@ def require(*roles: str) -> Callable[[Principal], Principal]:
 
     def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
-            raise NotPermitted(f"a {principal.role} token may not do this")
+            raise NotPermittedError(f"a {principal.role} token may not do this")
         return principal
 
     return check

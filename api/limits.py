@@ -34,12 +34,12 @@ class BodySizeLimit:
                 received += len(message.get("body", b""))
                 if received > self.limit:
                     too_large = True
-                    raise _TooLarge
+                    raise _TooLargeError
             return message
 
         try:
             await self.app(scope, counting_receive, send)
-        except _TooLarge:
+        except _TooLargeError:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -49,5 +49,5 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
+class _TooLargeError(Exception):
     pass

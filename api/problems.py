@@ -11,40 +11,40 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import Refusal
-from ledger.committer import ItemRefused
+from ledger.committer import ItemRefusedError
 from ledger.errors import (
-    BadSignature,
     ConfigurationError,
-    DuplicatePayload,
-    EnvelopeRejected,
+    DuplicatePayloadError,
+    EnvelopeRejectedError,
     LedgerError,
-    NotFound,
-    NotPermitted,
-    StoreConflict,
-    StoreUnavailable,
-    UnsupportedPayloadType,
+    NotFoundError,
+    NotPermittedError,
+    SignatureRejectedError,
+    StoreConflictError,
+    StoreUnavailableError,
+    UnsupportedPayloadTypeError,
 )
-from ledger.proofs import ImpossibleProof
-from ledger.tokens import InvalidTokenRequest
-from verification.errors import MalformedEnvelope
+from ledger.proofs import ImpossibleProofError
+from ledger.tokens import InvalidTokenRequestError
+from verification.errors import MalformedEnvelopeError
 
 PROBLEM_TYPE = "urn:jejak:problem:"
 MEDIA_TYPE = "application/problem+json"
 
 
-class Unauthorized(LedgerError):
+class UnauthorizedError(LedgerError):
     """No bearer token, or one the ledger never issued: HTTP 401."""
 
     rule = "unauthorized"
 
 
-class BodyTooLarge(LedgerError):
+class BodyTooLargeError(LedgerError):
     """The request body exceeds the size limit: HTTP 413."""
 
     rule = "body-too-large"
 
 
-class NotJson(LedgerError):
+class NotJsonError(LedgerError):
     """The body is not JSON: HTTP 400."""
 
     rule = "not-json"
@@ -64,25 +64,25 @@ def problem(status: int, rule: str, detail: str, **extensions: object) -> JSONRe
 
 def status_of(error: Exception) -> int:
     """The HTTP status of a refusal or failure (DESIGN §7)."""
-    if isinstance(error, ItemRefused):
+    if isinstance(error, ItemRefusedError):
         return status_of(error.cause)
     if isinstance(error, Refusal):
         return 409 if error.conflict else 422
     statuses: list[tuple[type[Exception], int]] = [
-        (MalformedEnvelope, 400),
-        (EnvelopeRejected, 400),
-        (NotJson, 400),
-        (ImpossibleProof, 400),
-        (InvalidTokenRequest, 422),
-        (Unauthorized, 401),
-        (NotPermitted, 403),
-        (NotFound, 404),
-        (DuplicatePayload, 409),
-        (StoreConflict, 409),
-        (BodyTooLarge, 413),
-        (BadSignature, 422),
-        (UnsupportedPayloadType, 422),
-        (StoreUnavailable, 503),
+        (MalformedEnvelopeError, 400),
+        (EnvelopeRejectedError, 400),
+        (NotJsonError, 400),
+        (ImpossibleProofError, 400),
+        (InvalidTokenRequestError, 422),
+        (UnauthorizedError, 401),
+        (NotPermittedError, 403),
+        (NotFoundError, 404),
+        (DuplicatePayloadError, 409),
+        (StoreConflictError, 409),
+        (BodyTooLargeError, 413),
+        (SignatureRejectedError, 422),
+        (UnsupportedPayloadTypeError, 422),
+        (StoreUnavailableError, 503),
         (ConfigurationError, 500),
     ]
     for kind, status in statuses:
@@ -93,14 +93,14 @@ def status_of(error: Exception) -> int:
 
 def problem_for(error: Exception) -> JSONResponse:
     extensions: dict[str, object] = {}
-    if isinstance(error, ItemRefused):
+    if isinstance(error, ItemRefusedError):
         extensions["position"] = error.position
-    if isinstance(error, DuplicatePayload):
+    if isinstance(error, DuplicatePayloadError):
         extensions["index"] = error.index
-    if isinstance(error, BadSignature):
+    if isinstance(error, SignatureRejectedError):
         extensions["keyid"] = error.keyid
     rule = getattr(error, "rule", "invalid")
-    if isinstance(error, MalformedEnvelope):
+    if isinstance(error, MalformedEnvelopeError):
         rule = "malformed-envelope"
     flag = getattr(error, "flag", None)
     if flag is not None and hasattr(flag, "as_json"):
@@ -119,7 +119,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in errors
         )
-        return problem(422, "invalid-request", detail or "the request is invalid", errors=json.loads(json.dumps(errors, default=str)))
+        return problem(
+            422,
+            "invalid-request",
+            detail or "the request is invalid",
+            errors=json.loads(json.dumps(errors, default=str)),
+        )
 
     async def http_error(_: Request, error: Exception) -> JSONResponse:
         status = error.status_code if isinstance(error, StarletteHTTPException) else 500
@@ -128,6 +133,6 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(LedgerError, known)
     app.add_exception_handler(Refusal, known)
-    app.add_exception_handler(MalformedEnvelope, known)
+    app.add_exception_handler(MalformedEnvelopeError, known)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, http_error)

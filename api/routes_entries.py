@@ -11,16 +11,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import PrincipalDep, RuntimeDep, may_read_agency, require
-from api.problems import NotJson
+from api.problems import NotJsonError
+from domain.errors import Refusal
 from ledger.bootstrap import Runtime
-from ledger.committer import ItemRefused
-from ledger.errors import EnvelopeRejected, LedgerError, NotFound, NotPermitted
+from ledger.committer import ItemRefusedError
+from ledger.errors import EnvelopeRejectedError, LedgerError, NotFoundError, NotPermittedError
 from ledger.head import Submission
 from ledger.permissions import check_may_write
 from ledger.records import EntryRecorded, stream_id
 from ledger.tokens import Principal
-from verification.errors import MalformedEnvelope
-from domain.errors import Refusal
+from verification.errors import MalformedEnvelopeError
 
 router = APIRouter(prefix="/v1", tags=["entries"])
 Writer = Annotated[Principal, Depends(require("agency", "ombudsman"))]
@@ -32,7 +32,7 @@ async def _json_body(request: Request) -> object:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise NotJson("the body is not JSON") from None
+        raise NotJsonError("the body is not JSON") from None
 
 
 def _prepare(runtime: Runtime, principal: Principal, obj: object) -> Submission:
@@ -46,21 +46,21 @@ def _append(runtime: Runtime, principal: Principal, items: list[object]) -> list
     for position, obj in enumerate(items):
         try:
             submissions.append(_prepare(runtime, principal, obj))
-        except MalformedEnvelope as error:
+        except MalformedEnvelopeError as error:
             if len(items) == 1:
                 raise
-            raise ItemRefused(position, EnvelopeRejected(str(error))) from error
+            raise ItemRefusedError(position, EnvelopeRejectedError(str(error))) from error
         except (LedgerError, Refusal) as error:
             if len(items) == 1:
                 raise
-            raise ItemRefused(position, error) from error
+            raise ItemRefusedError(position, error) from error
     receipts = runtime.ledger.append(submissions)
     return [{**r.as_json(), "_created": r.created} for r in receipts]
 
 
 @router.post("/entries", status_code=201)
 async def append_entry(request: Request, runtime: RuntimeDep, principal: Writer) -> JSONResponse:
-    """Append one envelope: 201 with its receipt, or 200 with the original receipt on resubmission."""
+    """Append one envelope: 201 and its receipt; 200 and the original receipt on resubmission."""
     obj = await _json_body(request)
     [receipt] = await run_in_threadpool(_append, runtime, principal, [obj])
     created = receipt.pop("_created")
@@ -73,9 +73,11 @@ async def append_batch(request: Request, runtime: RuntimeDep, principal: Writer)
     obj = await _json_body(request)
     envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
     if not isinstance(envelopes, list) or not envelopes:
-        raise EnvelopeRejected('the body must be {"envelopes": [envelope, ...]} with at least one')
+        raise EnvelopeRejectedError(
+            'the body must be {"envelopes": [envelope, ...]} with at least one'
+        )
     if len(envelopes) > MAX_BATCH:
-        raise EnvelopeRejected(f"a batch holds at most {MAX_BATCH} envelopes")
+        raise EnvelopeRejectedError(f"a batch holds at most {MAX_BATCH} envelopes")
     receipts = await run_in_threadpool(_append, runtime, principal, envelopes)
     for receipt in receipts:
         receipt.pop("_created")
@@ -98,7 +100,7 @@ def _check_read(principal: Principal, entry: dict[str, object]) -> None:
     payload = entry["payload"]
     agency = payload.get("agency") if isinstance(payload, dict) else None
     if not may_read_agency(principal, str(agency)):
-        raise NotPermitted("this token may not read another agency's entries")
+        raise NotPermittedError("this token may not read another agency's entries")
 
 
 @router.get("/entries/{index}")
@@ -118,7 +120,7 @@ def read_subject(subject: str, runtime: RuntimeDep, principal: PrincipalDep) -> 
     with ledger.read_lock():
         view = ledger.state.subject_view(subject)
     if view is None:
-        raise NotFound(f"there is no subject {subject!r}")
+        raise NotFoundError(f"there is no subject {subject!r}")
     entries = [entry_json(event) for event in ledger.store.subject_events(stream_id(subject))]
     for entry in entries:
         _check_read(principal, entry)

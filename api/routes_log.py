@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from api.deps import RuntimeDep
-from ledger.errors import NotFound
+from ledger.errors import NotFoundError
 
 router = APIRouter(prefix="/v1", tags=["log"])
 NOTE = "text/plain; charset=utf-8"
@@ -32,7 +32,7 @@ def checkpoint_at(size: int, runtime: RuntimeDep) -> PlainTextResponse:
     """The checkpoint published at exactly `size`; 404 when none was."""
     checkpoint = runtime.ledger.store.recorder.checkpoint(size)
     if checkpoint is None:
-        raise NotFound(f"no checkpoint was published at size {size}")
+        raise NotFoundError(f"no checkpoint was published at size {size}")
     return PlainTextResponse(checkpoint.note, media_type=NOTE)
 
 
@@ -73,4 +73,4 @@ async def consistency(
 def _require_size(runtime: RuntimeDep, size: int) -> None:
     available = runtime.ledger.store.recorder.log_size()
     if size > available:
-        raise NotFound(f"the log holds {available} entries, fewer than {size}")
+        raise NotFoundError(f"the log holds {available} entries, fewer than {size}")

@@ -54,7 +54,9 @@ async def add_org(body: OrgRequest, runtime: RuntimeDep, _: OperatorDep) -> dict
 
 
 @router.post("/orgs/{org}/keys", status_code=201)
-async def add_key(org: str, body: KeyRequest, runtime: RuntimeDep, _: OperatorDep) -> dict[str, object]:
+async def add_key(
+    org: str, body: KeyRequest, runtime: RuntimeDep, _: OperatorDep
+) -> dict[str, object]:
     """Register a signing key for an organisation; answers with its keyid."""
     keyid, receipt = await run_in_threadpool(
         runtime.operator.add_key, org, body.public_key, body.holder, body.valid_from

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import uvicorn
 
 from api.app import create_app

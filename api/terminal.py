@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 
-
 def progress(label: str) -> ProgressLine:
     return ProgressLine(label)
 

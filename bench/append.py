@@ -1,7 +1,7 @@
 """Signed appends through HTTP vs plain eventsourcing saves, on SQLite and PostgreSQL.
 
-(a) 32 concurrent clients sending single envelopes  vs  Application.save of one event per commit
-(b) batches of 100 envelopes                         vs  Application.save of 100 aggregates per commit
+(a) 32 concurrent clients sending single envelopes  vs  Application.save, one event per commit
+(b) batches of 100 envelopes  vs  Application.save of 100 aggregates per commit
 
 Run:  .venv/bin/python -m bench.append [--events 4000] [--stores sqlite,postgres]
 """
@@ -26,7 +26,7 @@ from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
 from ledger.store import drop_postgres_schema, store_environment
 from tests.servers import Server
-from tests.support import HEAD, STAFF, World, payload, wfa_request
+from tests.support import STAFF, World, payload, wfa_request
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CLIENTS = 32
@@ -81,9 +81,7 @@ def plain_batches(url: str, events: int) -> float:
 
 def signed_requests(world: World, prefix: str, count: int) -> list[dict[str, object]]:
     return [
-        world.agency_signer.sign(
-            payload("wfa.requested", f"{prefix}-{i}", STAFF, wfa_request())
-        )
+        world.agency_signer.sign(payload("wfa.requested", f"{prefix}-{i}", STAFF, wfa_request()))
         for i in range(count)
     ]
 
@@ -99,7 +97,12 @@ def jejak_runs(url: str, events: int, workdir: Path) -> tuple[LoadResult, LoadRe
     server = Server(env, workdir / "server.log")
     try:
         warmup = signed_requests(world, "warm", 200)
-        run_load(server.url, "/v1/entries", token, [[json.dumps(e).encode() for e in warmup[i::8]] for i in range(8)])
+        run_load(
+            server.url,
+            "/v1/entries",
+            token,
+            [[json.dumps(e).encode() for e in warmup[i::8]] for i in range(8)],
+        )
         per_client = [[json.dumps(e).encode() for e in single[i::CLIENTS]] for i in range(CLIENTS)]
         a = run_load(server.url, "/v1/entries", token, per_client)
         bodies = [batch_body(batched[i : i + BATCH]) for i in range(0, len(batched), BATCH)]
@@ -138,7 +141,9 @@ def bench_store(name: str, make_url: Any, events: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--stores", default="sqlite,postgres")
     args = parser.parse_args()
@@ -165,7 +170,9 @@ def main() -> None:
     print(" | ".join(f"{h:>16}" for h in header))
     for row in rows:
         print(" | ".join(f"{row[h]!s:>16}" for h in header))
-    print(json.dumps({"bench": "append", "events": args.events, "clients": CLIENTS, "results": rows}))
+    print(
+        json.dumps({"bench": "append", "events": args.events, "clients": CLIENTS, "results": rows})
+    )
 
 
 if __name__ == "__main__":

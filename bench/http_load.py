@@ -57,9 +57,7 @@ async def _client(
         writer.close()
 
 
-def run_load(
-    url: str, path: str, token: str, per_client: Sequence[list[bytes]]
-) -> LoadResult:
+def run_load(url: str, path: str, token: str, per_client: Sequence[list[bytes]]) -> LoadResult:
     """Send each client's bodies sequentially over its own connection, all clients at once."""
     host, _, port = url.removeprefix("http://").partition(":")
     result = LoadResult(requests=sum(len(b) for b in per_client), seconds=0.0)

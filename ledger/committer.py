@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from domain.errors import Refusal
-from ledger.errors import LedgerError, StoreUnavailable
+from ledger.errors import LedgerError, StoreUnavailableError
 from ledger.head import Submission
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ Failure = LedgerError | Refusal
 MAX_GROUP_ENTRIES = 2000
 
 
-class ItemRefused(LedgerError):
+class ItemRefusedError(LedgerError):
     """One item of an all-or-nothing request was refused; nothing of the request was stored."""
 
     def __init__(self, position: int, cause: LedgerError | Refusal) -> None:
@@ -64,11 +64,13 @@ class GroupCommitter:
     def submit(self, submissions: Sequence[Submission], timeout: float = 60.0) -> list[Receipt]:
         """Block until the submissions are durable (or refused); return their outcomes."""
         if self._closed:
-            raise StoreUnavailable("the ledger is shutting down")
+            raise StoreUnavailableError("the ledger is shutting down")
         request = Request(submissions)
         self._queue.put(request)
         if not request.done.wait(timeout):
-            raise StoreUnavailable("the writer did not answer in time; nothing was acknowledged")
+            raise StoreUnavailableError(
+                "the writer did not answer in time; nothing was acknowledged"
+            )
         if request.error is not None:
             raise request.error
         return request.receipts or []
@@ -99,4 +101,4 @@ class GroupCommitter:
             except Exception as error:  # the writer thread must survive any failure
                 for request in group:
                     if not request.done.is_set():
-                        request.fail(StoreUnavailable(f"the append failed: {error}"))
+                        request.fail(StoreUnavailableError(f"the append failed: {error}"))

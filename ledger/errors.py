@@ -13,19 +13,19 @@ class LedgerError(Exception):
         self.detail = detail
 
 
-class EnvelopeRejected(LedgerError):
+class EnvelopeRejectedError(LedgerError):
     """The request is not an envelope (not JSON, missing fields, bad base64): HTTP 400."""
 
     rule = "malformed-envelope"
 
 
-class UnsupportedPayloadType(LedgerError):
+class UnsupportedPayloadTypeError(LedgerError):
     """The envelope's payloadType is not the Jejak event type: HTTP 422."""
 
     rule = "unknown-payload-type"
 
 
-class BadSignature(LedgerError):
+class SignatureRejectedError(LedgerError):
     """A signature does not verify against its registered key: HTTP 422."""
 
     rule = "bad-signature"
@@ -35,7 +35,7 @@ class BadSignature(LedgerError):
         self.keyid = keyid
 
 
-class DuplicatePayload(LedgerError):
+class DuplicatePayloadError(LedgerError):
     """The same payload was accepted before under other signatures: HTTP 409."""
 
     rule = "duplicate-payload"
@@ -45,25 +45,25 @@ class DuplicatePayload(LedgerError):
         self.index = index
 
 
-class NotPermitted(LedgerError):
+class NotPermittedError(LedgerError):
     """The caller's token may not write this agency's events or this event type: HTTP 403."""
 
     rule = "not-permitted"
 
 
-class NotFound(LedgerError):
+class NotFoundError(LedgerError):
     """No such entry, subject, checkpoint or token: HTTP 404."""
 
     rule = "not-found"
 
 
-class StoreConflict(LedgerError):
+class StoreConflictError(LedgerError):
     """Another writer appended first; the batch is re-validated and retried."""
 
     rule = "store-conflict"
 
 
-class StoreUnavailable(LedgerError):
+class StoreUnavailableError(LedgerError):
     """The store failed; nothing of the batch was acknowledged: HTTP 503."""
 
     rule = "store-unavailable"

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections import ChainMap
 from dataclasses import dataclass
 from datetime import datetime
 
-import rfc8785
-
 from domain.entry import Entry, Flag
 from domain.events import Event, parse_payload
 from domain.state import LedgerState
-from ledger.errors import BadSignature, DuplicatePayload, LedgerError
+from ledger.errors import DuplicatePayloadError, LedgerError, SignatureRejectedError
 from ledger.records import EntryRecorded, EntryRow, stream_id
 from ledger.tree import Node, append_leaves, root_of
 from verification.dsse import Envelope, keyid_of, parse_envelope, signature_valid
-from verification.leaf import Leaf, parse_instant
+from verification.leaf import Leaf, canonical_json, parse_instant
 
 
 @dataclass(frozen=True)
@@ -29,11 +28,21 @@ class Submission:
 
     @property
     def payload_sha256(self) -> bytes:
-        return hashlib.sha256(self.envelope.payload).digest()
+        return payload_digest(self.envelope)
 
     @property
     def envelope_sha256(self) -> bytes:
-        return hashlib.sha256(rfc8785.dumps(self.envelope.as_json())).digest()
+        return envelope_digest(self.envelope)
+
+
+def payload_digest(envelope: Envelope) -> bytes:
+    """SHA-256 of the signed payload bytes: the same event however it is enveloped."""
+    return hashlib.sha256(envelope.payload).digest()
+
+
+def envelope_digest(envelope: Envelope) -> bytes:
+    """SHA-256 of the canonical envelope: what an exact resubmission repeats."""
+    return hashlib.sha256(canonical_json(envelope.as_json())).digest()
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class NewEntry:
     row: EntryRow
 
 
-class LedgerCorrupted(LedgerError):
+class LedgerCorruptedError(LedgerError):
     """The stored log disagrees with itself (a tampered or foreign database)."""
 
     rule = "ledger-corrupted"
@@ -107,8 +116,6 @@ class LogHead:
             raw = event.payload.get("data")
             candidate = raw.get("public_key") if isinstance(raw, dict) else None
             if isinstance(candidate, str):
-                import base64
-
                 decoded = base64.b64decode(candidate)
                 if keyid_of(decoded) == keyid:
                     return decoded
@@ -121,7 +128,7 @@ class LogHead:
                 continue
             key = self.public_key(signature.keyid, submission.event)
             if key is not None and not signature_valid(key, submission.envelope, signature):
-                raise BadSignature(
+                raise SignatureRejectedError(
                     f"the signature by key {signature.keyid} does not verify", signature.keyid
                 )
         return tuple(s.keyid for s in submission.envelope.signatures)
@@ -133,7 +140,7 @@ class LogHead:
             index, envelope_sha256 = seen
             if envelope_sha256 == submission.envelope_sha256:
                 return Outcome(index, created=False)
-            raise DuplicatePayload(
+            raise DuplicatePayloadError(
                 f"this payload was recorded at index {index} with other signatures", index
             )
         keyids = self.check_signatures(submission)
@@ -143,11 +150,12 @@ class LogHead:
 
     def _add(self, envelope: Envelope, subject: str, at: datetime) -> Leaf:
         version, prev = self.subjects.get(subject, (0, None))
-        leaf = Leaf.for_envelope(envelope, subject=subject, version=version + 1, prev=prev, integrated_at=at)
+        leaf = Leaf.for_envelope(
+            envelope, subject=subject, version=version + 1, prev=prev, integrated_at=at
+        )
         leaf_hash = leaf.hash()
         index = self.size
-        payload_sha256 = hashlib.sha256(envelope.payload).digest()
-        envelope_sha256 = hashlib.sha256(rfc8785.dumps(envelope.as_json())).digest()
+        payload_sha256, envelope_sha256 = payload_digest(envelope), envelope_digest(envelope)
         stream = stream_id(subject)
         event = EntryRecorded(
             originator_id=stream,
@@ -184,7 +192,9 @@ class LogHead:
     def replay(self, stored: EntryRecorded) -> None:
         """Apply an entry read back from the store, checking that it is the one expected."""
         if stored.index != self.size:
-            raise LedgerCorrupted(f"entry {stored.index} read where entry {self.size} was expected")
+            raise LedgerCorruptedError(
+                f"entry {stored.index} read where entry {self.size} was expected"
+            )
         envelope = parse_envelope(stored.envelope)
         event = parse_payload(envelope.payload)
         leaf = Leaf.from_json(stored.leaf)
@@ -197,7 +207,9 @@ class LogHead:
             integrated_at=parse_instant(leaf.integrated_at),
         )
         if expected != leaf or leaf.hash().hex() != stored.leaf_hash:
-            raise LedgerCorrupted(f"entry {stored.index}: its leaf does not match its envelope")
+            raise LedgerCorruptedError(
+                f"entry {stored.index}: its leaf does not match its envelope"
+            )
         at = parse_instant(leaf.integrated_at)
         keyids = tuple(s.keyid for s in envelope.signatures)
         self.state.record(Entry(self.size, event, keyids, at))
@@ -205,8 +217,8 @@ class LogHead:
             event.subject,
             version + 1,
             leaf.hash(),
-            hashlib.sha256(envelope.payload).digest(),
-            hashlib.sha256(rfc8785.dumps(envelope.as_json())).digest(),
+            payload_digest(envelope),
+            envelope_digest(envelope),
             at,
         )
         self.new_nodes.clear()

@@ -26,7 +26,9 @@ def read_secret(path: Path) -> str:
     """Read a key file, refusing one that group or others may read."""
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigurationError(f"{path} is readable by others (mode {oct(mode & 0o777)}); chmod 600 it")
+        raise ConfigurationError(
+            f"{path} is readable by others (mode {oct(mode & 0o777)}); chmod 600 it"
+        )
     return path.read_text().strip()
 
 

@@ -11,15 +11,15 @@ from domain.entry import Flag
 from domain.errors import Refusal
 from domain.events import parse_payload
 from domain.state import LedgerState
-from ledger.committer import GroupCommitter, ItemRefused, Request
+from ledger.committer import GroupCommitter, ItemRefusedError, Request
 from ledger.errors import (
-    BadSignature,
     LedgerError,
-    NotFound,
-    StoreConflict,
-    UnsupportedPayloadType,
+    NotFoundError,
+    SignatureRejectedError,
+    StoreConflictError,
+    UnsupportedPayloadTypeError,
 )
-from ledger.head import LedgerCorrupted, LogHead, Outcome, Submission
+from ledger.head import LedgerCorruptedError, LogHead, Outcome, Submission
 from ledger.proofs import ProofReader
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 from ledger.signing import CheckpointSigner
@@ -102,14 +102,18 @@ class Ledger:
         with self._lock:
             target = self.store.recorder.log_size()
             while self.head.size < target:
-                chunk = self.store.recorder.entries(self.head.size, min(target, self.head.size + 2000))
+                chunk = self.store.recorder.entries(
+                    self.head.size, min(target, self.head.size + 2000)
+                )
                 if not chunk:
-                    raise LedgerCorrupted(f"entry {self.head.size} is missing from the store")
+                    raise LedgerCorruptedError(f"entry {self.head.size} is missing from the store")
                 for stored in chunk:
                     try:
                         self.head.replay(self.store.decode(stored))
                     except (Refusal, LedgerError, ValueError, KeyError, TypeError) as error:
-                        raise LedgerCorrupted(f"entry {stored.index} cannot be replayed: {error}") from error
+                        raise LedgerCorruptedError(
+                            f"entry {stored.index} cannot be replayed: {error}"
+                        ) from error
                 if progress is not None:
                     progress(self.head.size, target)
 
@@ -124,7 +128,7 @@ class Ledger:
         """Check an envelope's shape, payload and the signatures of already known keys."""
         envelope = parse_envelope(obj)
         if envelope.payload_type != PAYLOAD_TYPE:
-            raise UnsupportedPayloadType(
+            raise UnsupportedPayloadTypeError(
                 f"payloadType must be {PAYLOAD_TYPE!r}, not {envelope.payload_type!r}"
             )
         event = parse_payload(envelope.payload)
@@ -134,7 +138,9 @@ class Ledger:
             if key is None:
                 continue
             if not signature_valid(key, envelope, signature):
-                raise BadSignature(f"the signature by key {signature.keyid} does not verify", signature.keyid)
+                raise SignatureRejectedError(
+                    f"the signature by key {signature.keyid} does not verify", signature.keyid
+                )
             verified.add(signature.keyid)
         return Submission(envelope, event, frozenset(verified))
 
@@ -153,10 +159,10 @@ class Ledger:
             try:
                 self._try_commit(group)
                 return
-            except StoreConflict:
+            except StoreConflictError:
                 continue
         for request in group:
-            request.fail(StoreConflict("too many concurrent writers; try again"))
+            request.fail(StoreConflictError("too many concurrent writers; try again"))
 
     def _try_commit(self, group: list[Request]) -> None:
         txn = self.head.fork()
@@ -172,8 +178,8 @@ class Ledger:
                     try:
                         outcomes.append(unit.integrate(submission, at))
                     except (Refusal, LedgerError) as error:
-                        raise ItemRefused(position, error) from error
-            except ItemRefused as refused:
+                        raise ItemRefusedError(position, error) from error
+            except ItemRefusedError as refused:
                 request.fail(refused.cause if len(request.submissions) == 1 else refused)
                 continue
             unit.commit()
@@ -200,16 +206,16 @@ class Ledger:
 
     def entry(self, index: int) -> EntryRecorded:
         if index < 0 or index >= self.store.recorder.log_size():
-            raise NotFound(f"there is no entry {index}")
+            raise NotFoundError(f"there is no entry {index}")
         stored = self.store.recorder.entries(index, index + 1)
         if not stored:
-            raise NotFound(f"there is no entry {index}")
+            raise NotFoundError(f"there is no entry {index}")
         return self.store.decode(stored[0])
 
     def latest_checkpoint(self) -> CheckpointRow:
         checkpoint = self.store.recorder.checkpoint(None)
         if checkpoint is None:
-            raise NotFound("no checkpoint has been published yet")
+            raise NotFoundError("no checkpoint has been published yet")
         return checkpoint
 
     def _receipts(

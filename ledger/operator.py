@@ -6,7 +6,7 @@ import base64
 import binascii
 from datetime import datetime
 
-from ledger.errors import EnvelopeRejected
+from ledger.errors import EnvelopeRejectedError
 from ledger.ledger import Clock, Ledger, Receipt
 from ledger.signing import EnvelopeSigner
 from verification.dsse import keyid_of
@@ -58,9 +58,9 @@ class Operator:
         try:
             raw = base64.b64decode(public_key_b64, validate=True)
         except (binascii.Error, ValueError):
-            raise EnvelopeRejected("public_key must be standard base64") from None
+            raise EnvelopeRejectedError("public_key must be standard base64") from None
         if len(raw) != 32:
-            raise EnvelopeRejected("public_key must be the 32 raw bytes of an Ed25519 key")
+            raise EnvelopeRejectedError("public_key must be the 32 raw bytes of an Ed25519 key")
         keyid = keyid_of(raw)
         receipt = self._append(
             "key.registered",

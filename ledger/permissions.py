@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.events import Event
-from ledger.errors import NotPermitted
+from ledger.errors import NotPermittedError
 from ledger.tokens import Principal
 
 OPERATOR_EVENTS = frozenset({"org.registered", "key.registered", "key.revoked"})
@@ -20,19 +20,19 @@ OMBUDSMAN_EVENTS = frozenset(
 
 
 def check_may_write(principal: Principal, event: Event) -> None:
-    """Raise NotPermitted unless `principal` may append `event`."""
+    """Raise NotPermittedError unless `principal` may append `event`."""
     if event.type in OPERATOR_EVENTS:
-        raise NotPermitted(f"{event.type} events are appended by the operator endpoints only")
+        raise NotPermittedError(f"{event.type} events are appended by the operator endpoints only")
     if principal.role == "agency":
         if event.agency != principal.org:
-            raise NotPermitted(
+            raise NotPermittedError(
                 f"this token writes for {principal.org!r}, not for {event.agency!r}"
             )
         if event.type in OMBUDSMAN_EVENTS and event.type != "entry.annotated":
-            raise NotPermitted(f"{event.type} events are written by the Ombudsman")
+            raise NotPermittedError(f"{event.type} events are written by the Ombudsman")
         return
     if principal.role == "ombudsman":
         if event.type not in OMBUDSMAN_EVENTS:
-            raise NotPermitted(f"an Ombudsman token may not write {event.type} events")
+            raise NotPermittedError(f"an Ombudsman token may not write {event.type} events")
         return
-    raise NotPermitted(f"a {principal.role} token may not append entries")
+    raise NotPermittedError(f"a {principal.role} token may not append entries")

@@ -22,7 +22,7 @@ class NodeSource(Protocol):
     def nodes(self, keys: Iterable[SubtreeKey]) -> dict[SubtreeKey, bytes]: ...
 
 
-class ImpossibleProof(LedgerError):
+class ImpossibleProofError(LedgerError):
     """Proof parameters that no tree can satisfy (index ≥ size, old > new, size 0)."""
 
     rule = "impossible-proof"
@@ -53,7 +53,7 @@ class ProofReader:
         try:
             ranges = [inclusion_proof_nodes(index, size) for index in indexes]
         except VerificationError as error:
-            raise ImpossibleProof(str(error)) from error
+            raise ImpossibleProofError(str(error)) from error
         return self._hashes(ranges, known)
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
@@ -61,11 +61,11 @@ class ProofReader:
         try:
             ranges = consistency_proof_nodes(old, new)
         except VerificationError as error:
-            raise ImpossibleProof(str(error)) from error
+            raise ImpossibleProofError(str(error)) from error
         return self._hashes([ranges])[0]
 
     def root(self, size: int) -> bytes:
         """The root hash of the tree of `size` entries, from its right edge."""
         if size <= 0:
-            raise ImpossibleProof("the empty tree has no stored nodes")
+            raise ImpossibleProofError("the empty tree has no stored nodes")
         return self._hashes([[(0, size)]])[0][0]

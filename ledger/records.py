@@ -17,6 +17,7 @@ def stream_id(subject: str) -> uuid.UUID:
     return uuid.uuid5(SUBJECT_NAMESPACE, subject)
 
 
+@dataclass(frozen=True)
 class EntryRecorded(DomainEvent):
     """One accepted envelope, stored as the next version of its subject's stream."""
 

@@ -33,7 +33,9 @@ class Settings:
         database_url = env.get("JEJAK_DATABASE_URL") or f"sqlite:///{data_dir / 'jejak.db'}"
         origin = env.get("JEJAK_ORIGIN", DEFAULT_ORIGIN)
         if not origin or any(c.isspace() for c in origin) or "+" in origin:
-            raise ConfigurationError(f"JEJAK_ORIGIN {origin!r} must be non-empty, without spaces or '+'")
+            raise ConfigurationError(
+                f"JEJAK_ORIGIN {origin!r} must be non-empty, without spaces or '+'"
+            )
         log_key_file = Path(env.get("JEJAK_LOG_KEY_FILE") or data_dir / "log.key")
         return cls(
             data_dir=data_dir,

@@ -1,4 +1,4 @@
-"""Signing for the log: checkpoints with the log's note key, operator events with its Ed25519 key."""
+"""Signing: checkpoints with the log's note key, envelopes with an Ed25519 key."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from ledger.errors import ConfigurationError, StoreConflict
+from ledger.errors import ConfigurationError, StoreConflictError
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 
 
@@ -47,7 +47,7 @@ class LogRecorder(Protocol):
     def token(self, token_sha256: bytes) -> TokenRow | None: ...
 
 
-class LogApplication(Application[object]):
+class LogApplication(Application[uuid.UUID]):
     """The eventsourcing application that holds every subject's stream of entries."""
 
     name = "jejak"
@@ -66,7 +66,7 @@ class EventStore:
         try:
             self.app.save(*events, log_batch=batch)
         except IntegrityError as error:
-            raise StoreConflict(f"another writer appended first: {error}") from error
+            raise StoreConflictError(f"another writer appended first: {error}") from error
 
     def decode(self, entry: StoredEntry) -> EntryRecorded:
         return cast(EntryRecorded, self.app.mapper.to_domain_event(entry.event))

@@ -1,4 +1,4 @@
-"""The PostgreSQL log recorder: eventsourcing's recorder plus the log index, tree and checkpoints."""
+"""PostgreSQL log recorder: eventsourcing's recorder plus the log index, tree and checkpoints."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             )
 
     def _sql(self, statement: str) -> Composed:
-        return SQL(statement).format(  # type: ignore[arg-type]
+        return SQL(statement).format(
             schema=Identifier(self.datastore.schema), events=Identifier(self.events_table_name)
         )
 
@@ -164,9 +164,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
 
     def checkpoint(self, size: int | None) -> CheckpointRow | None:
         if size is None:
-            rows = self._rows(
-                "SELECT * FROM {schema}.jejak_checkpoints ORDER BY size DESC LIMIT 1"
-            )
+            rows = self._rows("SELECT * FROM {schema}.jejak_checkpoints ORDER BY size DESC LIMIT 1")
         else:
             rows = self._rows("SELECT * FROM {schema}.jejak_checkpoints WHERE size = %s", (size,))
         if not rows:

@@ -81,9 +81,9 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         return 0 if rows[0][0] is None else int(rows[0][0]) + 1
 
     def entries(self, start: int, stop: int) -> list[StoredEntry]:
-        rows = self._rows(
-            "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"
-            f" FROM jejak_entries e JOIN {self.events_table_name} s"  # noqa: S608
+        rows = self._rows(  # the table name is ours, not input
+            "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"  # noqa: S608
+            f" FROM jejak_entries e JOIN {self.events_table_name} s"
             " ON s.originator_id = e.stream AND s.originator_version = e.version"
             " WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx",
             (start, stop),

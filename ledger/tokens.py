@@ -11,10 +11,10 @@ from ledger.errors import LedgerError
 from ledger.store import LogRecorder, TokenRow
 
 ROLES = ("operator", "agency", "ombudsman", "inspector")
-TOKEN_PREFIX = "jejak_"
+TOKEN_PREFIX = "jejak_"  # noqa: S105 (a prefix, not a secret)
 
 
-class InvalidTokenRequest(LedgerError):
+class InvalidTokenRequestError(LedgerError):
     """A token was asked for an unknown role or an organisation that does not fit it."""
 
     rule = "invalid-token-request"
@@ -37,15 +37,15 @@ def issue_token(
 ) -> str:
     """Create a token for `role` (bound to `org` for agencies); return it, storing its hash."""
     if role not in ROLES:
-        raise InvalidTokenRequest(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise InvalidTokenRequestError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if role == "agency":
         if not org:
-            raise InvalidTokenRequest("an agency token must name its organisation (--org)")
+            raise InvalidTokenRequestError("an agency token must name its organisation (--org)")
         view = state.subject_view(org)
         if view is None or view.kind != "org" or view.state.get("kind") != "agency":
-            raise InvalidTokenRequest(f"{org!r} is not a registered agency")
+            raise InvalidTokenRequestError(f"{org!r} is not a registered agency")
     elif org is not None and role != "ombudsman" and role != "inspector":
-        raise InvalidTokenRequest(f"a {role} token is not bound to an organisation")
+        raise InvalidTokenRequestError(f"a {role} token is not bound to an organisation")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     recorder.insert_token(TokenRow(token_digest(token), role, org, label, now))
     return token
@@ -54,4 +54,3 @@ def issue_token(
 def resolve_token(recorder: LogRecorder, token: str) -> Principal | None:
     row = recorder.token(token_digest(token))
     return None if row is None else Principal(row.role, row.org)
-

@@ -11,7 +11,9 @@ Node = tuple[int, int, bytes]
 [index << level, (index + 1) << level)."""
 
 
-def append_leaves(frontier: Sequence[Node], leaf_hashes: Iterable[bytes]) -> tuple[list[Node], list[Node]]:
+def append_leaves(
+    frontier: Sequence[Node], leaf_hashes: Iterable[bytes]
+) -> tuple[list[Node], list[Node]]:
     """Push leaves onto the right edge; return the new frontier and every node completed."""
     stack = list(frontier)
     size = sum(1 << level for level, _, _ in stack)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from verification.errors import MalformedEnvelope
+from verification.errors import MalformedEnvelopeError
 
 PAYLOAD_TYPE = "application/vnd.jejak.event+json"
 
@@ -61,41 +61,41 @@ def b64decode_strict(text: str, what: str) -> bytes:
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise MalformedEnvelope(f"{what} is not standard base64") from None
+        raise MalformedEnvelopeError(f"{what} is not standard base64") from None
 
 
 def parse_envelope(obj: object) -> Envelope:
     """Check the shape of a decoded DSSE envelope and decode its payload."""
     if not isinstance(obj, Mapping):
-        raise MalformedEnvelope("an envelope must be a JSON object")
+        raise MalformedEnvelopeError("an envelope must be a JSON object")
     payload_type = obj.get("payloadType")
     payload_b64 = obj.get("payload")
     signatures = obj.get("signatures")
     if not isinstance(payload_type, str):
-        raise MalformedEnvelope("payloadType is missing or not a string")
+        raise MalformedEnvelopeError("payloadType is missing or not a string")
     if not isinstance(payload_b64, str):
-        raise MalformedEnvelope("payload is missing or not a string")
+        raise MalformedEnvelopeError("payload is missing or not a string")
     if not isinstance(signatures, Sequence) or isinstance(signatures, str) or not signatures:
-        raise MalformedEnvelope("signatures must be a non-empty list")
+        raise MalformedEnvelopeError("signatures must be a non-empty list")
     if len(signatures) > 8:
-        raise MalformedEnvelope("at most 8 signatures are accepted")
+        raise MalformedEnvelopeError("at most 8 signatures are accepted")
     parsed: list[Signature] = []
     for position, item in enumerate(signatures):
         if not isinstance(item, Mapping):
-            raise MalformedEnvelope(f"signatures[{position}] is not an object")
+            raise MalformedEnvelopeError(f"signatures[{position}] is not an object")
         keyid, sig = item.get("keyid"), item.get("sig")
         if not isinstance(keyid, str) or len(keyid) != 64:
-            raise MalformedEnvelope(f"signatures[{position}].keyid is not a 64-hex keyid")
+            raise MalformedEnvelopeError(f"signatures[{position}].keyid is not a 64-hex keyid")
         try:
             bytes.fromhex(keyid)
         except ValueError:
-            raise MalformedEnvelope(f"signatures[{position}].keyid is not hex") from None
+            raise MalformedEnvelopeError(f"signatures[{position}].keyid is not hex") from None
         if keyid != keyid.lower():
-            raise MalformedEnvelope(f"signatures[{position}].keyid must be lowercase hex")
+            raise MalformedEnvelopeError(f"signatures[{position}].keyid must be lowercase hex")
         if not isinstance(sig, str):
-            raise MalformedEnvelope(f"signatures[{position}].sig is not a string")
+            raise MalformedEnvelopeError(f"signatures[{position}].sig is not a string")
         if len(b64decode_strict(sig, f"signatures[{position}].sig")) != 64:
-            raise MalformedEnvelope(f"signatures[{position}].sig is not a 64-byte signature")
+            raise MalformedEnvelopeError(f"signatures[{position}].sig is not a 64-byte signature")
         parsed.append(Signature(keyid=keyid, sig=sig))
     payload = b64decode_strict(payload_b64, "payload")
     return Envelope(payload_type, payload, payload_b64, tuple(parsed))
@@ -106,7 +106,7 @@ def parse_envelope_json(body: bytes) -> Envelope:
     try:
         obj = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise MalformedEnvelope("the body is not JSON") from None
+        raise MalformedEnvelopeError("the body is not JSON") from None
     return parse_envelope(obj)
 
 

@@ -7,7 +7,7 @@ class VerificationError(Exception):
     """Base of every failure found while verifying log data."""
 
 
-class MalformedEnvelope(VerificationError):
+class MalformedEnvelopeError(VerificationError):
     """A DSSE envelope is not of the expected shape or encoding."""
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import rfc8785
 
 from verification.dsse import Envelope, Signature
 from verification.merkle import leaf_hash
+
+
+def canonical_json(value: object) -> bytes:
+    """RFC 8785 (JCS) canonical JSON of a JSON-compatible value."""
+    return rfc8785.dumps(cast(Any, value))
 
 
 def format_instant(at: datetime) -> str:
@@ -66,7 +72,9 @@ class Leaf:
         return cls(
             payload_type=str(obj["payload_type"]),
             payload_sha256=str(obj["payload_sha256"]),
-            signatures=tuple(Signature(keyid=str(s["keyid"]), sig=str(s["sig"])) for s in signatures),
+            signatures=tuple(
+                Signature(keyid=str(s["keyid"]), sig=str(s["sig"])) for s in signatures
+            ),
             subject=str(obj["subject"]),
             version=int(str(obj["version"])),
             prev=None if prev is None else str(prev),
@@ -86,7 +94,7 @@ class Leaf:
 
     def canonical(self) -> bytes:
         """The RFC 8785 canonical JSON bytes that are hashed into the tree."""
-        return rfc8785.dumps(self.as_json())
+        return canonical_json(self.as_json())
 
     def hash(self) -> bytes:
         """RFC 9162 leaf hash: SHA-256(0x00 || canonical leaf)."""

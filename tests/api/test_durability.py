@@ -24,7 +24,12 @@ def _unit(thread: int, i: int) -> dict[str, object]:
         "unit.registered",
         f"unit-{thread}-{i}",
         HEAD,
-        {"name": f"Unit {thread}.{i}", "public_service": False, "service_hours": {"start": "08:00", "end": "16:00"}, "min_on_site": 0},
+        {
+            "name": f"Unit {thread}.{i}",
+            "public_service": False,
+            "service_hours": {"start": "08:00", "end": "16:00"},
+            "min_on_site": 0,
+        },
         agency=AGENCY,
     )
 
@@ -43,12 +48,16 @@ def test_acknowledged_entries_survive_sigkill(database_url: str, tmp_path: Path)
     stop = threading.Event()
 
     def client(thread: int) -> None:
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {token}"}
+        ) as http:
             for i in range(100_000):
                 if stop.is_set():
                     return
                 try:
-                    response = http.post("/v1/entries", json=world.agency_signer.sign(_unit(thread, i)), timeout=10)
+                    response = http.post(
+                        "/v1/entries", json=world.agency_signer.sign(_unit(thread, i)), timeout=10
+                    )
                 except httpx.HTTPError:
                     return  # the server died mid-request: not acknowledged
                 assert response.status_code == 201, response.text
@@ -72,7 +81,10 @@ def test_acknowledged_entries_survive_sigkill(database_url: str, tmp_path: Path)
         ledger = reopened.ledger
         size = ledger.store.recorder.log_size()
         assert ledger.size == size >= max(acknowledged) + 1
-        stored = {e.index: ledger.store.decode(e).leaf_hash for e in ledger.store.recorder.entries(0, size)}
+        stored = {
+            e.index: ledger.store.decode(e).leaf_hash
+            for e in ledger.store.recorder.entries(0, size)
+        }
         assert sorted(stored) == list(range(size))  # contiguous: no partial entry, no gap
         for index, leaf_hash in acknowledged.items():
             assert stored[index] == leaf_hash

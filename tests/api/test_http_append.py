@@ -36,10 +36,13 @@ def log_size(world: World) -> int:
 def test_append_answers_201_with_a_receipt_whose_proof_verifies(
     client: TestClient, world: World
 ) -> None:
-    response = client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"]))
+    response = client.post(
+        "/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"])
+    )
     assert response.status_code == 201, response.text
     receipt = response.json()
-    assert receipt["subject"] == "req-1" and receipt["version"] == 1
+    assert receipt["subject"] == "req-1"
+    assert receipt["version"] == 1
     assert receipt["index"] == log_size(world) - 1
     text = verify_note(receipt["checkpoint"], world.runtime.log_verifier_key)
     checkpoint = parse_checkpoint(text)
@@ -67,7 +70,9 @@ def test_exact_resubmission_returns_the_original_receipt_and_stores_nothing(
 
 
 def test_refuses_body_that_is_not_json_with_400(client: TestClient, world: World) -> None:
-    response = client.post("/v1/entries", content=b"{not json", headers=auth(world.tokens["agency"]))
+    response = client.post(
+        "/v1/entries", content=b"{not json", headers=auth(world.tokens["agency"])
+    )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("not-json")
@@ -99,7 +104,9 @@ def test_refuses_missing_and_unknown_tokens_with_401(client: TestClient, world: 
 def test_refuses_agency_token_writing_for_another_agency_with_403(
     client: TestClient, world: World
 ) -> None:
-    response = client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["other"]))
+    response = client.post(
+        "/v1/entries", json=request_envelope(world), headers=auth(world.tokens["other"])
+    )
     assert response.status_code == 403
     assert OTHER_AGENCY in response.json()["detail"]
 
@@ -108,12 +115,24 @@ def test_refuses_inspector_and_ombudsman_writing_agency_events_with_403(
     client: TestClient, world: World
 ) -> None:
     envelope = request_envelope(world)
-    assert client.post("/v1/entries", json=envelope, headers=auth(world.tokens["inspector"])).status_code == 403
-    assert client.post("/v1/entries", json=envelope, headers=auth(world.tokens["ombudsman"])).status_code == 403
+    assert (
+        client.post(
+            "/v1/entries", json=envelope, headers=auth(world.tokens["inspector"])
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/v1/entries", json=envelope, headers=auth(world.tokens["ombudsman"])
+        ).status_code
+        == 403
+    )
 
 
 def test_refuses_deciding_an_unknown_request_with_409(client: TestClient, world: World) -> None:
-    envelope = world.agency_signer.sign(payload("wfa.approved", "no-such-request", HEAD, {"note": "ok"}))
+    envelope = world.agency_signer.sign(
+        payload("wfa.approved", "no-such-request", HEAD, {"note": "ok"})
+    )
     response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
     assert response.status_code == 409
     assert response.json()["type"].endswith("impossible-transition")
@@ -143,7 +162,9 @@ def test_refuses_body_over_one_mebibyte_with_413(client: TestClient, world: Worl
 def test_refuses_bad_signature_with_422(client: TestClient, world: World) -> None:
     envelope = request_envelope(world)
     other = world.other_signer.sign(payload("wfa.requested", "req-x", STAFF, wfa_request()))
-    envelope["signatures"] = [{"keyid": world.agency_signer.keyid, "sig": other["signatures"][0]["sig"]}]  # type: ignore[index]
+    envelope["signatures"] = [
+        {"keyid": world.agency_signer.keyid, "sig": other["signatures"][0]["sig"]}
+    ]  # type: ignore[index]
     response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
     assert response.status_code == 422
     assert response.json()["type"].endswith("bad-signature")
@@ -165,7 +186,9 @@ def test_refuses_key_of_another_organisation_with_422(client: TestClient, world:
 
 def test_refuses_revoked_key_with_422(client: TestClient, world: World) -> None:
     world.runtime.operator.revoke_key(world.agency_signer.keyid, "lost laptop")
-    response = client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"]))
+    response = client.post(
+        "/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"])
+    )
     assert response.status_code == 422
     assert response.json()["type"].endswith("key-revoked")
 
@@ -188,7 +211,9 @@ def test_refuses_payload_schema_violation_with_422(client: TestClient, world: Wo
 
 def test_refuses_unknown_actor_with_422(client: TestClient, world: World) -> None:
     data = wfa_request(employee_nip="199999999999999999")
-    envelope = world.agency_signer.sign(payload("wfa.requested", "req-1", "199999999999999999", data))
+    envelope = world.agency_signer.sign(
+        payload("wfa.requested", "req-1", "199999999999999999", data)
+    )
     response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
     assert response.status_code == 422
     assert response.json()["type"].endswith("unknown-actor")
@@ -208,7 +233,10 @@ def test_every_refusal_stores_nothing(client: TestClient, world: World) -> None:
     for body, token in (
         (bad, world.tokens["agency"]),
         (request_envelope(world), world.tokens["other"]),
-        (world.agency_signer.sign(payload("wfa.approved", "nope", HEAD, {})), world.tokens["agency"]),
+        (
+            world.agency_signer.sign(payload("wfa.approved", "nope", HEAD, {})),
+            world.tokens["agency"],
+        ),
     ):
         assert client.post("/v1/entries", json=body, headers=auth(token)).status_code >= 400
     assert log_size(world) == size
@@ -229,7 +257,9 @@ def test_batch_is_all_or_nothing_and_names_the_failing_position(
     assert response.status_code == 409
     assert response.json()["position"] == 1
     assert log_size(world) == size
-    accepted = client.post("/v1/entries/batch", json={"envelopes": good}, headers=auth(world.tokens["agency"]))
+    accepted = client.post(
+        "/v1/entries/batch", json={"envelopes": good}, headers=auth(world.tokens["agency"])
+    )
     assert accepted.status_code == 201
     receipts = accepted.json()["receipts"]
     assert [r["index"] for r in receipts] == [size, size + 1]
@@ -257,12 +287,15 @@ def test_batch_may_decide_a_request_it_creates(client: TestClient, world: World)
 
 
 def test_reads_entry_and_subject_with_state(client: TestClient, world: World) -> None:
-    receipt = client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"])).json()
+    receipt = client.post(
+        "/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"])
+    ).json()
     entry = client.get(f"/v1/entries/{receipt['index']}", headers=auth(world.tokens["inspector"]))
     assert entry.status_code == 200
     body = entry.json()
     assert body["payload"]["type"] == "wfa.requested"
-    assert body["leaf"]["prev"] is None and body["leaf_hash"] == receipt["leaf_hash"]
+    assert body["leaf"]["prev"] is None
+    assert body["leaf_hash"] == receipt["leaf_hash"]
     approve = world.agency_signer.sign(payload("wfa.approved", "req-1", STAFF, {"note": "self"}))
     client.post("/v1/entries", json=approve, headers=auth(world.tokens["agency"]))
     subject = client.get("/v1/subjects/req-1", headers=auth(world.tokens["agency"])).json()
@@ -271,7 +304,9 @@ def test_reads_entry_and_subject_with_state(client: TestClient, world: World) ->
     assert "self-approval" in {f["rule"] for f in subject["flags"]}
     assert client.get("/v1/subjects/req-1", headers=auth(world.tokens["other"])).status_code == 403
     assert client.get("/v1/subjects/nope", headers=auth(world.tokens["agency"])).status_code == 404
-    assert client.get(f"/v1/entries/{10**6}", headers=auth(world.tokens["agency"])).status_code == 404
+    assert (
+        client.get(f"/v1/entries/{10**6}", headers=auth(world.tokens["agency"])).status_code == 404
+    )
 
 
 def test_public_log_endpoints(client: TestClient, world: World) -> None:
@@ -283,27 +318,66 @@ def test_public_log_endpoints(client: TestClient, world: World) -> None:
     assert client.get(f"/v1/checkpoints/{checkpoint.size + 100}").status_code == 404
     proof = client.get(f"/v1/proofs/inclusion?index=0&size={checkpoint.size}").json()
     verify_inclusion(
-        bytes.fromhex(proof["leaf_hash"]), 0, checkpoint.size,
-        [bytes.fromhex(h) for h in proof["hashes"]], checkpoint.root,
+        bytes.fromhex(proof["leaf_hash"]),
+        0,
+        checkpoint.size,
+        [bytes.fromhex(h) for h in proof["hashes"]],
+        checkpoint.root,
     )
-    assert client.get(f"/v1/proofs/inclusion?index={checkpoint.size}&size={checkpoint.size}").status_code == 400
+    assert (
+        client.get(
+            f"/v1/proofs/inclusion?index={checkpoint.size}&size={checkpoint.size}"
+        ).status_code
+        == 400
+    )
     assert client.get("/v1/proofs/consistency?old=2&new=1").status_code == 400
     assert client.get(f"/v1/proofs/consistency?old=1&new={checkpoint.size}").status_code == 200
 
 
 def test_operator_endpoints_register_orgs_keys_and_tokens(client: TestClient, world: World) -> None:
     operator = auth(world.tokens["operator"])
-    assert client.post("/v1/orgs", json={"id": "kab-baru", "kind": "agency", "name": "Kab Baru"}, headers=operator).status_code == 201
-    assert client.post("/v1/orgs", json={"id": "kab-baru", "kind": "agency", "name": "Kab Baru"}, headers=operator).status_code == 409
+    assert (
+        client.post(
+            "/v1/orgs",
+            json={"id": "kab-baru", "kind": "agency", "name": "Kab Baru"},
+            headers=operator,
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/v1/orgs",
+            json={"id": "kab-baru", "kind": "agency", "name": "Kab Baru"},
+            headers=operator,
+        ).status_code
+        == 409
+    )
     new_key = signer("kab-baru")
-    added = client.post("/v1/orgs/kab-baru/keys", json={"public_key": new_key.public_key_b64}, headers=operator)
-    assert added.status_code == 201 and added.json()["keyid"] == new_key.keyid
+    added = client.post(
+        "/v1/orgs/kab-baru/keys", json={"public_key": new_key.public_key_b64}, headers=operator
+    )
+    assert added.status_code == 201
+    assert added.json()["keyid"] == new_key.keyid
     token = client.post("/v1/tokens", json={"role": "agency", "org": "kab-baru"}, headers=operator)
     assert token.status_code == 201
-    assert client.post("/v1/tokens", json={"role": "agency", "org": "nope"}, headers=operator).status_code == 422
-    revoked = client.post(f"/v1/keys/{new_key.keyid}/revoke", json={"reason": "test"}, headers=operator)
+    assert (
+        client.post(
+            "/v1/tokens", json={"role": "agency", "org": "nope"}, headers=operator
+        ).status_code
+        == 422
+    )
+    revoked = client.post(
+        f"/v1/keys/{new_key.keyid}/revoke", json={"reason": "test"}, headers=operator
+    )
     assert revoked.status_code == 201
-    assert client.post("/v1/orgs", json={"id": "x", "kind": "agency", "name": "X"}, headers=auth(world.tokens["agency"])).status_code == 403
+    assert (
+        client.post(
+            "/v1/orgs",
+            json={"id": "x", "kind": "agency", "name": "X"},
+            headers=auth(world.tokens["agency"]),
+        ).status_code
+        == 403
+    )
 
 
 def test_problem_details_name_the_rule_and_status(client: TestClient, world: World) -> None:
@@ -317,7 +391,14 @@ def test_problem_details_name_the_rule_and_status(client: TestClient, world: Wor
 def test_strict_flag_is_refused_with_422(client: TestClient, world: World) -> None:
     from tests.support import policy_data
 
-    world.append(payload("policy.enacted", f"policy:{AGENCY}", HEAD, policy_data(version=2, strict=["self-approval"])))
+    world.append(
+        payload(
+            "policy.enacted",
+            f"policy:{AGENCY}",
+            HEAD,
+            policy_data(version=2, strict=["self-approval"]),
+        )
+    )
     client.post("/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"]))
     approve = world.agency_signer.sign(payload("wfa.approved", "req-1", STAFF, {"note": "self"}))
     response = client.post("/v1/entries", json=approve, headers=auth(world.tokens["agency"]))

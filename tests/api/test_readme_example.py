@@ -61,7 +61,9 @@ def test_readme_client_appends_a_signed_unit(tmp_path: Path, sqlite_url: str) ->
         )
         assert done.returncode == 0, done.stderr
         index, leaf_hash = done.stdout.split()
-        entry = httpx.get(f"{server.url}/v1/entries/{index}", headers={"Authorization": f"Bearer {token}"})
+        entry = httpx.get(
+            f"{server.url}/v1/entries/{index}", headers={"Authorization": f"Bearer {token}"}
+        )
         assert entry.json()["leaf_hash"] == leaf_hash
         assert entry.json()["payload"]["subject"] == "kab-contoh/dukcapil-loket"
     finally:

@@ -39,17 +39,28 @@ def test_two_servers_append_one_gap_free_sequence(postgres_url: str, tmp_path: P
     lock = threading.Lock()
 
     def client(server: Server, thread: int) -> None:
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {token}"}
+        ) as http:
             for i in range(PER_CLIENT):
                 # half the clients share subjects, so both servers extend the same streams
                 subject = f"shared-unit-{i % 5}" if thread % 2 else f"unit-{thread}-{i}"
                 kind = "unit.registered" if thread % 2 == 0 else "entry.annotated"
                 data: dict[str, object] = (
-                    {"name": subject, "public_service": False, "service_hours": {"start": "08:00", "end": "16:00"}, "min_on_site": 0}
+                    {
+                        "name": subject,
+                        "public_service": False,
+                        "service_hours": {"start": "08:00", "end": "16:00"},
+                        "min_on_site": 0,
+                    }
                     if kind == "unit.registered"
                     else {"entry": 0, "note": f"note {thread}.{i}"}
                 )
-                response = http.post("/v1/entries", json=world.agency_signer.sign(payload(kind, subject, HEAD, data)), timeout=30)
+                response = http.post(
+                    "/v1/entries",
+                    json=world.agency_signer.sign(payload(kind, subject, HEAD, data)),
+                    timeout=30,
+                )
                 assert response.status_code == 201, response.text
                 with lock:
                     receipts.append(response.json())
@@ -82,7 +93,8 @@ def test_two_servers_append_one_gap_free_sequence(postgres_url: str, tmp_path: P
 
         leaves = [bytes.fromhex(e.leaf_hash) for e in events]
         latest = parse_checkpoint(verify_note(ledger.latest_checkpoint().note, verifier))
-        assert latest.size == size and latest.root == root_hash(leaves)
+        assert latest.size == size
+        assert latest.root == root_hash(leaves)
         for receipt in receipts:
             published = parse_checkpoint(verify_note(str(receipt["checkpoint"]), verifier))
             assert published.root == root_hash(leaves[: published.size])

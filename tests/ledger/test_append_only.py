@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.ledger.test_store_contract import _batch
 from ledger.store import open_store
+from tests.ledger.test_store_contract import _batch
 
 COLUMN = {"jejak_entries": "version", "jejak_tree": "hash", "jejak_checkpoints": "note"}
 TABLES = list(COLUMN)
@@ -26,8 +26,8 @@ def test_sqlite_tables_refuse_update_and_delete(sqlite_url: str) -> None:
         for table in [*TABLES, events_table]:
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 conn.execute(f"DELETE FROM {table}")
+            column = COLUMN.get(table, "topic")
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                column = COLUMN.get(table, "topic")
                 conn.execute(f"UPDATE {table} SET {column} = {column}")
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ledger.errors import StoreConflict
+from ledger.errors import StoreConflictError
 from ledger.records import CheckpointRow, EntryRecorded, EntryRow, LogBatch, stream_id
 from ledger.store import EventStore, TokenRow, open_store
 
@@ -79,8 +79,10 @@ def test_checkpoints_are_kept_for_every_published_size(store: EventStore) -> Non
     store.append(*_batch(0, [("a", 1)]))
     store.append(*_batch(1, [("b", 1), ("c", 1)]))
     first, latest = store.recorder.checkpoint(1), store.recorder.checkpoint(None)
-    assert first is not None and first.note == "note 1\n"
-    assert latest is not None and latest.size == 3
+    assert first is not None
+    assert first.note == "note 1\n"
+    assert latest is not None
+    assert latest.size == 3
     assert store.recorder.checkpoint(2) is None
 
 
@@ -92,7 +94,7 @@ def test_nodes_are_read_by_level_and_index(store: EventStore) -> None:
 
 def test_index_taken_by_another_writer_is_a_conflict_and_stores_nothing(store: EventStore) -> None:
     store.append(*_batch(0, [("a", 1)]))
-    with pytest.raises(StoreConflict):
+    with pytest.raises(StoreConflictError):
         store.append(*_batch(0, [("z", 1)]))
     assert store.recorder.log_size() == 1
     assert store.subject_events(stream_id("z")) == []
@@ -100,7 +102,7 @@ def test_index_taken_by_another_writer_is_a_conflict_and_stores_nothing(store: E
 
 def test_subject_version_taken_is_a_conflict_and_stores_nothing(store: EventStore) -> None:
     store.append(*_batch(0, [("a", 1)]))
-    with pytest.raises(StoreConflict):
+    with pytest.raises(StoreConflictError):
         store.append(*_batch(1, [("b", 1), ("a", 1)]))
     assert store.recorder.log_size() == 1
     assert store.recorder.checkpoint(None) is not None

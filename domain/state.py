@@ -58,8 +58,8 @@ class LedgerState:
         if self._size == 0:
             check_genesis(entry)
         else:
-            check_signing_keys(entry, self.key, self.org)
             check_org_registered(event.agency, self.org(event.agency))
+            check_signing_keys(entry, self.key, self.org)
         log = self._stores.subjects.get(event.subject)
         check_subject_owner(event.subject, log.agency if log else None, event.agency)
         check_subject_kind(event.subject, log.kind if log else None, event.type)

@@ -119,7 +119,7 @@ def _approval_flags(
         if counted:
             week = _week(employee.nip, day)
             changes.employee_weeks[week] = changes.week(reader, week) | {(day, request.id)}
-    weeks = sorted({_week(employee.nip, day) for day in days})
+    weeks = sorted({_week(employee.nip, day) for day in days}) if counted else []
     for week in weeks:
         week_days = {day for day, _ in changes.week(reader, week)}
         week_policy = _policy_on(reader, event.agency, min(week_days), policy)

@@ -182,16 +182,28 @@ class World:
         subject: str = "req-1",
         employee: str = STAFF,
         dates: tuple[str, ...] = ("2026-12-07",),
+        *,
+        occurred_at: str | None = None,
+        at: datetime | None = None,
         **extra: object,
     ) -> tuple[Flag, ...]:
+        data = request_data(employee, dates, **extra)
         return self.add(
-            "wfa.requested", subject, request_data(employee, dates, **extra), actor=employee
+            "wfa.requested", subject, data, actor=employee, occurred_at=occurred_at, at=at
         )
 
     def approve(
-        self, subject: str = "req-1", actor: str = HEAD, **data: object
+        self,
+        subject: str = "req-1",
+        actor: str = HEAD,
+        *,
+        occurred_at: str | None = None,
+        at: datetime | None = None,
+        **data: object,
     ) -> tuple[Flag, ...]:
-        return self.add("wfa.approved", subject, dict(data), actor=actor)
+        return self.add(
+            "wfa.approved", subject, dict(data), actor=actor, occurred_at=occurred_at, at=at
+        )
 
 
 def world(policy: dict[str, object] | None = None) -> World:

@@ -1,1 +1,1 @@
-"""domain package."""
+"""Jejak's pure, deterministic domain: events, aggregates, rules and the state fold."""

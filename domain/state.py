@@ -114,7 +114,11 @@ class LedgerState:
     # -- forks ----------------------------------------------------------------------------
 
     def fork(self) -> LedgerState:
-        """A cheap child layered on this state; its records reach this state only on commit."""
+        """A cheap child layered on this state; its records reach this state only on commit.
+
+        Do not record into this state while a fork of it is live: the fork would see those
+        records, and its commit is refused (ForkConflictError).
+        """
         child = LedgerState.__new__(LedgerState)
         child._stores = self._stores.fork()
         child._parent = self

@@ -95,14 +95,24 @@ class Stores:
             mine.maps[0].clear()
 
     def apply(self, changes: Changes) -> None:
-        self.orgs.update(changes.orgs)
-        self.keys.update(changes.keys)
-        self.policies.update(changes.policies)
-        self.units.update(changes.units)
-        self.employees.update(changes.employees)
-        self.requests.update(changes.requests)
-        self.evaluations.update(changes.evaluations)
-        self.complaints.update(changes.complaints)
-        self.unit_staff.update(changes.unit_staff)
-        self.location_days.update(changes.location_days)
-        self.employee_weeks.update(changes.employee_weeks)
+        """Write a handler's changes into this layer (the top map of each ChainMap)."""
+        for name in _APPLIED:
+            new: dict[object, object] = getattr(changes, name)
+            if new:
+                target: ChainMap[object, object] = getattr(self, name)
+                target.update(new)
+
+
+_APPLIED = (
+    "orgs",
+    "keys",
+    "policies",
+    "units",
+    "employees",
+    "requests",
+    "evaluations",
+    "complaints",
+    "unit_staff",
+    "location_days",
+    "employee_weeks",
+)

@@ -1,0 +1,257 @@
+"""The demo data set: loaded through the append path on a simulated clock, flagged as designed."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from api.demo import (
+    TOKENS_FILE,
+    DemoNeedsNewLogError,
+    demo_period,
+    demo_tokens,
+    open_demo_runtime,
+    run_demo,
+)
+from api.demo_cast import AGENCIES, KAB, KEMEN, KEYS, ORGS, PEOPLE, person
+from api.demo_plan import Period, request_id
+from api.demo_story import BREACH_DAY, build_plan, complaint_id
+from ledger.bootstrap import Runtime, open_runtime
+from ledger.settings import Settings
+from ledger.tokens import resolve_token
+from verification.leaf import parse_instant
+
+EXPECTED_FLAGS = {
+    "approver-not-supervisor": 2,  # intan approved by the head of bureau; yuliana by herself
+    "backdated": 1,
+    "evaluator-not-assessor": 1,
+    "ineligible-discipline": 1,
+    "ineligible-position": 1,
+    "ineligible-probation": 1,
+    "late-decision": 1,
+    "missing-output-report": 3,
+    "on-site-minimum-breached": 1,
+    "self-approval": 1,
+    "unit-quota-exceeded": 2,  # the fourth and the fifth approval for the same Wednesday
+    "weekly-cap-exceeded": 1,
+}
+
+
+@dataclass
+class Loaded:
+    settings: Settings
+    runtime: Runtime
+    summary: str
+    period: Period
+
+
+def _settings(path: Path) -> Settings:
+    return Settings.from_env({"JEJAK_DATA_DIR": str(path)})
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+    settings = _settings(tmp_path_factory.mktemp("demo"))
+    runtime, summary = open_demo_runtime(settings)
+    assert summary is not None
+    yield Loaded(settings, runtime, summary, demo_period())
+    runtime.close()
+
+
+def _payload(runtime: Runtime, index: int) -> dict[str, object]:
+    envelope = runtime.ledger.entry(index).envelope
+    decoded: dict[str, object] = json.loads(base64.b64decode(str(envelope["payload"])))
+    return decoded
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def test_every_planned_event_is_appended(demo: Loaded) -> None:
+    planned = build_plan(demo.period)
+    # genesis + operator's organisations and keys + every agency and oversight event
+    assert demo.runtime.ledger.size == 1 + len(ORGS) + len(KEYS) + len(planned)
+    assert f"{demo.runtime.ledger.size} entries" in demo.summary
+
+
+def test_every_flag_rule_appears_as_designed(demo: Loaded) -> None:
+    state = demo.runtime.ledger.state
+    found = Counter(f.rule for a in AGENCIES for f in state.compliance_flags(a, _now()))
+    assert found == Counter(EXPECTED_FLAGS)
+    for rule in EXPECTED_FLAGS:
+        assert rule in demo.summary
+
+
+@pytest.mark.parametrize(
+    ("rule", "who", "week"),
+    [
+        ("weekly-cap-exceeded", "dedi", 0),
+        ("missing-output-report", "andi", 0),
+        ("ineligible-probation", "tri", 0),
+        ("approver-not-supervisor", "intan", 0),
+        ("unit-quota-exceeded", "meli", 1),
+        ("on-site-minimum-breached", "meli", 1),
+        ("ineligible-discipline", "joni", 1),
+        ("self-approval", "yuliana", 1),
+        ("ineligible-position", "slamet", 1),
+        ("late-decision", "ayu", 1),
+        ("backdated", "riki", 1),
+        ("missing-output-report", "galih", 2),
+        ("missing-output-report", "bayu", 2),
+    ],
+)
+def test_flag_lands_on_the_intended_request(demo: Loaded, rule: str, who: str, week: int) -> None:
+    subject = request_id(person(who), demo.period, week)
+    view = demo.runtime.ledger.state.subject_view(subject, _now())
+    assert view is not None
+    assert rule in {flag.rule for flag in view.flags}
+
+
+def test_evaluation_by_someone_other_than_the_assessor_is_flagged(demo: Loaded) -> None:
+    subject = f"eval:{person('novita').nip}:{demo.period.label}"
+    view = demo.runtime.ledger.state.subject_view(subject)
+    assert view is not None
+    assert [flag.rule for flag in view.flags] == ["evaluator-not-assessor"]
+    assert view.state["evaluator"] == person("firmansyah").nip
+
+
+def test_quota_and_on_site_flags_fall_on_the_short_staffed_day(demo: Loaded) -> None:
+    state = demo.runtime.ledger.state
+    day = demo.period.day(*BREACH_DAY).isoformat()
+    for flag in state.compliance_flags(KAB, _now()):
+        if flag.rule in ("unit-quota-exceeded", "on-site-minimum-breached"):
+            assert day in flag.detail
+            assert "bu-disdukcapil" in flag.detail
+
+
+def test_complaint_finding_cites_the_short_staffed_days_requests(demo: Loaded) -> None:
+    runtime = demo.runtime
+    view = runtime.ledger.state.subject_view(complaint_id(demo.period))
+    assert view is not None
+    assert view.kind == "complaint"
+    state = view.state
+    assert state["substantiated"] is True
+    assert state["status"] == "corrective_action"
+    assert state["form"] == "penundaan_berlarut"
+    lapse = datetime.fromisoformat(str(state["lapse_at"]))
+    assert lapse.date() == demo.period.day(*BREACH_DAY)
+    assert "08:00" <= lapse.strftime("%H:%M") <= "15:00"  # within the unit's service hours
+    cited = state["finding_entries"]
+    assert isinstance(cited, list)
+    assert len(cited) == 10  # five requests and their five approvals
+    breach_day = demo.period.day(*BREACH_DAY).isoformat()
+    for index in cited:
+        payload = _payload(runtime, index)
+        assert payload["type"] in ("wfa.requested", "wfa.approved")
+        request = runtime.ledger.state.request(str(payload["subject"]))
+        assert request is not None
+        assert request.unit == "bu-disdukcapil"
+        assert breach_day in {d.isoformat() for d in request.approved_dates}
+
+
+def test_inspectorate_annotates_the_backdated_report(demo: Loaded) -> None:
+    subject = request_id(person("riki"), demo.period, 1)
+    view = demo.runtime.ledger.state.subject_view(subject)
+    assert view is not None
+    annotations = view.state["annotations"]
+    assert isinstance(annotations, list)
+    assert len(annotations) == 1
+    [backdated] = [f for f in view.flags if f.rule == "backdated"]
+    assert annotations[0]["annotates"] == backdated.entry
+
+
+def test_entries_are_integrated_minutes_after_they_occurred(demo: Loaded) -> None:
+    runtime = demo.runtime
+    lags = []
+    for index in range(1, runtime.ledger.size):
+        entry = runtime.ledger.entry(index)
+        occurred = datetime.fromisoformat(str(_payload(runtime, index)["occurred_at"]))
+        lags.append(parse_instant(str(entry.leaf["integrated_at"])) - occurred)
+    assert min(lags) >= timedelta(0)
+    assert sum(1 for lag in lags if lag > timedelta(hours=1)) == 1  # the backdated report
+    last = parse_instant(str(runtime.ledger.entry(runtime.ledger.size - 1).leaf["integrated_at"]))
+    assert last.date() <= demo.period.end < _now().date()
+
+
+def test_clock_reads_real_time_once_loaded(demo: Loaded) -> None:
+    assert abs(demo.runtime.ledger.clock() - _now()) < timedelta(minutes=1)
+    assert demo.runtime.operator.clock is demo.runtime.ledger.clock
+
+
+def test_reopening_loads_nothing_and_replays_the_same_flags(demo: Loaded) -> None:
+    size, now = demo.runtime.ledger.size, _now()
+    live = [demo.runtime.ledger.state.compliance_flags(a, now) for a in AGENCIES]
+    runtime, summary = open_demo_runtime(demo.settings)
+    try:
+        assert summary is None
+        assert runtime.ledger.size == size
+        assert [runtime.ledger.state.compliance_flags(a, now) for a in AGENCIES] == live
+    finally:
+        runtime.close()
+    assert "already loaded" in run_demo(demo.settings)
+
+
+def test_tokens_file_is_private_and_its_tokens_resolve(demo: Loaded) -> None:
+    path = demo.settings.data_dir / TOKENS_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    tokens = demo_tokens(demo.settings)
+    recorder = demo.runtime.ledger.store.recorder
+    roles = {label: resolve_token(recorder, token) for label, token in tokens.items()}
+    assert {label: (p.role, p.org) for label, p in roles.items() if p is not None} == {
+        "operator": ("operator", None),
+        "inspector": ("inspector", "inspektorat-bengkulu-utara"),
+        "ombudsman": ("ombudsman", "ombudsman-ri"),
+        f"agency {KAB}": ("agency", KAB),
+        f"agency {KEMEN}": ("agency", KEMEN),
+    }
+
+
+def test_demo_tokens_are_empty_without_a_demo(tmp_path: Path) -> None:
+    assert demo_tokens(_settings(tmp_path)) == {}
+
+
+def test_demo_refuses_a_log_that_is_not_new(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    open_runtime(settings).close()  # a log started in real time: only its genesis entry
+    with pytest.raises(DemoNeedsNewLogError, match="only into a new log"):
+        run_demo(settings)
+    runtime = open_runtime(settings)
+    try:
+        assert runtime.ledger.size == 1
+    finally:
+        runtime.close()
+    assert not (tmp_path / TOKENS_FILE).exists()
+
+
+def test_plan_is_deterministic_and_enrols_everyone_once() -> None:
+    period = Period(date(2026, 11, 2))
+    first, second = build_plan(period), build_plan(period)
+    assert [e.payload({}) for e in first if not e.cites] == [
+        e.payload({}) for e in second if not e.cites
+    ]
+    enrolled = [e.subject for e in first if e.type == "employee.enrolled"]
+    assert sorted(enrolled) == sorted(p.nip for p in PEOPLE)
+    assert all(len(nip) == 18 and nip.isdigit() for nip in enrolled)
+
+
+@pytest.mark.parametrize(
+    ("today", "start", "end"),
+    [
+        (date(2026, 11, 28), date(2026, 11, 2), date(2026, 11, 22)),  # a Saturday
+        (date(2026, 11, 23), date(2026, 11, 2), date(2026, 11, 22)),  # a Monday
+        (date(2027, 1, 6), date(2026, 12, 14), date(2027, 1, 3)),  # across the new year
+    ],
+)
+def test_period_is_the_last_three_full_weeks(today: date, start: date, end: date) -> None:
+    period = Period.ending_before(today)
+    assert (period.start, period.end) == (start, end)
+    assert period.start.weekday() == 0

@@ -45,14 +45,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
-    from api.demo import load_demo
+    from api.demo import run_demo
 
-    runtime = _runtime()
-    try:
-        summary = load_demo(runtime)
-        print(summary)
-    finally:
-        runtime.close()
+    print(
+        run_demo(Settings.from_env(), progress("replaying the log"), progress("loading the demo"))
+    )
     return 0
 
 

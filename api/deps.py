@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from api.problems import UnauthorizedError
 from ledger.bootstrap import Runtime
@@ -13,7 +14,7 @@ from ledger.errors import NotPermittedError
 from ledger.tokens import Principal, resolve_token
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -27,22 +28,23 @@ class TokenCache:
     def __init__(self) -> None:
         self._known: dict[str, Principal] = {}
 
-    def resolve(self, runtime: Runtime, token: str) -> Principal | None:
+    async def resolve(self, runtime: Runtime, token: str) -> Principal | None:
         principal = self._known.get(token)
         if principal is None:
-            principal = resolve_token(runtime.ledger.store.recorder, token)
+            recorder = runtime.ledger.store.recorder
+            principal = await run_in_threadpool(resolve_token, recorder, token)
             if principal is not None:
                 self._known[token] = principal
         return principal
 
 
-def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+async def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("send Authorization: Bearer <token>")
     cache: TokenCache = request.app.state.tokens
-    principal = cache.resolve(runtime, token.strip())
+    principal = await cache.resolve(runtime, token.strip())
     if principal is None:
         raise UnauthorizedError("the bearer token is not known")
     return principal
@@ -51,10 +53,10 @@ def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(*roles: str) -> Callable[[Principal], Principal]:
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting only the given roles."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise NotPermittedError(f"a {principal.role} token may not do this")
         return principal

@@ -41,7 +41,8 @@ def _prepare(runtime: Runtime, principal: Principal, obj: object) -> Submission:
     return submission
 
 
-def _append(runtime: Runtime, principal: Principal, items: list[object]) -> list[dict[str, object]]:
+def _prepare_all(runtime: Runtime, principal: Principal, items: list[object]) -> list[Submission]:
+    """Check every item; a refusal names the item's position when there are several."""
     submissions = []
     for position, obj in enumerate(items):
         try:
@@ -54,7 +55,22 @@ def _append(runtime: Runtime, principal: Principal, items: list[object]) -> list
             if len(items) == 1:
                 raise
             raise ItemRefusedError(position, error) from error
-    receipts = runtime.ledger.append(submissions)
+    return submissions
+
+
+async def _append(
+    runtime: Runtime, principal: Principal, items: list[object]
+) -> list[dict[str, object]]:
+    """Check the items, then await the writer: no thread is held while the group commits.
+
+    A single envelope is checked on the event loop (its signature check releases the GIL, so
+    the writer runs meanwhile); a batch is checked in a worker thread so the loop stays free.
+    """
+    if len(items) == 1:
+        submissions = _prepare_all(runtime, principal, items)
+    else:
+        submissions = await run_in_threadpool(_prepare_all, runtime, principal, items)
+    receipts = await runtime.ledger.append_async(submissions)
     return [{**r.as_json(), "_created": r.created} for r in receipts]
 
 
@@ -62,7 +78,7 @@ def _append(runtime: Runtime, principal: Principal, items: list[object]) -> list
 async def append_entry(request: Request, runtime: RuntimeDep, principal: Writer) -> JSONResponse:
     """Append one envelope: 201 and its receipt; 200 and the original receipt on resubmission."""
     obj = await _json_body(request)
-    [receipt] = await run_in_threadpool(_append, runtime, principal, [obj])
+    [receipt] = await _append(runtime, principal, [obj])
     created = receipt.pop("_created")
     return JSONResponse(receipt, status_code=201 if created else 200)
 
@@ -78,7 +94,7 @@ async def append_batch(request: Request, runtime: RuntimeDep, principal: Writer)
         )
     if len(envelopes) > MAX_BATCH:
         raise EnvelopeRejectedError(f"a batch holds at most {MAX_BATCH} envelopes")
-    receipts = await run_in_threadpool(_append, runtime, principal, envelopes)
+    receipts = await _append(runtime, principal, envelopes)
     for receipt in receipts:
         receipt.pop("_created")
     return JSONResponse({"receipts": receipts}, status_code=201)

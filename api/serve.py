@@ -1,4 +1,4 @@
-"""`jejak serve`: open the ledger, load the demo if asked, run uvicorn, close cleanly."""
+"""`jejak serve`: open the ledger (with the demo if asked), run uvicorn, close cleanly."""
 
 from __future__ import annotations
 
@@ -6,27 +6,41 @@ import uvicorn
 
 from api.app import create_app
 from api.terminal import progress
-from ledger.bootstrap import open_runtime
+from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
+
+
+def _open(settings: Settings, with_demo: bool) -> tuple[Runtime, str | None]:
+    if not with_demo:
+        return open_runtime(settings, progress=progress("replaying the log")), None
+    from api.demo import open_demo_runtime
+
+    return open_demo_runtime(settings, progress("replaying the log"), progress("loading the demo"))
 
 
 def serve(host: str, port: int, load_demo: bool = False) -> int:
     settings = Settings.from_env()
-    runtime = open_runtime(settings, progress=progress("replaying the log"))
+    runtime, loaded = _open(settings, load_demo)
     try:
         base = f"http://{host}:{port}"
-        print(f"Jejak ledger: {runtime.ledger.store.description}, {runtime.ledger.size} entries")
+        if loaded:
+            print(loaded)
+        print(f"Jejak ledger on {runtime.ledger.store.description}: {runtime.ledger.size} entries")
+        print(f"  API and its docs   {base}/docs")
+        print(f"  log key (public)   {base}/v1/log-key")
+        print(f"  latest checkpoint  {base}/v1/checkpoint")
         if load_demo:
-            from api.demo import demo_tokens, load_demo_if_new
+            from api.demo import demo_tokens
 
-            loaded = load_demo_if_new(runtime)
-            if loaded:
-                print(loaded)
-            for role, token in demo_tokens(settings).items():
-                print(f"  {role:<28} Authorization: Bearer {token}")
-        print(f"  API docs        {base}/docs")
-        print(f"  log key         {base}/v1/log-key")
-        print(f"  checkpoint      {base}/v1/checkpoint")
+            tokens = demo_tokens(settings)
+            if tokens:
+                print("Tokens to explore with (curl -H 'Authorization: Bearer <token>' ...):")
+                for role, token in tokens.items():
+                    print(f"  {role:<28} {token}")
+                print(
+                    f"  e.g. curl -H 'Authorization: Bearer {tokens.get('inspector', '')}' "
+                    f"{base}/v1/subjects/kab-bengkulu-utara"
+                )
         uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
     finally:
         runtime.close()

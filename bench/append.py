@@ -25,6 +25,7 @@ from bench.http_load import LoadResult, batch_body, run_load
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
 from ledger.store import drop_postgres_schema, store_environment
+from ledger.store_postgres import ensure_schema
 from tests.servers import Server
 from tests.support import STAFF, World, payload, wfa_request
 
@@ -41,8 +42,11 @@ class Arrangement(Aggregate):
 
 
 def plain_env(url: str) -> dict[str, str]:
+    """The same store as Jejak's, with eventsourcing's own recorder."""
     env = store_environment(url)
     env.pop("APPLICATION_RECORDER_TOPIC")
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        ensure_schema(env)
     return env
 
 

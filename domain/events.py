@@ -83,12 +83,22 @@ def _unique_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return result
 
 
+def _check_unicode(text: str) -> None:
+    """Refuse lone surrogates (JSON escapes like \\ud800): they have no UTF-8 encoding."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PayloadInvalid("payload holds a lone surrogate escape, not text") from None
+
+
 def _check_sizes(value: object, depth: int = 0) -> None:
     if depth > _MAX_DEPTH:
         raise PayloadInvalid(f"payload nests deeper than {_MAX_DEPTH} levels")
     if isinstance(value, str):
         if len(value) > MAX_STRING:
             raise PayloadInvalid(f"payload holds a string longer than {MAX_STRING} characters")
+        _check_unicode(value)
     elif isinstance(value, list):
         if len(value) > MAX_LIST:
             raise PayloadInvalid(f"payload holds a list longer than {MAX_LIST} items")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from domain.errors import Refusal
@@ -32,23 +33,34 @@ class ItemRefusedError(LedgerError):
 
 @dataclass
 class Request:
-    """Submissions that stand or fall together, and the caller waiting for their outcome."""
+    """Submissions that stand or fall together, and how to wake the caller waiting for them."""
 
     submissions: Sequence[Submission]
-    done: threading.Event = field(default_factory=threading.Event)
+    notify: Callable[[], None] = lambda: None
     receipts: list[Receipt] | None = None
     error: Failure | None = None
+    settled: bool = False
 
     def succeed(self, receipts: list[Receipt]) -> None:
-        self.receipts = receipts
-        self.done.set()
+        self.receipts, self.settled = receipts, True
+        self.notify()
 
     def fail(self, error: Failure) -> None:
-        self.error = error
-        self.done.set()
+        self.error, self.settled = error, True
+        self.notify()
+
+    def outcome(self) -> list[Receipt]:
+        if self.error is not None:
+            raise self.error
+        return self.receipts or []
 
 
 GroupHandler = Callable[[list[Request]], None]
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class GroupCommitter:
@@ -62,18 +74,36 @@ class GroupCommitter:
         self._thread.start()
 
     def submit(self, submissions: Sequence[Submission], timeout: float = 60.0) -> list[Receipt]:
-        """Block until the submissions are durable (or refused); return their outcomes."""
+        """Block until the submissions are durable (or refused); return their receipts."""
+        done = threading.Event()
+        request = Request(submissions, done.set)
+        self._put(request)
+        if not done.wait(timeout):
+            raise StoreUnavailableError("the writer did not answer in time")
+        return request.outcome()
+
+    async def submit_async(
+        self, submissions: Sequence[Submission], timeout: float = 60.0
+    ) -> list[Receipt]:
+        """Await durability (or refusal) without holding a thread: for the event loop."""
+        loop = asyncio.get_running_loop()
+        settled = loop.create_future()
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(_resolve, settled)
+
+        request = Request(submissions, wake)
+        self._put(request)
+        try:
+            await asyncio.wait_for(settled, timeout)
+        except TimeoutError:
+            raise StoreUnavailableError("the writer did not answer in time") from None
+        return request.outcome()
+
+    def _put(self, request: Request) -> None:
         if self._closed:
             raise StoreUnavailableError("the ledger is shutting down")
-        request = Request(submissions)
         self._queue.put(request)
-        if not request.done.wait(timeout):
-            raise StoreUnavailableError(
-                "the writer did not answer in time; nothing was acknowledged"
-            )
-        if request.error is not None:
-            raise request.error
-        return request.receipts or []
 
     def close(self) -> None:
         self._closed = True
@@ -100,5 +130,5 @@ class GroupCommitter:
                 self._handler(group)
             except Exception as error:  # the writer thread must survive any failure
                 for request in group:
-                    if not request.done.is_set():
+                    if not request.settled:
                         request.fail(StoreUnavailableError(f"the append failed: {error}"))

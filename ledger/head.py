@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections import ChainMap
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,8 @@ from ledger.errors import DuplicatePayloadError, LedgerError, SignatureRejectedE
 from ledger.records import EntryRecorded, EntryRow, stream_id
 from ledger.tree import Node, append_leaves, root_of
 from verification.dsse import Envelope, keyid_of, parse_envelope, signature_valid
-from verification.leaf import Leaf, canonical_json, parse_instant
+from verification.leaf import Leaf, parse_instant
+from verification.merkle import leaf_hash as merkle_leaf_hash
 
 
 @dataclass(frozen=True)
@@ -25,14 +27,12 @@ class Submission:
     envelope: Envelope
     event: Event
     verified: frozenset[str]
+    payload_sha256: bytes
+    envelope_sha256: bytes
 
-    @property
-    def payload_sha256(self) -> bytes:
-        return payload_digest(self.envelope)
-
-    @property
-    def envelope_sha256(self) -> bytes:
-        return envelope_digest(self.envelope)
+    @classmethod
+    def of(cls, envelope: Envelope, event: Event, verified: frozenset[str]) -> Submission:
+        return cls(envelope, event, verified, payload_digest(envelope), envelope_digest(envelope))
 
 
 def payload_digest(envelope: Envelope) -> bytes:
@@ -41,8 +41,11 @@ def payload_digest(envelope: Envelope) -> bytes:
 
 
 def envelope_digest(envelope: Envelope) -> bytes:
-    """SHA-256 of the canonical envelope: what an exact resubmission repeats."""
-    return hashlib.sha256(canonical_json(envelope.as_json())).digest()
+    """SHA-256 over the type, payload and signatures: what an exact resubmission repeats."""
+    digest = hashlib.sha256(envelope.payload_type.encode() + b"\n" + envelope.payload)
+    for signature in envelope.signatures:
+        digest.update(b"\n" + signature.keyid.encode() + b" " + signature.sig.encode())
+    return digest.digest()
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,9 @@ class LogHead:
         parent.subjects.maps[0].update(self.subjects.maps[0])
         parent.payloads.maps[0].update(self.payloads.maps[0])
         parent.frontier, parent.size, parent.last_at = self.frontier, self.size, self.last_at
-        parent.new_entries += self.new_entries
-        parent.new_nodes += self.new_nodes
+        if parent.parent is not None:  # the root head keeps no pending rows: they are stored
+            parent.new_entries += self.new_entries
+            parent.new_nodes += self.new_nodes
 
     @property
     def root(self) -> bytes:
@@ -145,32 +149,39 @@ class LogHead:
             )
         keyids = self.check_signatures(submission)
         flags = self.state.record(Entry(self.size, submission.event, keyids, at))
-        self._add(submission.envelope, submission.event.subject, at)
+        self._add(submission, at)
         return Outcome(self.size - 1, created=True, flags=flags)
 
-    def _add(self, envelope: Envelope, subject: str, at: datetime) -> Leaf:
+    def _add(self, submission: Submission, at: datetime) -> None:
+        subject = submission.event.subject
         version, prev = self.subjects.get(subject, (0, None))
         leaf = Leaf.for_envelope(
-            envelope, subject=subject, version=version + 1, prev=prev, integrated_at=at
+            submission.envelope, subject=subject, version=version + 1, prev=prev, integrated_at=at
         )
-        leaf_hash = leaf.hash()
-        index = self.size
-        payload_sha256, envelope_sha256 = payload_digest(envelope), envelope_digest(envelope)
+        canonical = leaf.canonical()
+        leaf_hash = merkle_leaf_hash(canonical)
         stream = stream_id(subject)
         event = EntryRecorded(
             originator_id=stream,
             originator_version=version + 1,
             timestamp=at,
-            index=index,
-            envelope=envelope.as_json(),
-            leaf=leaf.as_json(),
+            index=self.size,
+            envelope_json=json.dumps(submission.envelope.as_json(), separators=(",", ":")),
+            leaf_json=canonical.decode(),
             leaf_hash=leaf_hash.hex(),
         )
-        self.new_entries.append(
-            NewEntry(event, EntryRow(index, stream, version + 1, payload_sha256, envelope_sha256))
+        row = EntryRow(
+            self.size, stream, version + 1, submission.payload_sha256, submission.envelope_sha256
         )
-        self._remember(subject, version + 1, leaf_hash, payload_sha256, envelope_sha256, at)
-        return leaf
+        self.new_entries.append(NewEntry(event, row))
+        self._remember(
+            subject,
+            version + 1,
+            leaf_hash,
+            submission.payload_sha256,
+            submission.envelope_sha256,
+            at,
+        )
 
     def _remember(
         self,
@@ -198,6 +209,7 @@ class LogHead:
         envelope = parse_envelope(stored.envelope)
         event = parse_payload(envelope.payload)
         leaf = Leaf.from_json(stored.leaf)
+        leaf_hash = merkle_leaf_hash(stored.leaf_json.encode())
         version, prev = self.subjects.get(event.subject, (0, None))
         expected = Leaf.for_envelope(
             envelope,
@@ -206,7 +218,7 @@ class LogHead:
             prev=prev,
             integrated_at=parse_instant(leaf.integrated_at),
         )
-        if expected != leaf or leaf.hash().hex() != stored.leaf_hash:
+        if expected != leaf or leaf_hash.hex() != stored.leaf_hash:
             raise LedgerCorruptedError(
                 f"entry {stored.index}: its leaf does not match its envelope"
             )
@@ -216,7 +228,7 @@ class LogHead:
         self._remember(
             event.subject,
             version + 1,
-            leaf.hash(),
+            leaf_hash,
             payload_digest(envelope),
             envelope_digest(envelope),
             at,

@@ -142,11 +142,15 @@ class Ledger:
                     f"the signature by key {signature.keyid} does not verify", signature.keyid
                 )
             verified.add(signature.keyid)
-        return Submission(envelope, event, frozenset(verified))
+        return Submission.of(envelope, event, frozenset(verified))
 
     def append(self, submissions: Sequence[Submission]) -> list[Receipt]:
         """Integrate submissions all or nothing; return once they are durable."""
         return self._committer.submit(submissions)
+
+    async def append_async(self, submissions: Sequence[Submission]) -> list[Receipt]:
+        """`append` for the event loop: no thread waits while the group commits."""
+        return await self._committer.submit_async(submissions)
 
     def close(self) -> None:
         self._committer.close()
@@ -187,6 +191,8 @@ class Ledger:
         if not accepted:
             return
         new = {e.event.index: e.event for e in txn.new_entries}
+        # the right edge before this group and the nodes it adds hold every proof node needed
+        known = [*self.head.frontier, *txn.new_nodes]
         if new:
             size, root = txn.size, txn.root
             checkpoint = CheckpointRow(size, root, self.signer.sign(size, root), format_instant(at))
@@ -196,11 +202,16 @@ class Ledger:
                 txn.commit()
         else:
             checkpoint = self.latest_checkpoint()
-        for request, outcomes in accepted:
-            try:
-                request.succeed(self._receipts(outcomes, new, checkpoint, txn.new_nodes))
-            except LedgerError as error:
+        try:
+            outcomes = [o for _, request_outcomes in accepted for o in request_outcomes]
+            receipts = self._receipts(outcomes, new, checkpoint, known)
+        except LedgerError as error:
+            for request, _ in accepted:
                 request.fail(error)
+            return
+        for request, outcomes in accepted:
+            request.succeed(receipts[: len(outcomes)])
+            receipts = receipts[len(outcomes) :]
 
     # Reading entries and receipts ----------------------------------------------------------
 

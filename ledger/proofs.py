@@ -37,14 +37,15 @@ class ProofReader:
     def _hashes(
         self, proofs: list[list[LeafRange]], known: Sequence[Node] = ()
     ) -> list[list[bytes]]:
-        covers = [[perfect_subtrees(a, b) for a, b in proof] for proof in proofs]
+        covers = {r: perfect_subtrees(*r) for proof in proofs for r in proof}  # shared ranges once
         have = {(level, index): digest for level, index, digest in known}
-        wanted = {key for proof in covers for cover in proof for key in cover if key not in have}
+        wanted = {key for cover in covers.values() for key in cover if key not in have}
         have.update(self.source.nodes(wanted))
         missing = wanted - have.keys()
         if missing:
             raise LedgerError(f"tree nodes {sorted(missing)[:3]} are missing from the store")
-        return [[fold_subtrees([have[k] for k in cover]) for cover in proof] for proof in covers]
+        hashes = {r: fold_subtrees([have[k] for k in cover]) for r, cover in covers.items()}
+        return [[hashes[r] for r in proof] for proof in proofs]
 
     def inclusion_proofs(
         self, indexes: Sequence[int], size: int, known: Sequence[Node] = ()

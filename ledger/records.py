@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -24,9 +25,21 @@ class EntryRecorded(DomainEvent):
     TOPIC: ClassVar[str] = "jejak:entry-recorded/v1"
 
     index: int
-    envelope: dict[str, Any]
-    leaf: dict[str, Any]
+    envelope_json: str
+    leaf_json: str
     leaf_hash: str
+
+    @property
+    def envelope(self) -> dict[str, Any]:
+        """The envelope as stored (compact JSON; the payload bytes are exactly those signed)."""
+        value: dict[str, Any] = json.loads(self.envelope_json)
+        return value
+
+    @property
+    def leaf(self) -> dict[str, Any]:
+        """The leaf's fields; `leaf_json` is its canonical text, the bytes that were hashed."""
+        value: dict[str, Any] = json.loads(self.leaf_json)
+        return value
 
 
 register_topic(EntryRecorded.TOPIC, EntryRecorded)

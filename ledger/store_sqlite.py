@@ -103,8 +103,10 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             chunk = wanted[start : start + 400]
             values = ",".join("(?,?)" for _ in chunk)
             params = [v for key in chunk for v in key]
+            # a join on a VALUES list is answered by primary-key lookups (IN (VALUES) scans)
             for r in self._rows(
-                f"SELECT level, idx, hash FROM jejak_tree WHERE (level, idx) IN (VALUES {values})",  # noqa: S608
+                f"WITH k(level, idx) AS (VALUES {values}) SELECT t.level, t.idx, t.hash"  # noqa: S608
+                " FROM k JOIN jejak_tree t ON t.level = k.level AND t.idx = k.idx",
                 params,
             ):
                 found[(int(r[0]), int(r[1]))] = bytes(r[2])

@@ -145,3 +145,17 @@ def wfa_request(employee_nip: str = STAFF, days: int = 1) -> dict[str, object]:
         "reason": "Penyusunan laporan triwulan",
         "targets": [{"id": "t1", "description": "Draf laporan triwulan selesai"}],
     }
+
+
+def unit_payload(subject: str) -> dict[str, object]:
+    return payload(
+        "unit.registered",
+        subject,
+        HEAD,
+        {
+            "name": subject,
+            "public_service": False,
+            "service_hours": {"start": "08:00", "end": "16:00"},
+            "min_on_site": 0,
+        },
+    )

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
-
-import rfc8785
 
 from verification.dsse import Envelope, Signature
 from verification.merkle import leaf_hash
-
-
-def canonical_json(value: object) -> bytes:
-    """RFC 8785 (JCS) canonical JSON of a JSON-compatible value."""
-    return rfc8785.dumps(cast(Any, value))
 
 
 def format_instant(at: datetime) -> str:
@@ -93,8 +86,14 @@ class Leaf:
         }
 
     def canonical(self) -> bytes:
-        """The RFC 8785 canonical JSON bytes that are hashed into the tree."""
-        return canonical_json(self.as_json())
+        """The RFC 8785 (JCS) canonical JSON bytes that are hashed into the tree.
+
+        For this flat object of ASCII keys, strings, small integers and null, JCS is exactly
+        Python's sorted, compact, non-ASCII-escaping JSON (tests compare it with `rfc8785`
+        on generated leaves); it is computed that way because `rfc8785` costs ten times more.
+        """
+        text = json.dumps(self.as_json(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return text.encode("utf-8")
 
     def hash(self) -> bytes:
         """RFC 9162 leaf hash: SHA-256(0x00 || canonical leaf)."""

@@ -404,3 +404,27 @@ def test_strict_flag_is_refused_with_422(client: TestClient, world: World) -> No
     response = client.post("/v1/entries", json=approve, headers=auth(world.tokens["agency"]))
     assert response.status_code == 422
     assert "self-approval" in response.text
+
+
+def test_refused_item_in_a_group_never_fails_its_neighbours(
+    client: TestClient, world: World
+) -> None:
+    import threading
+
+    from tests.support import unit_payload
+
+    bad = world.agency_signer.sign(payload("wfa.approved", "nope", HEAD, {}))
+    bodies = [world.agency_signer.sign(unit_payload(f"u-{i}")) for i in range(20)] + [bad] * 5
+    statuses: list[int] = []
+
+    def send(body: dict[str, object]) -> None:
+        statuses.append(
+            client.post("/v1/entries", json=body, headers=auth(world.tokens["agency"])).status_code
+        )
+
+    threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201] * 20 + [409] * 5

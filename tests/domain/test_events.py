@@ -192,3 +192,13 @@ def test_refuses_policy_with_quota_over_100() -> None:
 def test_refuses_employee_update_naming_no_field() -> None:
     with pytest.raises(PayloadInvalid, match="at least one"):
         parse_payload(payload("employee.updated", STAFF, {}))
+
+
+def test_refuses_lone_surrogate_escapes_anywhere_in_the_payload() -> None:
+    body = (
+        b'{"type":"unit.registered","agency":"kab-x","subject":"\\ud800","actor":"1",'
+        b'"occurred_at":"2026-01-01T00:00:00Z","data":{"name":"x","public_service":false,'
+        b'"service_hours":{"start":"08:00","end":"10:00"},"min_on_site":0}}'
+    )
+    with pytest.raises(PayloadInvalid, match="surrogate"):
+        parse_payload(body)

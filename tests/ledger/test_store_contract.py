@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -36,8 +37,8 @@ def _batch(start: int, subjects: list[tuple[str, int]]) -> tuple[list[EntryRecor
                 originator_version=version,
                 timestamp=AT,
                 index=index,
-                envelope={"payload": f"p{index}"},
-                leaf={"subject": subject, "version": version},
+                envelope_json=json.dumps({"payload": f"p{index}"}),
+                leaf_json=json.dumps({"subject": subject, "version": version}),
                 leaf_hash=_digest(f"leaf{index}").hex(),
             )
         )

@@ -1,0 +1,129 @@
+"""The `jejak` command line on both stores: admin commands, one-line errors, key files 0600."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from ledger.bootstrap import open_runtime
+from ledger.settings import Settings
+from ledger.tokens import resolve_token
+from tests.servers import ROOT
+from tests.support import signer
+from verification.note import key_name
+
+
+def jejak(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_admin_commands_register_org_key_token_and_revoke(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
+    added = jejak(env, "org", "add", "kab-contoh", "--kind", "agency", "--name", "Kabupaten Contoh")
+    assert added.returncode == 0, added.stderr
+    key = signer("cli")
+    keyid = jejak(
+        env,
+        "key",
+        "add",
+        "kab-contoh",
+        "--public-key",
+        key.public_key_b64,
+        "--holder",
+        "198703122010011002",
+    )
+    assert keyid.returncode == 0, keyid.stderr
+    assert keyid.stdout.strip() == key.keyid
+    token = jejak(env, "token", "create", "--role", "agency", "--org", "kab-contoh")
+    assert token.returncode == 0, token.stderr
+    revoked = jejak(
+        env,
+        "key",
+        "revoke",
+        key.keyid,
+        "--reason",
+        "laptop hilang",
+        "--effective-at",
+        "2026-01-01T00:00:00+07:00",
+    )
+    assert revoked.returncode == 0, revoked.stderr
+
+    runtime = open_runtime(Settings.from_env(env))
+    try:
+        state = runtime.ledger.state
+        view = state.subject_view(f"key:{key.keyid}")
+        assert view is not None
+        assert view.state["org"] == "kab-contoh"
+        assert view.state["revoked"]
+        principal = resolve_token(runtime.ledger.store.recorder, token.stdout.strip())
+        assert principal is not None
+        assert (principal.role, principal.org) == ("agency", "kab-contoh")
+    finally:
+        runtime.close()
+
+
+def test_errors_are_one_line_with_non_zero_exit(sqlite_url: str, tmp_path: Path) -> None:
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": sqlite_url}
+    assert jejak(env, "org", "add", "kab-x", "--kind", "agency", "--name", "X").returncode == 0
+    again = jejak(env, "org", "add", "kab-x", "--kind", "agency", "--name", "X")
+    assert again.returncode == 1
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert again.stderr.startswith("jejak: ")
+    bad_key = jejak(env, "key", "add", "kab-x", "--public-key", "not-base64!")
+    assert bad_key.returncode == 1
+    assert len(bad_key.stderr.strip().splitlines()) == 1
+    bad_time = jejak(
+        env, "key", "revoke", "00" * 32, "--reason", "x", "--effective-at", "yesterday"
+    )
+    assert bad_time.returncode == 2
+    assert "RFC 3339" in bad_time.stderr
+    no_org = jejak(env, "token", "create", "--role", "agency")
+    assert no_org.returncode == 1
+    assert "organisation" in no_org.stderr
+    bad_url = jejak(
+        {**env, "JEJAK_DATABASE_URL": "mysql://x"},
+        "org",
+        "add",
+        "a",
+        "--kind",
+        "agency",
+        "--name",
+        "A",
+    )
+    assert bad_url.returncode == 1
+    assert "unsupported database URL" in bad_url.stderr
+
+
+def test_keygen_prints_a_note_key_pair() -> None:
+    done = jejak({}, "keygen", "jejak.example/log")
+    assert done.returncode == 0
+    private, verifier = done.stdout.strip().splitlines()
+    assert private.startswith("PRIVATE+KEY+jejak.example/log+")
+    assert key_name(verifier) == "jejak.example/log"
+
+
+def test_first_start_creates_key_files_readable_only_by_owner(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    env = {"JEJAK_DATA_DIR": str(data), "JEJAK_DATABASE_URL": sqlite_url}
+    assert jejak(env, "org", "add", "kab-y", "--kind", "agency", "--name", "Y").returncode == 0
+    for name in ("operator.key", "log.key"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600
+    (data / "operator.key").chmod(0o644)
+    refused = jejak(env, "org", "add", "kab-z", "--kind", "agency", "--name", "Z")
+    assert refused.returncode == 1
+    assert "chmod 600" in refused.stderr

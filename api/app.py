@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import routes_entries, routes_log, routes_operator
+from api import routes_bundles, routes_entries, routes_log, routes_operator, routes_read
 from api.deps import TokenCache
+from api.lifecycle import lifespan
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
 from ledger.bootstrap import Runtime
@@ -17,6 +18,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         title="Jejak",
         summary="Signed, verifiable ledger of flexible work of Indonesian civil servants",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.runtime = runtime
     app.state.tokens = TokenCache()
@@ -24,5 +26,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(routes_entries.router)
     app.include_router(routes_log.router)
     app.include_router(routes_operator.router)
+    app.include_router(routes_bundles.router)
+    app.include_router(routes_read.router)
     app.add_middleware(BodySizeLimit)
     return app

@@ -168,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     keygen = commands.add_parser("keygen", help="a note key pair: private line, then verifier line")
     keygen.add_argument("name")
     keygen.set_defaults(func=cmd_keygen)
+
+    from api import cli_bundles, cli_projections
+
+    cli_bundles.register(commands)
+    cli_projections.register(commands)
     return parser
 
 

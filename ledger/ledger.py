@@ -157,14 +157,16 @@ class Ledger:
         self.store.close()
 
     def _commit_group(self, group: list[Request]) -> None:
+        """Commit a group optimistically; another writer's entries surface as a unique-key
+        conflict, after which this head catches up and the group is checked again."""
+        if any(not request.submissions for request in group):  # a reader's sync()
+            self.catch_up()
         for _ in range(MAX_CONFLICT_RETRIES):
-            if self.store.recorder.log_size() != self.head.size:
-                self.catch_up()
             try:
                 self._try_commit(group)
                 return
             except StoreConflictError:
-                continue
+                self.catch_up()
         for request in group:
             request.fail(StoreConflictError("too many concurrent writers; try again"))
 

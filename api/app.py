@@ -23,10 +23,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.tokens = TokenCache()
     install_problem_handlers(app)
+    # read models first: /v1/subjects/{s:path}/history must win over /v1/subjects/{s:path}
+    app.include_router(routes_read.router)
     app.include_router(routes_entries.router)
     app.include_router(routes_log.router)
     app.include_router(routes_operator.router)
     app.include_router(routes_bundles.router)
-    app.include_router(routes_read.router)
     app.add_middleware(BodySizeLimit)
     return app

@@ -69,6 +69,12 @@ class StoreUnavailableError(LedgerError):
     rule = "store-unavailable"
 
 
+class LedgerCorruptedError(LedgerError):
+    """The stored log disagrees with itself (a tampered or foreign database)."""
+
+    rule = "ledger-corrupted"
+
+
 class ConfigurationError(LedgerError):
     """Settings, keys or the database URL are unusable."""
 

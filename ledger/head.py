@@ -12,7 +12,12 @@ from datetime import datetime
 from domain.entry import Entry, Flag
 from domain.events import Event, parse_payload
 from domain.state import LedgerState
-from ledger.errors import DuplicatePayloadError, LedgerError, SignatureRejectedError
+from ledger.errors import (
+    DuplicatePayloadError,
+    LedgerCorruptedError,
+    LedgerError,
+    SignatureRejectedError,
+)
 from ledger.records import EntryRecorded, EntryRow, stream_id
 from ledger.tree import Node, append_leaves, root_of
 from verification.dsse import Envelope, keyid_of, parse_envelope, signature_valid
@@ -63,12 +68,6 @@ class NewEntry:
 
     event: EntryRecorded
     row: EntryRow
-
-
-class LedgerCorruptedError(LedgerError):
-    """The stored log disagrees with itself (a tampered or foreign database)."""
-
-    rule = "ledger-corrupted"
 
 
 class LogHead:

@@ -13,13 +13,14 @@ from domain.events import parse_payload
 from domain.state import LedgerState
 from ledger.committer import GroupCommitter, ItemRefusedError, Request
 from ledger.errors import (
+    LedgerCorruptedError,
     LedgerError,
     NotFoundError,
     SignatureRejectedError,
     StoreConflictError,
     UnsupportedPayloadTypeError,
 )
-from ledger.head import LedgerCorruptedError, LogHead, Outcome, Submission
+from ledger.head import LogHead, Outcome, Submission
 from ledger.proofs import ProofReader
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 from ledger.signing import CheckpointSigner

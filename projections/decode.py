@@ -1,0 +1,17 @@
+"""Turning stored log entries back into domain entries the projector can fold."""
+
+from __future__ import annotations
+
+from domain.entry import Entry
+from domain.events import parse_payload
+from ledger.records import EntryRecorded
+from verification.dsse import parse_envelope
+from verification.leaf import parse_instant
+
+
+def to_entry(recorded: EntryRecorded) -> Entry:
+    """The domain entry of a stored event: its payload, signers and integration time."""
+    envelope = parse_envelope(recorded.envelope)
+    event = parse_payload(envelope.payload)
+    at = parse_instant(str(recorded.leaf["integrated_at"]))
+    return Entry(recorded.index, event, tuple(s.keyid for s in envelope.signatures), at)

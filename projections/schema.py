@@ -1,0 +1,170 @@
+"""The read-model tables: one DDL list shared by SQLite and PostgreSQL (`{s}` is the schema)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Table:
+    """A read-model table: its name, columns (first `key` of them are the primary key)."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: int
+    model: str
+
+    def create(self) -> str:
+        cols = ", ".join(f"{c} {'BIGINT' if c in _INTEGERS else 'TEXT'}" for c in self.columns)
+        pk = ", ".join(self.columns[: self.key])
+        return f"CREATE TABLE IF NOT EXISTS {{s}}{self.name} ({cols}, PRIMARY KEY ({pk}))"
+
+    def upsert(self) -> str:
+        names = ", ".join(self.columns)
+        marks = ", ".join("?" for _ in self.columns)
+        pk = ", ".join(self.columns[: self.key])
+        rest = self.columns[self.key :]
+        if not rest:
+            return f"INSERT INTO {{s}}{self.name} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+        sets = ", ".join(f"{c} = excluded.{c}" for c in rest)
+        insert = f"INSERT INTO {{s}}{self.name} ({names}) VALUES ({marks})"  # noqa: S608
+        return f"{insert} ON CONFLICT ({pk}) DO UPDATE SET {sets}"
+
+
+_INTEGERS = frozenset(
+    {
+        "entry",
+        "position",
+        "log_size",
+        "requested_entry",
+        "decision_entry",
+        "filed_entry",
+        "staff",
+        "on_site_count",
+        "location_count",
+        "time_count",
+        "min_on_site",
+        "quota_pct",
+        "quota_allowed",
+        "reported",
+        "in_effect",
+        "public_service",
+        "policy_entry",
+    }
+)
+
+REQUESTS = Table(
+    "jp_requests",
+    (
+        "subject",
+        "agency",
+        "unit",
+        "employee",
+        "kind",
+        "status",
+        "approver",
+        "first_day",
+        "last_day",
+        "dates",
+        "approved_dates",
+        "decided_at",
+        "requested_entry",
+        "decision_entry",
+        "policy_version",
+        "flags",
+        "entries",
+    ),
+    1,
+    "requests",
+)
+UNIT_DAYS = Table(
+    "jp_unit_days",
+    (
+        "unit",
+        "day",
+        "agency",
+        "public_service",
+        "service_hours",
+        "staff",
+        "on_site",
+        "location",
+        "time",
+        "on_site_count",
+        "location_count",
+        "time_count",
+        "min_on_site",
+        "quota_pct",
+        "quota_allowed",
+        "policy_version",
+        "policy_entry",
+        "entries",
+    ),
+    2,
+    "unit_days",
+)
+FLAGS = Table(
+    "jp_flags",
+    ("entry", "rule", "detail", "agency", "subject", "unit"),
+    3,
+    "compliance",
+)
+WORK_DAYS = Table(
+    "jp_work_days",
+    (
+        "request",
+        "day",
+        "agency",
+        "unit",
+        "employee",
+        "kind",
+        "in_effect",
+        "deadline",
+        "decision_entry",
+        "attendance",
+        "outputs",
+        "reported",
+    ),
+    2,
+    "work_days",
+)
+EVALUATIONS = Table(
+    "jp_evaluations",
+    (
+        "subject",
+        "agency",
+        "unit",
+        "employee",
+        "period",
+        "results",
+        "behaviour",
+        "predikat",
+        "evaluator",
+        "entry",
+        "flags",
+    ),
+    1,
+    "evaluations",
+)
+COMPLAINTS = Table(
+    "jp_complaints",
+    ("subject", "agency", "unit", "status", "lapse_at", "form", "filed_entry", "state", "entries"),
+    1,
+    "complaints",
+)
+POSITIONS = Table("jp_positions", ("model", "log_size"), 1, "")
+
+TABLES = (REQUESTS, UNIT_DAYS, FLAGS, WORK_DAYS, EVALUATIONS, COMPLAINTS)
+MODELS = tuple(t.model for t in TABLES)
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS jp_requests_agency ON {s}jp_requests (agency, first_day)",
+    "CREATE INDEX IF NOT EXISTS jp_flags_agency ON {s}jp_flags (agency, entry)",
+    "CREATE INDEX IF NOT EXISTS jp_work_days_unit ON {s}jp_work_days (unit, day)",
+    "CREATE INDEX IF NOT EXISTS jp_evaluations_agency ON {s}jp_evaluations (agency, subject)",
+)
+
+
+def table_of(model: str) -> Table:
+    for table in TABLES:
+        if table.model == model:
+            return table
+    raise KeyError(model)

@@ -1,0 +1,153 @@
+"""The read store: read-model tables and eventsourcing tracking, written in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+from psycopg.sql import SQL
+
+from ledger.store import store_environment
+from projections.schema import INDEXES, POSITIONS, TABLES, Table
+
+Row = dict[str, Any]
+TRACKING_NAME = "jejak_projections"
+
+
+@dataclass
+class RowBatch:
+    """Everything one catch-up step writes: upserted rows per table and each model's position."""
+
+    rows: dict[str, dict[tuple[object, ...], tuple[object, ...]]] = field(default_factory=dict)
+    replaced: dict[str, dict[object, list[tuple[object, ...]]]] = field(default_factory=dict)
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # model -> (nid, size)
+
+    def keep_only(self, models: set[str]) -> None:
+        """Drop the rows of tables whose model already applied this batch."""
+        names = {t.name for t in TABLES if t.model in models}
+        self.rows = {n: r for n, r in self.rows.items() if n in names}
+        self.replaced = {n: r for n, r in self.replaced.items() if n in names}
+
+    def put(self, table: Table, values: tuple[object, ...]) -> None:
+        self.rows.setdefault(table.name, {})[values[: table.key]] = values
+
+    def replace(self, table: Table, first: object, values: list[tuple[object, ...]]) -> None:
+        """Replace every row whose first key column equals `first` by `values`."""
+        self.replaced.setdefault(table.name, {})[first] = values
+
+    def __len__(self) -> int:
+        replaced = sum(len(v) for rows in self.replaced.values() for v in rows.values())
+        return sum(len(rows) for rows in self.rows.values()) + replaced
+
+
+class Cursorish(Protocol):
+    def execute(self, statement: Any, params: Any = ...) -> Any: ...
+    def executemany(self, statement: Any, params: Any) -> Any: ...
+    def fetchall(self) -> Any: ...
+
+
+class _ReadMixin:
+    """The statements both backends share; `_sql` adapts `{s}` and placeholders."""
+
+    datastore: Any
+
+    def _sql(self, statement: str) -> Any:
+        raise NotImplementedError
+
+    def _tables(self) -> list[str]:
+        return [*(t.create() for t in (*TABLES, POSITIONS)), *INDEXES]
+
+    @contextmanager
+    def cursor(self, *, commit: bool) -> Iterator[Cursorish]:
+        with self.datastore.transaction(commit=commit) as curs:
+            yield curs
+
+    def rows(self, statement: str, params: Sequence[object] = ()) -> list[Row]:
+        with self.cursor(commit=False) as curs:
+            curs.execute(self._sql(statement), params)
+            return [dict(r) for r in curs.fetchall()]
+
+    def write_batch(self, curs: Cursorish, batch: RowBatch, fail_before_tracking: bool) -> None:
+        by_name = {t.name: t for t in TABLES}
+        for name, replaced in sorted(batch.replaced.items()):
+            table = by_name[name]
+            first = table.columns[0]
+            delete = f"DELETE FROM {{s}}{name} WHERE {first} = ?"  # noqa: S608 (our names)
+            curs.executemany(self._sql(delete), [(key,) for key in replaced])
+            values = [row for rows in replaced.values() for row in rows]
+            if values:
+                curs.executemany(self._sql(table.upsert()), values)
+        for name, rows in sorted(batch.rows.items()):
+            if rows:
+                curs.executemany(self._sql(by_name[name].upsert()), list(rows.values()))
+        if fail_before_tracking:
+            raise SimulatedCrashError("crash after the rows, before the tracking position")
+        for model, (nid, size) in sorted(batch.positions.items()):
+            self._insert_tracking(curs, Tracking(model, nid))  # type: ignore[attr-defined]
+            curs.execute(self._sql(POSITIONS.upsert()), (model, size))
+
+    def clear(self, tables: Sequence[Table], models: Sequence[str]) -> None:
+        with self.cursor(commit=True) as curs:
+            for table in tables:
+                curs.execute(self._sql(f"DELETE FROM {{s}}{table.name}"))  # noqa: S608
+            for model in models:
+                curs.execute(self._sql("DELETE FROM {s}jp_positions WHERE model = ?"), (model,))
+                curs.execute(self._sql(self._clear_tracking()), (model,))
+
+    def _clear_tracking(self) -> str:
+        raise NotImplementedError
+
+
+class SimulatedCrashError(Exception):
+    """Raised by tests inside the write transaction to simulate a crash."""
+
+
+class SQLiteReadRecorder(_ReadMixin, SQLiteTrackingRecorder):
+    """Read-model tables beside eventsourcing's SQLite tracking table."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self._tables_sql()]
+
+    def _tables_sql(self) -> list[str]:
+        return [self._sql(s) for s in self._tables()]
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("{s}", "")
+
+    def _clear_tracking(self) -> str:
+        return "DELETE FROM tracking WHERE application_name = ?"
+
+
+class PostgresReadRecorder(_ReadMixin, PostgresTrackingRecorder):
+    """Read-model tables beside eventsourcing's PostgreSQL tracking table, in the log's schema."""
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements += [SQL(self._sql(s)).format() for s in self._tables()]
+
+    def _sql(self, statement: str) -> str:
+        schema = '"' + self.datastore.schema.replace('"', '""') + '".'
+        return statement.replace("{s}", schema).replace("?", "%s")
+
+    def _clear_tracking(self) -> str:
+        return f"DELETE FROM {{s}}{self.tracking_table_name} WHERE application_name = ?"  # noqa: S608
+
+
+ReadRecorder = SQLiteReadRecorder | PostgresReadRecorder
+
+
+def open_read_recorder(database_url: str) -> ReadRecorder:
+    """Open the read store in the log's own database (same SQLite file or PostgreSQL schema)."""
+    env = store_environment(database_url)
+    env.pop("APPLICATION_RECORDER_TOPIC", None)
+    env["POSTGRES_POOL_SIZE"] = "2"
+    factory = InfrastructureFactory[TrackingRecorder].construct(Environment(TRACKING_NAME, env))
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        return factory.tracking_recorder(SQLiteReadRecorder)  # type: ignore[return-value]
+    return factory.tracking_recorder(PostgresReadRecorder)  # type: ignore[return-value]

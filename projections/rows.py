@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from domain.aggregates import Request
 from domain.entry import Flag
@@ -45,6 +45,19 @@ def request_row(r: Request, flags: Iterable[Flag], entries: Iterable[int]) -> Va
     )
 
 
+def _missing_from(deadline: date, utc_offset: int) -> str:
+    """The UTC instant a day's report becomes missing: local midnight after the deadline."""
+    local = datetime.combine(
+        deadline + timedelta(days=1), time(), timezone(timedelta(seconds=utc_offset))
+    )
+    return utc_text(local)
+
+
+def utc_text(moment: datetime) -> str:
+    """An instant as fixed-width UTC text, so instants compare as strings in SQL."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def work_day_rows(state: LedgerState, r: Request) -> list[Values]:
     """One row per approved day: in effect or not, deadline, attendance and outputs."""
     policy = state.policy(r.agency)
@@ -53,9 +66,7 @@ def work_day_rows(state: LedgerState, r: Request) -> list[Values]:
     for day in r.approved_dates:
         version = None if policy is None else policy.in_force(day)
         deadline = (
-            None
-            if version is None
-            else (day + timedelta(days=version.output_report_deadline_days)).isoformat()
+            None if version is None else day + timedelta(days=version.output_report_deadline_days)
         )
         attendance = [
             {"entry": a.entry, "start": a.start, "end": a.end, "location_kind": a.location_kind}
@@ -76,7 +87,8 @@ def work_day_rows(state: LedgerState, r: Request) -> list[Values]:
                 r.employee,
                 r.kind,
                 int(day in open_days),
-                deadline,
+                None if deadline is None else deadline.isoformat(),
+                None if deadline is None else _missing_from(deadline, r.utc_offset),
                 r.decision_entry,
                 dumps(attendance),
                 dumps(outputs),
@@ -95,13 +107,13 @@ def unit_day_row(
         return None
     staff = state.staff_of(unit_id)
     location: dict[str, str] = {}
-    time: dict[str, str] = {}
+    timeflex: dict[str, str] = {}
     entries: set[int] = set()
     for rid in requests:
         r = state.request(rid)
         if r is None or day not in r.open_dates():
             continue
-        (location if r.kind == "location" else time)[r.employee] = rid
+        (location if r.kind == "location" else timeflex)[r.employee] = rid
         entries.update(e for e in (r.requested_entry, r.decision_entry) if e is not None)
     on_site = sorted(staff - set(location))
     policy = state.policy(unit.agency)
@@ -116,10 +128,10 @@ def unit_day_row(
         len(staff),
         dumps(on_site),
         dumps(sorted(location.items())),
-        dumps(sorted(time.items())),
+        dumps(sorted(timeflex.items())),
         len(on_site),
         len(location),
-        len(time),
+        len(timeflex),
         unit.min_on_site,
         pct,
         None if pct is None else pct * len(staff) // 100,

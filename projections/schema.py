@@ -119,6 +119,7 @@ WORK_DAYS = Table(
         "kind",
         "in_effect",
         "deadline",
+        "missing_from",
         "decision_entry",
         "attendance",
         "outputs",
@@ -159,6 +160,7 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS jp_requests_agency ON {s}jp_requests (agency, first_day)",
     "CREATE INDEX IF NOT EXISTS jp_flags_agency ON {s}jp_flags (agency, entry)",
     "CREATE INDEX IF NOT EXISTS jp_work_days_unit ON {s}jp_work_days (unit, day)",
+    "CREATE INDEX IF NOT EXISTS jp_work_days_due ON {s}jp_work_days (agency, missing_from)",
     "CREATE INDEX IF NOT EXISTS jp_evaluations_agency ON {s}jp_evaluations (agency, subject)",
 )
 

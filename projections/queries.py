@@ -1,0 +1,273 @@
+"""Reading the read models: filters, keyset pagination and the time-dependent flags."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from projections.rows import utc_text
+from projections.store import ReadRecorder, Row
+
+MAX_LIMIT = 500
+
+
+class BadCursorError(ValueError):
+    """A pagination cursor this server did not issue."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a read model and the cursor of the next (None on the last page)."""
+
+    items: list[dict[str, object]]
+    next_cursor: str | None
+
+    def as_json(self, applied: int) -> dict[str, object]:
+        return {"items": self.items, "next_cursor": self.next_cursor, "applied": applied}
+
+
+def encode_cursor(key: list[object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, width: int) -> list[object] | None:
+    if cursor is None:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        raise BadCursorError(f"cursor {cursor!r} is not one this server issued") from None
+    if not isinstance(key, list) or len(key) != width:
+        raise BadCursorError(f"cursor {cursor!r} is not one this server issued")
+    return key
+
+
+def _page(rows: list[Row], limit: int, key: tuple[str, ...]) -> tuple[list[Row], str | None]:
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor([rows[-1][k] for k in key])
+
+
+def _json(row: Row, *names: str) -> Row:
+    return {k: (json.loads(v) if k in names and v is not None else v) for k, v in row.items()}
+
+
+def _after(
+    cursor: list[object] | None, columns: str, clauses: list[str], params: list[object]
+) -> None:
+    if cursor is not None:
+        marks = ", ".join("?" for _ in cursor)
+        clauses.append(f"({columns}) > ({marks})")
+        params.extend(cursor)
+
+
+def missing_reports(
+    reads: ReadRecorder, as_of: datetime, agency: str | None = None, request: str | None = None
+) -> list[Row]:
+    """Flags for approved days left without an output report after the policy's deadline."""
+    clauses = ["in_effect = 1", "reported = 0", "missing_from <= ?"]
+    params: list[object] = [utc_text(as_of)]
+    for column, value in (("agency", agency), ("request", request)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    found = reads.rows(
+        "SELECT request, day, agency, unit, deadline, decision_entry FROM {s}jp_work_days"  # noqa: S608
+        f" WHERE {' AND '.join(clauses)}",
+        params,
+    )
+    return [
+        {
+            "entry": r["decision_entry"],
+            "rule": "missing-output-report",
+            "detail": f"no output reported for {r['day']} of request {r['request']} "
+            f"by {r['deadline']}",
+            "agency": r["agency"],
+            "subject": r["request"],
+            "unit": r["unit"],
+        }
+        for r in found
+    ]
+
+
+def requests(
+    reads: ReadRecorder,
+    agency: str,
+    as_of: datetime,
+    *,
+    status: str | None = None,
+    employee: str | None = None,
+    unit: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> Page:
+    """Requests of an agency overlapping [start, end], ordered by first day and id."""
+    clauses, params = ["agency = ?"], list[object]([agency])
+    for column, value in (("status", status), ("employee", employee), ("unit", unit)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if start is not None:
+        clauses.append("last_day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        clauses.append("first_day <= ?")
+        params.append(end.isoformat())
+    _after(decode_cursor(cursor, 2), "first_day, subject", clauses, params)
+    found = reads.rows(
+        f"SELECT * FROM {{s}}jp_requests WHERE {' AND '.join(clauses)}"  # noqa: S608
+        f" ORDER BY first_day, subject LIMIT {limit + 1}",
+        params,
+    )
+    found, next_cursor = _page(found, limit, ("first_day", "subject"))
+    missing: dict[str, list[Row]] = defaultdict(list)
+    if found:
+        for flag in missing_reports(reads, as_of, agency):
+            missing[str(flag["subject"])].append(flag)
+    items = []
+    for row in found:
+        item = _json(row, "dates", "approved_dates", "flags", "entries")
+        extra = [{k: f[k] for k in ("rule", "entry", "detail")} for f in missing[row["subject"]]]
+        flags = [*item["flags"], *extra]
+        item["flags"] = sorted(flags, key=lambda f: (f["entry"], f["rule"], f["detail"]))
+        items.append(item)
+    return Page(items, next_cursor)
+
+
+def unit_days(
+    reads: ReadRecorder,
+    unit: str,
+    start: date | None,
+    end: date | None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> Page:
+    """A unit's days with flexible work, in date order."""
+    clauses, params = ["unit = ?"], list[object]([unit])
+    if start is not None:
+        clauses.append("day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        clauses.append("day <= ?")
+        params.append(end.isoformat())
+    _after(decode_cursor(cursor, 1), "day", clauses, params)
+    found = reads.rows(
+        f"SELECT * FROM {{s}}jp_unit_days WHERE {' AND '.join(clauses)}"  # noqa: S608
+        f" ORDER BY day LIMIT {limit + 1}",
+        params,
+    )
+    found, next_cursor = _page(found, limit, ("day",))
+    items = []
+    for row in found:
+        item = _json(row, "service_hours", "on_site", "location", "time", "entries")
+        item["public_service"] = bool(item["public_service"])
+        item["minimum_held"] = item["on_site_count"] >= item["min_on_site"]
+        allowed = item["quota_allowed"]
+        item["quota_held"] = allowed is None or item["location_count"] * 100 <= (
+            item["quota_pct"] * item["staff"]
+        )
+        items.append(item)
+    return Page(items, next_cursor)
+
+
+def unit_agency(reads: ReadRecorder, unit: str) -> str | None:
+    """The agency owning a unit that has days in the read model."""
+    found = reads.rows("SELECT agency FROM {s}jp_unit_days WHERE unit = ? LIMIT 1", [unit])
+    return None if not found else str(found[0]["agency"])
+
+
+def compliance(
+    reads: ReadRecorder,
+    agency: str | None,
+    as_of: datetime,
+    limit: int = 100,
+    cursor: str | None = None,
+    unit: str | None = None,
+) -> Page:
+    """Every flag (recorded, and missing reports as of `as_of`) with the entry that raised it."""
+    key = decode_cursor(cursor, 3)
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, value in (("agency", agency), ("unit", unit)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    _after(key, "entry, rule, detail", clauses, params)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    found = reads.rows(
+        f"SELECT * FROM {{s}}jp_flags{where} ORDER BY entry, rule, detail"  # noqa: S608
+        f" LIMIT {limit + 1}",
+        params,
+    )
+    extra = [
+        f
+        for f in missing_reports(reads, as_of, agency)
+        if (unit is None or f["unit"] == unit)
+        and (key is None or [f["entry"], f["rule"], f["detail"]] > key)
+    ]
+    merged = sorted([*found, *extra], key=lambda f: (f["entry"], f["rule"], f["detail"]))
+    page, next_cursor = _page(merged, limit, ("entry", "rule", "detail"))
+    return Page([{**f, "entries": [f["entry"]]} for f in page], next_cursor)
+
+
+def evaluations(
+    reads: ReadRecorder,
+    agency: str,
+    period: str | None = None,
+    unit: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> tuple[Page, dict[str, dict[str, int]]]:
+    """Evaluations of an agency, and the predikat distribution per unit (over all pages)."""
+    clauses, params = ["agency = ?"], list[object]([agency])
+    for column, value in (("period", period), ("unit", unit)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    where = " AND ".join(clauses)
+    counts = reads.rows(
+        f"SELECT unit, predikat, COUNT(*) AS n FROM {{s}}jp_evaluations WHERE {where}"  # noqa: S608
+        " GROUP BY unit, predikat",
+        list(params),
+    )
+    distribution: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in counts:
+        distribution[str(row["unit"])][str(row["predikat"])] = int(row["n"])
+    _after(decode_cursor(cursor, 1), "subject", clauses, params)
+    found = reads.rows(
+        f"SELECT * FROM {{s}}jp_evaluations WHERE {' AND '.join(clauses)}"  # noqa: S608
+        f" ORDER BY subject LIMIT {limit + 1}",
+        params,
+    )
+    found, next_cursor = _page(found, limit, ("subject",))
+    page = Page([_json(r, "flags") for r in found], next_cursor)
+    return page, {u: dict(sorted(c.items())) for u, c in sorted(distribution.items())}
+
+
+def complaint(reads: ReadRecorder, subject: str) -> Row | None:
+    found = reads.rows("SELECT * FROM {s}jp_complaints WHERE subject = ?", [subject])
+    return _json(found[0], "state", "entries") if found else None
+
+
+def unit_complaints(reads: ReadRecorder, unit: str) -> list[Row]:
+    found = reads.rows(
+        "SELECT subject, status, lapse_at, form, filed_entry, entries FROM {s}jp_complaints"
+        " WHERE unit = ? ORDER BY filed_entry",
+        [unit],
+    )
+    return [_json(r, "entries") for r in found]
+
+
+def work_days_on(reads: ReadRecorder, unit: str, day: date) -> list[Row]:
+    found = reads.rows(
+        "SELECT * FROM {s}jp_work_days WHERE unit = ? AND day = ? ORDER BY employee, request",
+        [unit, day.isoformat()],
+    )
+    return [_json(r, "attendance", "outputs") for r in found]

@@ -1,10 +1,54 @@
-"""`jejak projections rebuild | status` (to be built for issue #5)."""
+"""`jejak projections rebuild | status`: rebuild the read models, show their positions."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
+
+from api.terminal import progress
+from ledger.settings import Settings
+from ledger.store import open_store
+from projections.runner import ProjectionRunner
+from projections.store import open_read_recorder
+
+
+def _runner() -> ProjectionRunner:
+    url = Settings.from_env().database_url
+    return ProjectionRunner(open_store(url), open_read_recorder(url))
+
+
+def cmd_rebuild(_: argparse.Namespace) -> int:
+    runner = _runner()
+    try:
+        folded = runner.rebuild(progress("rebuilding the read models"))
+        print(f"rebuilt every read model from {folded} log entries")
+    finally:
+        runner.events.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    runner = _runner()
+    try:
+        found = runner.status()
+    finally:
+        runner.events.close()
+    if args.json:
+        print(json.dumps([s.as_json() for s in found]))
+        return 0
+    print(f"{'model':<12} {'notification':>12} {'applied':>10} {'lag':>8}")
+    for s in found:
+        print(f"{s.model:<12} {s.notification_id:>12} {s.applied:>10} {s.lag:>8}")
+    return 0
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add this module's subcommands to the `jejak` parser."""
+    group = commands.add_parser("projections", help="read models built from the log")
+    sub = group.add_subparsers(dest="projections_command", required=True)
+    rebuild = sub.add_parser("rebuild", help="rebuild every read model from the log")
+    rebuild.set_defaults(func=cmd_rebuild)
+    status = sub.add_parser("status", help="each read model's position and lag")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)

@@ -1,7 +1,218 @@
-"""Read models and subject history over HTTP (to be built for issue #5)."""
+"""Read models and subject history over HTTP: requests, unit days, compliance, evaluations."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from api import routes_reports
+from api.deps import PrincipalDep, RuntimeDep, may_read_agency
+from api.routes_entries import entry_json
+from ledger.bootstrap import Runtime
+from ledger.errors import (
+    EnvelopeRejectedError,
+    NotFoundError,
+    NotPermittedError,
+    StoreUnavailableError,
+)
+from ledger.records import stream_id
+from ledger.tokens import Principal
+from projections import queries
+from projections.queries import MAX_LIMIT, BadCursorError, Page
+from projections.runner import ProjectionRunner
 
 router = APIRouter(prefix="/v1", tags=["read models"])
+WAIT_SECONDS = 10.0
+
+
+class ProjectionLagError(StoreUnavailableError):
+    """The read models did not reach the asked log index in time: HTTP 503."""
+
+    rule = "projection-lag"
+
+
+class BadQueryError(EnvelopeRejectedError):
+    """A malformed cursor or instant in the query: HTTP 400."""
+
+    rule = "bad-query"
+
+
+async def applied_runner(
+    request: Request, min_index: Annotated[int | None, Query(ge=0)] = None
+) -> ProjectionRunner:
+    """The projection runner, after waiting (read-your-writes) until `min_index` is applied."""
+    runner: ProjectionRunner = request.app.state.projections
+    if min_index is not None:
+        reached = await run_in_threadpool(runner.wait_for, min_index + 1, WAIT_SECONDS)
+        if not reached:
+            raise ProjectionLagError(
+                f"the read models have not applied entry {min_index} within {WAIT_SECONDS:.0f} s"
+            )
+    return runner
+
+
+RunnerDep = Annotated[ProjectionRunner, Depends(applied_runner)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Day = Annotated[date | None, Query()]
+
+
+def instant(value: str | None) -> datetime:
+    """An RFC 3339 instant with an offset, or now."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadQueryError(f"{value!r} is not an RFC 3339 instant") from None
+    if parsed.tzinfo is None:
+        raise BadQueryError(f"{value!r} needs an offset, e.g. 2026-12-01T08:00:00+07:00")
+    return parsed
+
+
+def check_agency(runtime: Runtime, principal: Principal, agency: str) -> None:
+    if not may_read_agency(principal, agency) or agency == "operator":
+        raise NotPermittedError(f"this token may not read the records of {agency!r}")
+    org = runtime.ledger.state.org(agency)
+    if org is None or org.kind != "agency":
+        raise NotFoundError(f"there is no agency {agency!r}")
+
+
+def page_json(page: Page, runner: ProjectionRunner, **extra: object) -> dict[str, object]:
+    return {**page.as_json(runner.applied), **extra}
+
+
+@router.get("/agencies/{agency}/requests")
+def list_requests(
+    agency: str,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    status: str | None = None,
+    employee: str | None = None,
+    unit: str | None = None,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    limit: Limit = 100,
+    cursor: str | None = None,
+    as_of: str | None = None,
+) -> dict[str, object]:
+    """The agency's requests: status, approver, dates and flags; filtered and paginated."""
+    check_agency(runtime, principal, agency)
+    try:
+        page = queries.requests(
+            runner.reads,
+            agency,
+            instant(as_of),
+            status=status,
+            employee=employee,
+            unit=unit,
+            start=start,
+            end=end,
+            limit=limit,
+            cursor=cursor,
+        )
+    except BadCursorError as error:
+        raise BadQueryError(str(error)) from None
+    return page_json(page, runner)
+
+
+@router.get("/agencies/{agency}/units/{unit}/days")
+def list_unit_days(
+    agency: str,
+    unit: str,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    limit: Limit = 100,
+    cursor: str | None = None,
+) -> dict[str, object]:
+    """The unit's days with flexible work: who is where, the minimum and the quota."""
+    check_agency(runtime, principal, agency)
+    found = runtime.ledger.state.unit(unit)
+    if found is None or found.agency != agency:
+        raise NotFoundError(f"{agency!r} has no unit {unit!r}")
+    try:
+        page = queries.unit_days(runner.reads, unit, start, end, limit, cursor)
+    except BadCursorError as error:
+        raise BadQueryError(str(error)) from None
+    return page_json(page, runner)
+
+
+@router.get("/agencies/{agency}/compliance")
+def list_compliance(
+    agency: str,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    unit: str | None = None,
+    as_of: str | None = None,
+    limit: Limit = 100,
+    cursor: str | None = None,
+) -> dict[str, object]:
+    """Every flag of the agency with the entries that raised it (missing reports as of now)."""
+    check_agency(runtime, principal, agency)
+    try:
+        page = queries.compliance(runner.reads, agency, instant(as_of), limit, cursor, unit)
+    except BadCursorError as error:
+        raise BadQueryError(str(error)) from None
+    return page_json(page, runner)
+
+
+@router.get("/agencies/{agency}/evaluations")
+def list_evaluations(
+    agency: str,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    runner: RunnerDep,
+    period: str | None = None,
+    unit: str | None = None,
+    limit: Limit = 100,
+    cursor: str | None = None,
+) -> dict[str, object]:
+    """Evaluations per employee and period, with the predikat distribution per unit."""
+    check_agency(runtime, principal, agency)
+    try:
+        page, distribution = queries.evaluations(runner.reads, agency, period, unit, limit, cursor)
+    except BadCursorError as error:
+        raise BadQueryError(str(error)) from None
+    return page_json(page, runner, predikat_by_unit=distribution)
+
+
+@router.get("/subjects/{subject:path}/history")
+def subject_history(
+    subject: str, as_of: str, runtime: RuntimeDep, principal: PrincipalDep
+) -> dict[str, object]:
+    """The subject as it stood at `as_of`: the entries integrated by then, state and flags."""
+    at = instant(as_of)
+    ledger = runtime.ledger
+    ledger.sync()
+    with ledger.read_lock():
+        view = ledger.state.subject_view(subject, at)
+        current = ledger.state.subject_view(subject)
+    if current is None:
+        raise NotFoundError(f"there is no subject {subject!r}")
+    if view is None:
+        raise NotFoundError(f"subject {subject!r} had no entries at {at.isoformat()}")
+    wanted = set(view.indexes)
+    events = ledger.store.subject_events(stream_id(subject))
+    entries = [entry_json(e) for e in events if e.index in wanted]
+    payload = entries[0]["payload"] if entries else {}
+    agency = payload.get("agency") if isinstance(payload, dict) else None
+    if not may_read_agency(principal, str(agency)):
+        raise NotPermittedError("this token may not read another agency's entries")
+    return {
+        "subject": subject,
+        "kind": view.kind,
+        "as_of": at.isoformat(),
+        "entries": entries,
+        "state": dict(view.state),
+        "flags": [flag.as_json() for flag in view.flags],
+    }
+
+
+router.include_router(routes_reports.router)

@@ -1,0 +1,84 @@
+"""Complaints and the Ombudsman's investigation report (JSON, or HTML for `text/html`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from api.deps import PrincipalDep, RuntimeDep
+from ledger.bootstrap import Runtime
+from ledger.errors import NotFoundError, NotPermittedError
+from ledger.tokens import Principal
+from projections import queries
+from projections.report import investigation_report
+from projections.report_html import render_report
+from projections.runner import ProjectionRunner
+
+router = APIRouter(tags=["complaints"])
+
+
+def _check(runtime: Runtime, principal: Principal, subject: str) -> None:
+    """Ombudsman and inspectors read every complaint; an agency only those about itself."""
+    complaint = runtime.ledger.state.complaint(subject)
+    if complaint is None:
+        raise NotFoundError(f"there is no complaint {subject!r}")
+    if principal.role in ("ombudsman", "inspector"):
+        return
+    if principal.role == "agency" and principal.org == complaint.agency:
+        return
+    raise NotPermittedError(f"a {principal.role} token may not read complaint {subject!r}")
+
+
+def _runner(request: Request) -> ProjectionRunner:
+    runner: ProjectionRunner = request.app.state.projections
+    return runner
+
+
+@router.get("/complaints/{subject}")
+async def read_complaint(
+    subject: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> dict[str, object]:
+    """The complaint's investigation state and the entries it consists of."""
+    await run_in_threadpool(runtime.ledger.sync)
+    _check(runtime, principal, subject)
+    runner = _runner(request)
+    await run_in_threadpool(runner.wait_for, runtime.ledger.size, 5.0)
+    row = await run_in_threadpool(queries.complaint, runner.reads, subject)
+    if row is None:
+        raise NotFoundError(f"complaint {subject!r} is not in the read model yet")
+    return {**row, "applied": runner.applied}
+
+
+@router.get("/complaints/{subject}/report", response_model=None)
+async def read_report(
+    subject: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> JSONResponse | HTMLResponse:
+    """The investigation report; a printable page when the client accepts text/html first."""
+    ledger = runtime.ledger
+    await run_in_threadpool(ledger.sync)
+    _check(runtime, principal, subject)
+    runner = _runner(request)
+    await run_in_threadpool(runner.wait_for, ledger.size, 5.0)
+
+    def build() -> dict[str, object]:
+        with ledger.read_lock():
+            return investigation_report(ledger.state, runner.reads, subject, datetime.now(UTC))
+
+    report = await run_in_threadpool(build)
+    if wants_html(request.headers.get("accept", "")):
+        return HTMLResponse(render_report(report))
+    return JSONResponse(report)
+
+
+def wants_html(accept: str) -> bool:
+    """Whether the first acceptable type named is HTML rather than JSON."""
+    for part in accept.split(","):
+        kind = part.split(";")[0].strip().lower()
+        if kind in ("text/html", "application/xhtml+xml"):
+            return True
+        if kind in ("application/json", "application/*", "*/*"):
+            return False
+    return False

@@ -1,7 +1,47 @@
-"""Verification bundles: `GET /v1/bundles` (to be built for issue #4)."""
+"""Verification bundles: `GET /v1/bundles`, streamed as the entries are read."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
+
+from api.deps import RuntimeDep, require
+from ledger.export import BundleQuery, BundleQueryError, plan_export, stream_bundle
+from ledger.tokens import Principal
 
 router = APIRouter(prefix="/v1", tags=["bundles"])
+Reader = Annotated[Principal, Depends(require("inspector", "ombudsman", "agency"))]
+
+
+@router.get("/bundles")
+async def bundle(
+    runtime: RuntimeDep,
+    principal: Reader,
+    subject: str | None = None,
+    agency: str | None = None,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    complaint: str | None = None,
+    consistency_from: Annotated[int | None, Query(ge=1)] = None,
+) -> StreamingResponse:
+    """A jejak-bundle/1 for a subject, an agency and period, or a complaint."""
+    query = BundleQuery(subject, agency, start, end, complaint, consistency_from)
+    try:
+        query.check()
+    except BundleQueryError as error:
+        loc = ("query", "subject")
+        raise RequestValidationError(
+            [{"loc": loc, "msg": str(error), "type": "value_error"}]
+        ) from None
+    ledger = runtime.ledger
+    plan = await run_in_threadpool(plan_export, ledger, query, principal)
+    return StreamingResponse(
+        stream_bundle(ledger, plan),
+        media_type="application/json",
+        headers={"X-Jejak-Entries": str(len(plan.indexes))},
+    )

@@ -41,7 +41,9 @@ def _flag_order(flag: Flag) -> tuple[int, str, str]:
 class LedgerState:
     """Every aggregate, index and flag of the log, folded entry by entry."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, allow_gaps: bool = False) -> None:
+        """`allow_gaps` replays a subset of a log (a bundle): indexes rise but may skip."""
+        self._allow_gaps = allow_gaps
         self._stores = Stores.empty()
         self._parent: LedgerState | None = None
         self._size = 0
@@ -78,6 +80,8 @@ class LedgerState:
         return self._apply(entry, changes, log)
 
     def _check_order(self, entry: Entry) -> None:
+        if self._allow_gaps and entry.index > self._size:
+            self._size = entry.index
         if entry.index != self._size:
             raise EntryOutOfOrderError(f"entry {entry.index} recorded at log size {self._size}")
         at = entry.integrated_at
@@ -120,6 +124,7 @@ class LedgerState:
         records, and its commit is refused (ForkConflictError).
         """
         child = LedgerState.__new__(LedgerState)
+        child._allow_gaps = self._allow_gaps
         child._stores = self._stores.fork()
         child._parent = self
         child._size = self._size
@@ -175,6 +180,16 @@ class LedgerState:
 
     def complaint(self, subject: str) -> Complaint | None:
         return self._stores.complaints.get(subject)
+
+    def requests_of(self, agency: str) -> list[Request]:
+        """Every request of the agency, newest first."""
+        chain = self._stores.agency_requests.get(agency)
+        found = (self._stores.requests.get(subject) for subject in chain or ())
+        return [request for request in found if request is not None]
+
+    def all_keys(self) -> list[Key]:
+        """Every key ever registered, revoked or not."""
+        return list(self._stores.keys.values())
 
     def staff_of(self, unit: str) -> frozenset[str]:
         return self._stores.unit_staff.get(unit, frozenset())

@@ -1,0 +1,143 @@
+"""Which entries a bundle holds: the asked subjects' chains and what their rule replay needs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from domain.aggregates import Request
+from domain.events import OPERATOR
+from domain.state import LedgerState
+
+OVERSIGHT = frozenset({"ombudsman", "inspectorate"})
+COMPLAINT_WINDOW = timedelta(days=7)
+"""Arrangements whose dates fall this close to a complaint's lapse belong to its bundle."""
+
+
+def _weeks(employee: str, days: Iterable[date]) -> set[tuple[str, int, int]]:
+    return {(employee, *day.isocalendar()[:2]) for day in days}
+
+
+class Neighbours:
+    """An agency's requests by (unit, day) and by (employee, ISO week), built once per export."""
+
+    def __init__(self, state: LedgerState, agency: str) -> None:
+        self.by_day: dict[tuple[str | None, date], list[Request]] = defaultdict(list)
+        self.by_week: dict[tuple[str, int, int], list[Request]] = defaultdict(list)
+        self.by_employee: dict[str, list[Request]] = defaultdict(list)
+        for request in state.requests_of(agency):
+            for day in request.dates:
+                self.by_day[(request.unit, day)].append(request)
+            for week in _weeks(request.employee, request.dates):
+                self.by_week[week].append(request)
+            self.by_employee[request.employee].append(request)
+
+    def of(self, request: Request) -> set[str]:
+        """Requests sharing a unit-day (quota, on-site minimum) or an ISO week (weekly cap)."""
+        found = {r.id for day in request.dates for r in self.by_day.get((request.unit, day), ())}
+        for week in _weeks(request.employee, request.dates):
+            found.update(r.id for r in self.by_week.get(week, ()))
+        return found
+
+
+class Selection:
+    """Subjects to include whole (up to the checkpoint), grown by each subject's dependencies."""
+
+    def __init__(self, state: LedgerState, size: int) -> None:
+        self.state = state
+        self.size = size
+        self.subjects: set[str] = set()
+        self.agencies: set[str] = set()
+        self._neighbours: dict[str, Neighbours] = {}
+
+    def neighbours(self, agency: str) -> Neighbours:
+        if agency not in self._neighbours:
+            self._neighbours[agency] = Neighbours(self.state, agency)
+        return self._neighbours[agency]
+
+    def add(self, subject: str | None) -> None:
+        """Include a subject and what replaying it needs (its people, unit, policy, org)."""
+        if subject is None or subject in self.subjects:
+            return
+        self.subjects.add(subject)
+        state = self.state
+        request, complaint = state.request(subject), state.complaint(subject)
+        employee, unit = state.employee(subject), state.unit(subject)
+        if request is not None:
+            self._agency(request.agency)
+            self.add(request.employee)
+            self.add(request.unit)
+            for step in request.history:
+                self.add(step.actor)
+            for review in request.reviews:
+                self.add(review.reviewer)
+            if request.unit is not None:
+                self.add_staff(request.unit)
+        elif complaint is not None:
+            self._agency(complaint.agency)
+            self.add(complaint.unit)
+        elif employee is not None:
+            self._agency(employee.agency)
+            self.add(employee.unit)
+        elif unit is not None:
+            self._agency(unit.agency)
+        else:
+            view = state.subject_view(subject)
+            if view is not None:
+                for name in ("agency", "employee", "evaluator", "org"):
+                    value = view.state.get(name)
+                    if isinstance(value, str):
+                        self._agency(value) if name == "agency" else self.add(value)
+
+    def add_staff(self, unit: str) -> None:
+        for nip in sorted(self.state.staff_of(unit)):
+            self.add(nip)
+
+    def add_request_with_neighbours(self, subject: str) -> None:
+        """A request and every arrangement its quota, on-site and weekly-cap flags counted."""
+        self.add(subject)
+        request = self.state.request(subject)
+        if request is not None:
+            for other in sorted(self.neighbours(request.agency).of(request)):
+                self.add(other)
+
+    def add_complaint(self, subject: str) -> list[str]:
+        """A complaint, its unit's staff and their arrangements around the lapse; returns them."""
+        self.add(subject)
+        complaint = self.state.complaint(subject)
+        if complaint is None:
+            return []
+        self.add_staff(complaint.unit)
+        lapse = complaint.lapse_at.date()
+        around: list[str] = []
+        neighbours = self.neighbours(complaint.agency)
+        for nip in sorted(self.state.staff_of(complaint.unit)):
+            for request in neighbours.by_employee.get(nip, ()):
+                if any(abs(day - lapse) <= COMPLAINT_WINDOW for day in request.dates):
+                    around.append(request.id)
+                    self.add_request_with_neighbours(request.id)
+        return sorted(set(around))
+
+    def _agency(self, agency: str) -> None:
+        if agency not in self.agencies:
+            self.agencies.add(agency)
+            self.add(agency)
+            self.add(f"policy:{agency}")
+
+    def indexes(self) -> list[int]:
+        """Every entry of the selected subjects, the orgs and keys they need, below `size`."""
+        state = self.state
+        self.add(OPERATOR)
+        orgs = self.agencies | {OPERATOR}
+        for key in state.all_keys():
+            org = state.org(key.org)
+            if key.org in orgs or (org is not None and org.kind in OVERSIGHT):
+                self.subjects.add(f"key:{key.keyid}")
+                self.subjects.add(key.org)
+        found: set[int] = set()
+        for subject in self.subjects:
+            view = state.subject_view(subject)
+            if view is not None:
+                found.update(i for i in view.indexes if i < self.size)
+        return sorted(found)

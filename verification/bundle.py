@@ -1,0 +1,216 @@
+"""The `jejak-bundle/1` document: strict parsing for the verifier, piecewise writing for exports."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from verification.dsse import Signature
+from verification.failures import BundleFormatError
+from verification.leaf import Leaf
+
+FORMAT = "jejak-bundle/1"
+LEAF_FIELDS = frozenset(
+    {"payload_type", "payload_sha256", "signatures", "subject", "version", "prev", "integrated_at"}
+)
+
+
+@dataclass(frozen=True)
+class BundleEntry:
+    """One log entry of a bundle: its leaf, its payload (None if redacted) and its proof."""
+
+    index: int
+    leaf: Leaf
+    leaf_hash: str
+    payload: bytes | None
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """A consistency proof from the tree of `from_size` entries to the bundle's checkpoint."""
+
+    from_size: int
+    hashes: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A parsed bundle; nothing in it is trusted until the verifier has checked it."""
+
+    origin: str
+    log_key: str
+    checkpoint: str
+    entries: tuple[BundleEntry, ...]
+    consistency: Consistency | None
+    subjects: tuple[str, ...]
+    as_of: str | None
+
+
+def _int(obj: Mapping[str, object], name: str, where: str) -> int:
+    value = obj.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BundleFormatError(f"{where}.{name} is missing or not an integer")
+    return value
+
+
+def _str(obj: Mapping[str, object], name: str, where: str) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str):
+        raise BundleFormatError(f"{where}.{name} is missing or not a string")
+    return value
+
+
+def _list(obj: Mapping[str, object], name: str, where: str) -> list[object]:
+    value = obj.get(name)
+    if not isinstance(value, list):
+        raise BundleFormatError(f"{where}.{name} is missing or not a list")
+    return value
+
+
+def _hex32(value: object, where: str) -> bytes:
+    if not isinstance(value, str) or len(value) != 64 or value != value.lower():
+        raise BundleFormatError(f"{where} is not a 64-digit lowercase hex hash")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise BundleFormatError(f"{where} is not hex") from None
+
+
+def _leaf(obj: object, where: str) -> Leaf:
+    if not isinstance(obj, dict) or set(obj) != LEAF_FIELDS:
+        raise BundleFormatError(f"{where} must hold exactly the fields {sorted(LEAF_FIELDS)}")
+    signatures = obj["signatures"]
+    if not isinstance(signatures, list) or not signatures:
+        raise BundleFormatError(f"{where}.signatures must be a non-empty list")
+    parsed = []
+    for n, item in enumerate(signatures):
+        if not isinstance(item, dict) or set(item) != {"keyid", "sig"}:
+            raise BundleFormatError(f"{where}.signatures[{n}] must be {{keyid, sig}}")
+        keyid, sig = item["keyid"], item["sig"]
+        if not isinstance(keyid, str) or not isinstance(sig, str):
+            raise BundleFormatError(f"{where}.signatures[{n}] holds a non-string")
+        parsed.append(Signature(keyid, sig))
+    version, prev = obj["version"], obj["prev"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BundleFormatError(f"{where}.version is not a positive integer")
+    if prev is not None and not isinstance(prev, str):
+        raise BundleFormatError(f"{where}.prev is neither null nor a string")
+    texts = [obj[name] for name in ("payload_type", "payload_sha256", "subject", "integrated_at")]
+    if not all(isinstance(text, str) for text in texts):
+        raise BundleFormatError(f"{where} holds a non-string text field")
+    payload_type, payload_sha256, subject, integrated_at = (str(text) for text in texts)
+    return Leaf(payload_type, payload_sha256, tuple(parsed), subject, version, prev, integrated_at)
+
+
+def _entry(obj: object, position: int) -> BundleEntry:
+    where = f"entries[{position}]"
+    if not isinstance(obj, dict):
+        raise BundleFormatError(f"{where} is not an object")
+    index = _int(obj, "index", where)
+    if index < 0:
+        raise BundleFormatError(f"{where}.index is negative")
+    leaf_hash = _str(obj, "leaf_hash", where)
+    _hex32(leaf_hash, f"{where}.leaf_hash")
+    payload_b64 = obj.get("payload")
+    payload: bytes | None = None
+    if payload_b64 is not None:
+        if not isinstance(payload_b64, str):
+            raise BundleFormatError(f"{where}.payload is neither null nor base64 text")
+        try:
+            payload = base64.b64decode(payload_b64.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise BundleFormatError(f"{where}.payload is not standard base64") from None
+    proof = _list(obj, "inclusion_proof", where)
+    hashes = tuple(_hex32(h, f"{where}.inclusion_proof[{n}]") for n, h in enumerate(proof))
+    leaf = _leaf(obj.get("leaf"), f"{where}.leaf")
+    return BundleEntry(index, leaf, leaf_hash, payload, hashes)
+
+
+def parse_bundle(obj: object) -> Bundle:
+    """Check a decoded bundle's shape; raise BundleFormatError when it cannot be verified."""
+    if not isinstance(obj, dict):
+        raise BundleFormatError("a bundle is a JSON object")
+    if obj.get("format") != FORMAT:
+        raise BundleFormatError(f"format is {obj.get('format')!r}, expected {FORMAT!r}")
+    origin, log_key = _str(obj, "origin", "bundle"), _str(obj, "log_key", "bundle")
+    checkpoint, entries = _str(obj, "checkpoint", "bundle"), _list(obj, "entries", "bundle")
+    consistency: Consistency | None = None
+    raw = obj.get("consistency")
+    if raw is not None:
+        if not isinstance(raw, dict):
+            raise BundleFormatError("bundle.consistency is not an object")
+        size, hashes = _int(raw, "from_size", "consistency"), _list(raw, "hashes", "consistency")
+        consistency = Consistency(
+            size, tuple(_hex32(h, f"consistency.hashes[{n}]") for n, h in enumerate(hashes))
+        )
+    subjects = obj.get("subjects", [])
+    if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):
+        raise BundleFormatError("bundle.subjects must be a list of subject ids")
+    as_of = obj.get("as_of")
+    if as_of is not None and not isinstance(as_of, str):
+        raise BundleFormatError("bundle.as_of must be an instant")
+    return Bundle(
+        origin,
+        log_key,
+        checkpoint,
+        tuple(_entry(item, n) for n, item in enumerate(entries)),
+        consistency,
+        tuple(subjects),
+        as_of,
+    )
+
+
+def load_bundle(data: bytes) -> Bundle:
+    """Parse bundle bytes (UTF-8 JSON)."""
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BundleFormatError(f"not JSON: {error}") from None
+    return parse_bundle(obj)
+
+
+# --- Writing, piece by piece (the server streams a bundle without holding it) -------------------
+
+
+def bundle_head(
+    *,
+    origin: str,
+    log_key: str,
+    checkpoint: str,
+    subjects: Sequence[str],
+    as_of: str | None,
+    consistency: tuple[int, Sequence[bytes]] | None,
+) -> str:
+    """Everything before the entries, ending inside the open `"entries": [` list."""
+    head: dict[str, object] = {
+        "format": FORMAT,
+        "origin": origin,
+        "log_key": log_key,
+        "checkpoint": checkpoint,
+        "subjects": list(subjects),
+        "as_of": as_of,
+        "consistency": None
+        if consistency is None
+        else {"from_size": consistency[0], "hashes": [h.hex() for h in consistency[1]]},
+    }
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    return text[:-1] + ',"entries":['
+
+
+def bundle_entry(
+    index: int, leaf_hash: str, leaf_json: str, payload_b64: str | None, proof: Iterable[bytes]
+) -> str:
+    """One entry's JSON text; `leaf_json` is embedded as stored, byte for byte."""
+    payload = "null" if payload_b64 is None else json.dumps(payload_b64)
+    hashes = ",".join(f'"{h.hex()}"' for h in proof)
+    return (
+        f'{{"index":{index},"leaf_hash":"{leaf_hash}","leaf":{leaf_json},'
+        f'"payload":{payload},"inclusion_proof":[{hashes}]}}'
+    )
+
+
+BUNDLE_TAIL = "]}"

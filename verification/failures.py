@@ -1,0 +1,142 @@
+"""Bundle verification failures: each names the entry index, a stable reason and the values."""
+
+from __future__ import annotations
+
+from verification.errors import VerificationError
+
+
+class BundleFormatError(VerificationError):
+    """The input is not a usable `jejak-bundle/1` document (exit status 2, nothing verified)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"unusable bundle: {detail}")
+
+
+class FailedCheckError(VerificationError):
+    """A check that failed; `index` is the entry's ledger index (None for the checkpoint)."""
+
+    reason = "failed"
+
+    def __init__(self, index: int | None, detail: str) -> None:
+        self.index = index
+        self.detail = detail
+        where = "checkpoint" if index is None else f"entry {index}"
+        super().__init__(f"{where}: {self.reason}: {detail}")
+
+    def as_json(self) -> dict[str, object]:
+        return {"index": self.index, "reason": self.reason, "detail": self.detail}
+
+
+class MismatchError(FailedCheckError):
+    """A value computed from the bundle differs from the value the bundle claims."""
+
+    def __init__(self, index: int | None, what: str, expected: str, actual: str) -> None:
+        self.what = what
+        self.expected = expected
+        self.actual = actual
+        super().__init__(index, f"{what} is {actual}, expected {expected}")
+
+
+class PayloadHashMismatchError(MismatchError):
+    reason = "payload-hash-mismatch"
+
+
+class LeafHashMismatchError(MismatchError):
+    reason = "leaf-hash-mismatch"
+
+
+class BadEntrySignatureError(FailedCheckError):
+    """A signature by a registered key does not verify over PAE(payloadType, payload)."""
+
+    reason = "bad-signature"
+
+    def __init__(self, index: int, keyid: str) -> None:
+        self.keyid = keyid
+        super().__init__(index, f"the signature by key {keyid} does not verify")
+
+
+class KeyRuleError(FailedCheckError):
+    """The entry's signing key fails a registry rule (DESIGN §6: registered, valid, unrevoked)."""
+
+    def __init__(self, index: int, keyid: str, detail: str) -> None:
+        self.keyid = keyid
+        super().__init__(index, f"key {keyid} {detail}")
+
+
+class KeyNotRegisteredError(KeyRuleError):
+    reason = "key-not-registered"
+
+
+class KeyRegisteredLaterError(KeyRuleError):
+    reason = "key-registered-later"
+
+
+class KeyNotYetValidError(KeyRuleError):
+    reason = "key-not-yet-valid"
+
+
+class KeyRevokedBeforeEntryError(KeyRuleError):
+    reason = "key-revoked"
+
+
+class KeyNotOfOrganisationError(KeyRuleError):
+    reason = "key-not-of-organisation"
+
+
+class ChainVersionError(MismatchError):
+    """A subject's versions do not run 1, 2, 3, … in index order within the bundle."""
+
+    reason = "chain-version"
+
+
+class ChainPrevError(MismatchError):
+    """A leaf's `prev` is not the leaf hash of its subject's previous entry."""
+
+    reason = "chain-prev"
+
+
+class InclusionError(FailedCheckError):
+    """The entry's inclusion proof does not lead to the checkpoint's root."""
+
+    reason = "inclusion"
+
+
+class OrderError(FailedCheckError):
+    """Indexes repeat or fall, or integration time runs backwards."""
+
+    reason = "order"
+
+
+class CheckpointError(FailedCheckError):
+    """The checkpoint is not signed by the log key, or not of this origin."""
+
+    reason = "checkpoint"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(None, detail)
+
+
+class ConsistencyError(FailedCheckError):
+    """The bundle's checkpoint does not extend the trusted one (a forked or rewritten log)."""
+
+    reason = "consistency"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(None, detail)
+
+
+class ReplayRefusedError(FailedCheckError):
+    """Replaying the domain rules refuses an entry the log accepted."""
+
+    reason = "replay-refused"
+
+    def __init__(self, index: int, rule: str, detail: str) -> None:
+        self.rule = rule
+        super().__init__(index, f"{rule}: {detail}")
+
+
+class PayloadUnreadableError(FailedCheckError):
+    """The payload is not a valid event of the catalogue."""
+
+    reason = "payload-invalid"

@@ -1,0 +1,64 @@
+"""Replay the domain rules over a bundle's verified entries to rebuild states and flags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from domain.entry import Entry, Flag
+from domain.errors import DomainError, Refusal
+from domain.state import LedgerState, SubjectView
+from verification.failures import FailedCheckError, ReplayRefusedError
+
+if TYPE_CHECKING:
+    from verification.verifier import Checked
+
+
+@dataclass
+class Replay:
+    """The rebuilt state, the flags each entry raised and what could not be replayed."""
+
+    state: LedgerState
+    as_of: datetime | None
+    subjects: tuple[str, ...]
+    flags: dict[int, tuple[Flag, ...]] = field(default_factory=dict)
+    failures: list[FailedCheckError] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)
+
+    def view(self, subject: str) -> SubjectView | None:
+        """The subject's state and flags as of the replay's `as_of`."""
+        return self.state.subject_view(subject, self.as_of)
+
+
+def replay_entries(
+    entries: Sequence[Checked], subjects: Sequence[str], as_of: datetime | None
+) -> Replay:
+    """Record every verified, readable entry in index order into a gap-tolerant LedgerState.
+
+    Entries that failed a check are not replayed. A redacted entry cannot be replayed; later
+    refusals on its subject are reported as skipped (what the redaction hides), not as failures.
+    """
+    state = LedgerState(allow_gaps=True)
+    listed = tuple(subjects) or tuple(dict.fromkeys(c.entry.leaf.subject for c in entries))
+    replay = Replay(state, as_of, listed)
+    hidden: set[str] = set()
+    for checked in entries:
+        subject, index = checked.entry.leaf.subject, checked.entry.index
+        if checked.event is None or checked.failed:
+            replay.skipped[index] = "redacted" if checked.entry.payload is None else "failed"
+            hidden.add(subject)
+            continue
+        entry = Entry(index, checked.event, checked.keyids, checked.integrated_at)
+        try:
+            replay.flags[index] = state.record(entry)
+        except Refusal as refusal:
+            if subject in hidden:
+                replay.skipped[index] = f"not replayable after a redacted entry: {refusal}"
+                continue
+            hidden.add(subject)
+            replay.failures.append(ReplayRefusedError(index, refusal.rule, str(refusal)))
+        except DomainError as error:
+            replay.failures.append(ReplayRefusedError(index, "out-of-order", str(error)))
+    return replay

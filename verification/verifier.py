@@ -1,0 +1,284 @@
+"""Verify a bundle against the log key alone: every check of DESIGN §6, then the rule replay."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import DomainError
+from domain.events import Event, parse_payload
+from verification.bundle import Bundle, BundleEntry
+from verification.dsse import pae
+from verification.errors import VerificationError
+from verification.failures import (
+    BadEntrySignatureError,
+    BundleFormatError,
+    ChainPrevError,
+    ChainVersionError,
+    CheckpointError,
+    ConsistencyError,
+    FailedCheckError,
+    InclusionError,
+    LeafHashMismatchError,
+    OrderError,
+    PayloadHashMismatchError,
+    PayloadUnreadableError,
+)
+from verification.inclusion import InclusionVerifier
+from verification.leaf import parse_instant
+from verification.merkle import leaf_hash as merkle_leaf_hash
+from verification.merkle import verify_consistency
+from verification.note import Checkpoint, verify_checkpoint
+from verification.registry import KeyRegistry
+from verification.replay import Replay, replay_entries
+from verification.signatures import SignatureJob, SignaturePool
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An entry after the cryptographic checks: its event (None if redacted or unreadable)."""
+
+    entry: BundleEntry
+    event: Event | None
+    integrated_at: datetime
+    keyids: tuple[str, ...]
+    failed: bool
+
+
+@dataclass
+class Verification:
+    """Everything the verifier established, failures first."""
+
+    origin: str
+    checkpoint: Checkpoint | None
+    trusted: Checkpoint | None
+    failures: list[FailedCheckError] = field(default_factory=list)
+    redacted: list[int] = field(default_factory=list)
+    entries: list[Checked] = field(default_factory=list)
+    replay: Replay | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _check_checkpoint(
+    bundle: Bundle, log_key: str
+) -> tuple[Checkpoint | None, list[FailedCheckError]]:
+    try:
+        checkpoint = verify_checkpoint(bundle.checkpoint, log_key)
+    except VerificationError as error:
+        return None, [CheckpointError(f"not signed by the log key: {error}")]
+    if checkpoint.origin != bundle.origin:
+        detail = f"origin {checkpoint.origin!r} is not the bundle's {bundle.origin!r}"
+        return checkpoint, [CheckpointError(detail)]
+    return checkpoint, []
+
+
+def load_trusted(note: str, log_key: str) -> Checkpoint:
+    """A checkpoint the inspector kept; it must verify with the log key (else unusable input)."""
+    try:
+        return verify_checkpoint(note, log_key)
+    except VerificationError as error:
+        raise BundleFormatError(f"the trusted checkpoint does not verify: {error}") from None
+
+
+def check_consistency(
+    bundle: Bundle, checkpoint: Checkpoint, trusted: Checkpoint
+) -> FailedCheckError | None:
+    """The bundle's checkpoint extends the trusted one (same tree, or a proven prefix of it)."""
+    if trusted.origin != checkpoint.origin:
+        return ConsistencyError(f"trusted origin {trusted.origin!r} is not {checkpoint.origin!r}")
+    if trusted.size > checkpoint.size:
+        return ConsistencyError(
+            f"the bundle's tree ({checkpoint.size}) is older than the trusted one ({trusted.size})"
+        )
+    if trusted.size == checkpoint.size:
+        if trusted.root != checkpoint.root:
+            return ConsistencyError(
+                f"two roots for size {trusted.size}: trusted {trusted.root.hex()}, "
+                f"bundle {checkpoint.root.hex()} (a forked log)"
+            )
+        return None
+    proof = bundle.consistency
+    if proof is None or proof.from_size != trusted.size:
+        return ConsistencyError(f"the bundle has no consistency proof from size {trusted.size}")
+    try:
+        verify_consistency(
+            trusted.size, checkpoint.size, proof.hashes, trusted.root, checkpoint.root
+        )
+    except VerificationError as error:
+        return ConsistencyError(f"from size {trusted.size} to {checkpoint.size}: {error}")
+    return None
+
+
+def _event(entry: BundleEntry, failures: list[FailedCheckError]) -> Event | None:
+    if entry.payload is None:
+        return None
+    digest = hashlib.sha256(entry.payload).hexdigest()
+    if digest != entry.leaf.payload_sha256:
+        failures.append(
+            PayloadHashMismatchError(
+                entry.index, "payload sha256", entry.leaf.payload_sha256, digest
+            )
+        )
+    try:
+        return parse_payload(entry.payload)
+    except DomainError as error:
+        failures.append(PayloadUnreadableError(entry.index, str(error)))
+        return None
+
+
+def _signature(sig: str) -> bytes:
+    try:
+        return base64.b64decode(sig.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return b""
+
+
+class _EntryChecks:
+    """The per-entry checks, in index order, with the state they carry between entries."""
+
+    def __init__(self, bundle: Bundle, checkpoint: Checkpoint | None, pool: SignaturePool) -> None:
+        later: dict[str, int] = {}
+        for entry in bundle.entries:
+            if entry.leaf.subject.startswith("key:") and entry.leaf.version == 1:
+                later.setdefault(entry.leaf.subject.removeprefix("key:"), entry.index)
+        self.registry = KeyRegistry(later)
+        self.inclusion = (
+            None if checkpoint is None else InclusionVerifier(checkpoint.size, checkpoint.root)
+        )
+        self.chains: dict[str, tuple[int, str]] = {}
+        self.pool = pool
+        self.last: tuple[int, datetime] | None = None
+
+    def check(self, entry: BundleEntry, failures: list[FailedCheckError]) -> Checked:
+        index, leaf = entry.index, entry.leaf
+        before = len(failures)
+        computed = merkle_leaf_hash(leaf.canonical())
+        if computed.hex() != entry.leaf_hash:
+            failures.append(
+                LeafHashMismatchError(index, "leaf hash", computed.hex(), entry.leaf_hash)
+            )
+        if self.inclusion is not None:
+            try:
+                self.inclusion.verify(computed, index, entry.proof)
+            except VerificationError as error:
+                failures.append(InclusionError(index, str(error)))
+        at = self._order(entry, failures)
+        self._chain(entry, computed.hex(), failures)
+        event = _event(entry, failures)
+        if entry.payload is not None:
+            key_failure = self.registry.check(index, event, at, leaf.signatures)
+            if key_failure is not None:
+                failures.append(key_failure)
+            message = pae(leaf.payload_type, entry.payload)
+            for signature in leaf.signatures:
+                public_key = self.registry.public_key(index, event, signature.keyid)
+                if public_key is not None:
+                    raw = _signature(signature.sig)
+                    self.pool.add(SignatureJob(index, signature.keyid, public_key, raw, message))
+        if event is not None and event.agency == "operator" and len(failures) == before:
+            self.registry.learn(index, event)
+        keyids = tuple(
+            s.keyid for s in leaf.signatures if s.keyid in self.registry.keys or index == 0
+        )
+        return Checked(entry, event, at, keyids, len(failures) > before)
+
+    def _order(self, entry: BundleEntry, failures: list[FailedCheckError]) -> datetime:
+        try:
+            at = parse_instant(entry.leaf.integrated_at)
+        except ValueError:
+            raise BundleFormatError(
+                f"entry {entry.index}: integrated_at is not an instant"
+            ) from None
+        if self.last is not None:
+            last_index, last_at = self.last
+            if entry.index <= last_index:
+                failures.append(OrderError(entry.index, f"follows entry {last_index}"))
+            elif at < last_at:
+                failures.append(OrderError(entry.index, f"integrated before entry {last_index}"))
+        self.last = (entry.index, at)
+        return at
+
+    def _chain(self, entry: BundleEntry, leaf_hash: str, failures: list[FailedCheckError]) -> None:
+        leaf = entry.leaf
+        version, prev = self.chains.get(leaf.subject, (0, None))
+        if leaf.version != version + 1:
+            failures.append(
+                ChainVersionError(
+                    entry.index, f"version of {leaf.subject!r}", str(version + 1), str(leaf.version)
+                )
+            )
+        if leaf.prev != prev:
+            failures.append(
+                ChainPrevError(entry.index, f"prev of {leaf.subject!r}", str(prev), str(leaf.prev))
+            )
+        self.chains[leaf.subject] = (leaf.version, leaf_hash)
+
+
+def verify_bundle(
+    bundle: Bundle,
+    log_key: str,
+    trusted_note: str | None = None,
+    *,
+    workers: int = 2,
+    progress: Progress | None = None,
+    as_of: datetime | None = None,
+) -> Verification:
+    """Check the bundle; failures are collected (each names its entry), never raised."""
+    trusted = None if trusted_note is None else load_trusted(trusted_note, log_key)
+    checkpoint, failures = _check_checkpoint(bundle, log_key)
+    result = Verification(bundle.origin, checkpoint, trusted, failures)
+    if checkpoint is not None and trusted is not None:
+        broken = check_consistency(bundle, checkpoint, trusted)
+        if broken is not None:
+            failures.append(broken)
+    total = len(bundle.entries)
+    with SignaturePool(workers) as pool:
+        checks = _EntryChecks(bundle, checkpoint, pool)
+        for done, entry in enumerate(bundle.entries, start=1):
+            result.entries.append(checks.check(entry, failures))
+            if entry.payload is None:
+                result.redacted.append(entry.index)
+            if progress is not None and (done % 2000 == 0 or done == total):
+                progress(done, total)
+        signed = pool.results()
+    bad = {(job.index, job.keyid) for job, ok in signed if not ok}
+    for job, ok in signed:
+        if not ok:
+            failures.append(BadEntrySignatureError(job.index, job.keyid))
+    failed = {f.index for f in failures if f.index is not None}
+    result.entries = [
+        Checked(
+            c.entry,
+            c.event,
+            c.integrated_at,
+            tuple(k for k in c.keyids if (c.entry.index, k) not in bad),
+            c.failed or c.entry.index in failed,
+        )
+        for c in result.entries
+    ]
+    failures.sort(key=lambda f: (-1 if f.index is None else f.index, f.reason))
+    at = as_of or _as_of(bundle, result.entries)
+    result.replay = replay_entries(result.entries, bundle.subjects, at)
+    failures.extend(result.replay.failures)
+    return result
+
+
+def _as_of(bundle: Bundle, entries: list[Checked]) -> datetime | None:
+    """The bundle's stated as_of (the checkpoint's publication), never before its last entry."""
+    last = entries[-1].integrated_at if entries else None
+    if bundle.as_of is None:
+        return last
+    try:
+        stated = parse_instant(bundle.as_of)
+    except ValueError:
+        raise BundleFormatError("as_of is not an RFC 3339 instant") from None
+    return stated if last is None or stated >= last else last

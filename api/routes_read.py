@@ -119,7 +119,7 @@ def list_requests(
     return page_json(page, runner)
 
 
-@router.get("/agencies/{agency}/units/{unit}/days")
+@router.get("/agencies/{agency}/units/{unit:path}/days")
 def list_unit_days(
     agency: str,
     unit: str,

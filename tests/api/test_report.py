@@ -1,0 +1,80 @@
+"""The investigation report over HTTP: JSON, printable HTML, and who may read it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.demo import demo_period, demo_tokens, open_demo_runtime
+from api.demo_cast import KAB, KEMEN
+from api.demo_story import complaint_id
+from ledger.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    settings = Settings.from_env({"JEJAK_DATA_DIR": str(tmp_path_factory.mktemp("report"))})
+    runtime, _ = open_demo_runtime(settings)
+    with TestClient(create_app(runtime)) as client:
+        yield client, demo_tokens(settings)
+    runtime.close()
+
+
+def auth(token: str, accept: str = "application/json") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept": accept}
+
+
+def test_report_json_cites_entries_and_links_the_bundle(
+    demo: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = demo
+    subject = complaint_id(demo_period())
+    got = client.get(f"/v1/complaints/{subject}/report", headers=auth(tokens["ombudsman"]))
+    assert got.status_code == 200
+    body = got.json()
+    assert body["minimum_held"] is False
+    assert all(s["entries"] for s in body["statements"])
+    assert body["bundle"] == f"/v1/bundles?complaint={subject}"
+
+
+def test_report_is_a_printable_page_when_html_is_asked(
+    demo: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = demo
+    subject = complaint_id(demo_period())
+    got = client.get(
+        f"/v1/complaints/{subject}/report", headers=auth(tokens["inspector"], "text/html")
+    )
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("text/html")
+    assert "Meli Susanti" in got.text
+    assert f"/v1/bundles?complaint={subject}" in got.text
+
+
+@pytest.mark.parametrize(
+    ("label", "status"), [(f"agency {KAB}", 200), (f"agency {KEMEN}", 403), ("operator", 403)]
+)
+def test_report_is_read_by_oversight_and_the_agency_concerned(
+    demo: tuple[TestClient, dict[str, str]], label: str, status: int
+) -> None:
+    client, tokens = demo
+    subject = complaint_id(demo_period())
+    assert (
+        client.get(f"/v1/complaints/{subject}/report", headers=auth(tokens[label])).status_code
+        == status
+    )
+    assert (
+        client.get(f"/v1/complaints/{subject}", headers=auth(tokens[label])).status_code == status
+    )
+
+
+def test_complaint_state_shows_the_investigation(demo: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = demo
+    subject = complaint_id(demo_period())
+    body = client.get(f"/v1/complaints/{subject}", headers=auth(tokens["ombudsman"])).json()
+    assert body["status"] == body["state"]["status"]
+    assert body["unit"] == "bu-disdukcapil"
+    assert body["state"]["substantiated"] is True

@@ -1,0 +1,152 @@
+"""Projection catch-up vs reading and deserialising the same notifications; as-of reconstruction.
+
+(a) catch-up rate of every read model from scratch  vs  select_notifications + to_domain_event
+    alone (the limit), on the same log in the same run; target ratio >= 0.3
+(b) median time to reconstruct one subject as of an instant (state, flags and its entries)
+Run:  .venv/bin/python -m bench.projections [--events 100000] [--stores sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ledger.bootstrap import Runtime, open_runtime
+from ledger.records import stream_id
+from ledger.settings import Settings
+from ledger.store import drop_postgres_schema
+from projections.runner import ProjectionRunner
+from projections.store import open_read_recorder
+from tests.support import HEAD, STAFF, STAFF2, World, payload, wfa_request
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+BATCH = 500
+
+
+def _request(n: int) -> list[dict[str, object]]:
+    """Three events of one request: asked, approved by the supervisor, output reported."""
+    who = STAFF if n % 2 == 0 else STAFF2
+    day = (datetime.now(UTC).date() + timedelta(days=7 + n % 300)).isoformat()
+    data = {**wfa_request(who), "dates": [day]}
+    output = {
+        "date": day,
+        "outputs": [{"title": "laporan", "target": "t1", "evidence_sha256": None}],
+    }
+    rid = f"bench-{n}"
+    return [
+        payload("wfa.requested", rid, who, data),
+        payload("wfa.approved", rid, HEAD, {"note": "ok"}),
+        payload("work.output_reported", rid, who, output),
+    ]
+
+
+def build_log(runtime: Runtime, events: int) -> int:
+    world = World(runtime).setup()
+    pending: list[dict[str, object]] = []
+    n = 0
+    while runtime.ledger.size + len(pending) < events:
+        pending += _request(n)
+        n += 1
+        if len(pending) >= BATCH:
+            world.append(*pending)
+            pending = []
+            print(f"\rlog {runtime.ledger.size}/{events}", end="", file=sys.stderr)
+    if pending:
+        world.append(*pending)
+    print(file=sys.stderr)
+    return n
+
+
+def read_only(runtime: Runtime) -> float:
+    """Notifications/s of reading and deserialising the whole log, nothing else."""
+    app = runtime.ledger.store.app
+    started, start, count = time.perf_counter(), 1, 0
+    while True:
+        found = app.recorder.select_notifications(start, 1000)
+        if not found:
+            break
+        for notification in found:
+            app.mapper.to_domain_event(notification)
+        count += len(found)
+        start = found[-1].id + 1
+    return count / (time.perf_counter() - started)
+
+
+def as_of_ms(runtime: Runtime, requests: int, samples: int) -> float:
+    """Median ms to rebuild one subject's view and entries as of an instant."""
+    ledger, times = runtime.ledger, []
+    subjects = [f"bench-{random.randrange(requests)}" for _ in range(samples)]
+    for subject in subjects:
+        started = time.perf_counter()
+        at = datetime.now(UTC)
+        view = ledger.state.subject_view(subject, at)
+        wanted = set(view.indexes if view else ())
+        entries = [e for e in ledger.store.subject_events(stream_id(subject)) if e.index in wanted]
+        if not entries:
+            raise SystemExit(f"no entries for {subject}")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def bench_store(name: str, url: str, events: int, workdir: Path) -> dict[str, Any]:
+    settings = Settings.from_env({"JEJAK_DATA_DIR": str(workdir / name), "JEJAK_DATABASE_URL": url})
+    runtime = open_runtime(settings)
+    try:
+        requests = build_log(runtime, events)
+        limit = max(read_only(runtime), read_only(runtime))
+        runner = ProjectionRunner(runtime.ledger.store, open_read_recorder(url))
+        started = time.perf_counter()
+        folded = runner.rebuild()
+        rate = folded / (time.perf_counter() - started)
+        median = as_of_ms(runtime, requests, 200)
+    finally:
+        runtime.close()
+    return {
+        "store": name,
+        "entries": events,
+        "read_only_eps": round(limit),
+        "catch_up_eps": round(rate),
+        "ratio": round(rate / limit, 2),
+        "as_of_median_ms": round(median, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--stores", default="sqlite,postgres")
+    args = parser.parse_args()
+    rows, schemas = [], []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for store in args.stores.split(","):
+                if store == "sqlite":
+                    url = f"sqlite:///{tmp}/bench.db"
+                else:
+                    url = f"{POSTGRES}?schema=bench_proj_{uuid.uuid4().hex[:8]}"
+                    schemas.append(url)
+                rows.append(bench_store(store, url, args.events, Path(tmp)))
+                print(f"done {store}", file=sys.stderr)
+    finally:
+        for url in schemas:
+            drop_postgres_schema(url)
+    header = list(rows[0])
+    print(" | ".join(f"{h:>16}" for h in header))
+    for row in rows:
+        print(" | ".join(f"{row[h]!s:>16}" for h in header))
+    print(json.dumps({"bench": "projections", "target_ratio": 0.3, "results": rows}))
+
+
+if __name__ == "__main__":
+    main()

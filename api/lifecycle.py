@@ -24,7 +24,6 @@ def open_runner(runtime: Runtime) -> ProjectionRunner:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Catch the read models up, keep them up to date in a thread, stop it on shutdown."""
     runtime: Runtime = app.state.runtime
-    _history_first(app)
     runner = await run_in_threadpool(open_runner, runtime)
     app.state.projections = runner
     stop = threading.Event()
@@ -38,15 +37,3 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(worker.join, 30)
         runner.reads.datastore.close()
 
-
-def _history_first(app: FastAPI) -> None:
-    """Match `/v1/subjects/{s}/history` before `/v1/subjects/{s:path}` swallows it.
-
-    create_app includes the entries router first; its path converter would take
-    `x/history` as a subject. Moving the history route ahead keeps both working.
-    """
-    routes = app.router.routes
-    history = [r for r in routes if getattr(r, "path", "") == "/v1/subjects/{subject:path}/history"]
-    for route in history:
-        routes.remove(route)
-        routes.insert(0, route)

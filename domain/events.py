@@ -36,6 +36,7 @@ __all__ = [
 OPERATOR = "operator"
 MAX_PAYLOAD_BYTES = 256 * 1024
 _MAX_DEPTH = 16
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _SLUG = re.compile(r"[a-z0-9-]{1,64}")
 _KEY_SUBJECT = re.compile(r"key:[0-9a-f]{64}")
 _FIELDS = ("type", "agency", "subject", "actor", "occurred_at", "data")
@@ -124,15 +125,27 @@ def _decode(payload: bytes) -> dict[str, object]:
         raise PayloadInvalid(f"payload is not UTF-8 JSON: {exc}") from None
     if not isinstance(decoded, dict):
         raise PayloadInvalid("payload is not a JSON object")
-    _check_sizes(decoded)
+    if not _obviously_within_limits(text):
+        _check_sizes(decoded)
     return decoded
+
+
+def _obviously_within_limits(text: str) -> bool:
+    """True when the raw text alone proves every limit `_check_sizes` enforces.
+
+    No string, list or object can exceed its limit in text shorter than the limits allow,
+    no nesting can pass the depth limit with fewer brackets than that, and a lone surrogate
+    can only arrive as a `\\u` escape. Most events pass here and skip the walk.
+    """
+    short = len(text) <= min(MAX_STRING, 2 * MAX_LIST)
+    return short and "\\u" not in text and text.count("{") + text.count("[") <= _MAX_DEPTH
 
 
 def _text(raw: Mapping[str, object], name: str) -> str:
     value = raw[name]
     if not isinstance(value, str) or not value or len(value) > 256:
         raise PayloadInvalid(f"payload field {name!r} must be a non-empty string of ≤ 256 chars")
-    if any(ord(ch) < 0x20 for ch in value):
+    if _CONTROL.search(value):
         raise PayloadInvalid(f"payload field {name!r} holds control characters")
     return value
 

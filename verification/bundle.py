@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from verification.failures import BundleFormatError
 from verification.leaf import Leaf
 
 FORMAT = "jejak-bundle/1"
+_HEX64 = re.compile("[0-9a-f]{64}")
 LEAF_FIELDS = frozenset(
     {"payload_type", "payload_sha256", "signatures", "subject", "version", "prev", "integrated_at"}
 )
@@ -125,7 +127,9 @@ def _entry(obj: object, position: int) -> BundleEntry:
         except (binascii.Error, UnicodeEncodeError, ValueError):
             raise BundleFormatError(f"{where}.payload is not standard base64") from None
     proof = _list(obj, "inclusion_proof", where)
-    hashes = tuple(_hex32(h, f"{where}.inclusion_proof[{n}]") for n, h in enumerate(proof))
+    if not all(isinstance(h, str) and _HEX64.fullmatch(h) for h in proof):
+        raise BundleFormatError(f"{where}.inclusion_proof holds a non-hash")
+    hashes = tuple(map(bytes.fromhex, proof))  # type: ignore[arg-type]
     leaf = _leaf(obj.get("leaf"), f"{where}.leaf")
     return BundleEntry(index, leaf, leaf_hash, payload, hashes)
 

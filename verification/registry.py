@@ -41,6 +41,16 @@ class KeyRegistry:
         self.orgs: dict[str, Org] = {OPERATOR: Org(OPERATOR, OPERATOR, OPERATOR)}
         self._later = later  # keyid -> index of its registration anywhere in the bundle
 
+    def signed_by_operator(self, index: int, signatures: tuple[Signature, ...]) -> bool:
+        """Entry 0, or signed by a registered operator key: the entries the registry reads."""
+        if index == 0:
+            return True
+        for signature in signatures:
+            key = self.keys.get(signature.keyid)
+            if key is not None and key.org == OPERATOR:
+                return True
+        return False
+
     def public_key(self, index: int, event: Event | None, keyid: str) -> bytes | None:
         """The key to check a signature with: registered earlier, or self-registered at 0."""
         key = self.keys.get(keyid)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 from domain.entry import Entry, Flag
 from domain.errors import DomainError, Refusal
+from domain.events import Event, parse_payload
 from domain.state import LedgerState, SubjectView
-from verification.failures import FailedCheckError, ReplayRefusedError
+from verification.failures import FailedCheckError, PayloadUnreadableError, ReplayRefusedError
 
 if TYPE_CHECKING:
     from verification.verifier import Checked
@@ -24,6 +25,7 @@ class Replay:
     as_of: datetime | None
     subjects: tuple[str, ...]
     flags: dict[int, tuple[Flag, ...]] = field(default_factory=dict)
+    events: dict[int, Event] = field(default_factory=dict)
     failures: list[FailedCheckError] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)
 
@@ -46,11 +48,17 @@ def replay_entries(
     hidden: set[str] = set()
     for checked in entries:
         subject, index = checked.entry.leaf.subject, checked.entry.index
-        if checked.event is None or checked.failed:
-            replay.skipped[index] = "redacted" if checked.entry.payload is None else "failed"
+        payload = checked.entry.payload
+        if payload is None or checked.failed:
+            replay.skipped[index] = "redacted" if payload is None else "failed"
             hidden.add(subject)
             continue
-        entry = Entry(index, checked.event, checked.keyids, checked.integrated_at)
+        event = checked.event or _parse(index, payload, replay)
+        if event is None:
+            hidden.add(subject)
+            continue
+        replay.events[index] = event
+        entry = Entry(index, event, checked.keyids, checked.integrated_at)
         try:
             replay.flags[index] = state.record(entry)
         except Refusal as refusal:
@@ -62,3 +70,12 @@ def replay_entries(
         except DomainError as error:
             replay.failures.append(ReplayRefusedError(index, "out-of-order", str(error)))
     return replay
+
+
+def _parse(index: int, payload: bytes, replay: Replay) -> Event | None:
+    try:
+        return parse_payload(payload)
+    except DomainError as error:
+        replay.failures.append(PayloadUnreadableError(index, str(error)))
+        replay.skipped[index] = "unreadable"
+        return None

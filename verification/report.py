@@ -6,11 +6,19 @@ import json
 from collections import defaultdict
 from datetime import date
 
+from domain.events import Event
 from verification.verifier import Checked, Verification
 
 
+def _event(verification: Verification, checked: Checked) -> Event | None:
+    replay = verification.replay
+    if checked.event is not None or replay is None:
+        return checked.event
+    return replay.events.get(checked.entry.index)
+
+
 def _policy_version(verification: Verification, checked: Checked) -> object:
-    replay, event = verification.replay, checked.event
+    replay, event = verification.replay, _event(verification, checked)
     if replay is None or event is None:
         return None
     policy = replay.state.policy(event.agency)
@@ -30,7 +38,7 @@ def _signers(verification: Verification, checked: Checked) -> list[dict[str, obj
 
 
 def _step(verification: Verification, checked: Checked) -> dict[str, object]:
-    entry, event, replay = checked.entry, checked.event, verification.replay
+    entry, event, replay = checked.entry, _event(verification, checked), verification.replay
     flags = () if replay is None else replay.flags.get(entry.index, ())
     step: dict[str, object] = {
         "index": entry.index,

@@ -36,4 +36,3 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.wake()
         await run_in_threadpool(worker.join, 30)
         runner.reads.datastore.close()
-

@@ -24,6 +24,7 @@ from ledger.errors import (
     StoreUnavailableError,
     UnsupportedPayloadTypeError,
 )
+from ledger.export import BundleQueryError
 from ledger.proofs import ImpossibleProofError
 from ledger.tokens import InvalidTokenRequestError
 from verification.errors import MalformedEnvelopeError
@@ -73,6 +74,7 @@ def status_of(error: Exception) -> int:
         (EnvelopeRejectedError, 400),
         (NotJsonError, 400),
         (ImpossibleProofError, 400),
+        (BundleQueryError, 400),
         (InvalidTokenRequestError, 422),
         (UnauthorizedError, 401),
         (NotPermittedError, 403),

@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 
 from api.deps import RuntimeDep, require
-from ledger.export import BundleQuery, BundleQueryError, plan_export, stream_bundle
+from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.tokens import Principal
 
 router = APIRouter(prefix="/v1", tags=["bundles"])
@@ -31,13 +30,7 @@ async def bundle(
 ) -> StreamingResponse:
     """A jejak-bundle/1 for a subject, an agency and period, or a complaint."""
     query = BundleQuery(subject, agency, start, end, complaint, consistency_from)
-    try:
-        query.check()
-    except BundleQueryError as error:
-        loc = ("query", "subject")
-        raise RequestValidationError(
-            [{"loc": loc, "msg": str(error), "type": "value_error"}]
-        ) from None
+    query.check()  # BundleQueryError: 400 problem details
     ledger = runtime.ledger
     plan = await run_in_threadpool(plan_export, ledger, query, principal)
     return StreamingResponse(

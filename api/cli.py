@@ -14,7 +14,7 @@ from ledger.errors import LedgerError
 from ledger.settings import Settings
 from ledger.tokens import ROLES, issue_token
 from verification.errors import VerificationError
-from verification.leaf import format_instant
+from verification.leaf import format_instant, parse_instant
 from verification.note import generate_key
 
 
@@ -30,12 +30,9 @@ def _instant(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{text!r} is not an RFC 3339 instant") from None
-    if value.tzinfo is None:
-        raise UsageError(f"{text!r} needs an offset, e.g. 2026-12-01T08:00:00+07:00")
-    return value
+        return parse_instant(text)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from ledger.tokens import Principal
 from projections import queries
 from projections.queries import MAX_LIMIT, BadCursorError, Page
 from projections.runner import ProjectionRunner
+from verification.leaf import parse_instant
 
 router = APIRouter(prefix="/v1", tags=["read models"])
 WAIT_SECONDS = 10.0
@@ -64,12 +65,9 @@ def instant(value: str | None) -> datetime:
     if value is None:
         return datetime.now(UTC)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadQueryError(f"{value!r} is not an RFC 3339 instant") from None
-    if parsed.tzinfo is None:
-        raise BadQueryError(f"{value!r} needs an offset, e.g. 2026-12-01T08:00:00+07:00")
-    return parsed
+        return parse_instant(value)
+    except ValueError as error:
+        raise BadQueryError(str(error)) from None
 
 
 def check_agency(runtime: Runtime, principal: Principal, agency: str) -> None:

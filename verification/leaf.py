@@ -17,10 +17,13 @@ def format_instant(at: datetime) -> str:
 
 
 def parse_instant(text: str) -> datetime:
-    """Parse an instant written by `format_instant` (or any RFC 3339 with offset)."""
-    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """Parse an RFC 3339 instant with an offset (as `format_instant` writes); else ValueError."""
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an RFC 3339 instant") from None
     if at.tzinfo is None:
-        raise ValueError(f"instant without offset: {text!r}")
+        raise ValueError(f"{text!r} needs an offset, e.g. 2026-12-01T08:00:00+07:00")
     return at
 
 

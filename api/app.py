@@ -12,8 +12,9 @@ from api.problems import install_problem_handlers
 from ledger.bootstrap import Runtime
 
 
-def create_app(runtime: Runtime) -> FastAPI:
-    """An API serving `runtime`'s ledger."""
+def create_app(runtime: Runtime, projection_process: bool = False) -> FastAPI:
+    """An API serving `runtime`'s ledger; read models follow it in a thread, or in a worker
+    process of their own with `projection_process` (what `jejak serve` does)."""
     app = FastAPI(
         title="Jejak",
         summary="Signed, verifiable ledger of flexible work of Indonesian civil servants",
@@ -21,6 +22,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.projection_process = projection_process
     app.state.tokens = TokenCache()
     install_problem_handlers(app)
     # read models first: /v1/subjects/{s:path}/history must win over /v1/subjects/{s:path}

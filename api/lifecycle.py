@@ -12,27 +12,44 @@ from fastapi.concurrency import run_in_threadpool
 from ledger.bootstrap import Runtime
 from projections.runner import ProjectionRunner
 from projections.store import open_read_recorder
+from projections.worker import ProjectionWorker
 
 
-def open_runner(runtime: Runtime) -> ProjectionRunner:
+def open_runner(runtime: Runtime, worker: ProjectionWorker | None = None) -> ProjectionRunner:
     """A runner on the runtime's log, its read models in the same database."""
     reads = open_read_recorder(runtime.settings.database_url)
-    return ProjectionRunner(runtime.ledger.store, reads)
+    wake = worker.wake if worker is not None else None
+    return ProjectionRunner(runtime.ledger.store, reads, wake=wake)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Catch the read models up, keep them up to date in a thread, stop it on shutdown."""
+    """Keep the read models up to date while serving; stop the work on shutdown.
+
+    With `app.state.projection_process` the runner is a worker process (its own GIL, so the
+    append path keeps this process to itself) and the API's runner only reads and waits;
+    otherwise it is a thread of this process (tests, small deployments).
+    """
     runtime: Runtime = app.state.runtime
+    if getattr(app.state, "projection_process", False):
+        worker = ProjectionWorker(runtime.settings.database_url)
+        worker.start()
+        app.state.projections = await run_in_threadpool(open_runner, runtime, worker)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(worker.close)
+            app.state.projections.reads.datastore.close()
+        return
     runner = await run_in_threadpool(open_runner, runtime)
     app.state.projections = runner
     stop = threading.Event()
-    worker = threading.Thread(target=runner.run, args=(stop,), name="projections", daemon=True)
-    worker.start()
+    thread = threading.Thread(target=runner.run, args=(stop,), name="projections", daemon=True)
+    thread.start()
     try:
         yield
     finally:
         stop.set()
         runner.wake()
-        await run_in_threadpool(worker.join, 30)
+        await run_in_threadpool(thread.join, 30)
         runner.reads.datastore.close()

@@ -41,7 +41,8 @@ def serve(host: str, port: int, load_demo: bool = False) -> int:
                     f"  e.g. curl -H 'Authorization: Bearer {tokens.get('inspector', '')}' "
                     f"{base}/v1/subjects/kab-bengkulu-utara"
                 )
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+        app = create_app(runtime, projection_process=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         runtime.close()
     return 0

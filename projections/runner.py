@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from eventsourcing.persistence import ApplicationRecorder
 
@@ -43,16 +45,34 @@ class ModelStatus:
         }
 
 
+POLL_SECONDS = 0.05
+
+
+class WakeSignal(Protocol):
+    """A threading.Event, or a multiprocessing one shared with a worker process."""
+
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
 class ProjectionRunner:
     """Follows the notification log; one catch-up at a time, any number of waiting readers."""
 
-    def __init__(self, events: EventStore, reads: ReadRecorder, batch: int = BATCH) -> None:
+    def __init__(
+        self,
+        events: EventStore,
+        reads: ReadRecorder,
+        batch: int = BATCH,
+        wake: WakeSignal | None = None,
+    ) -> None:
         self.events = events
         self.reads = reads
         self.batch = batch
         self._lock = threading.Lock()
         self._applied = threading.Condition()
-        self._wake = threading.Event()
+        self._wake: WakeSignal = wake if wake is not None else threading.Event()
         self._reset()
         self.last_error: str | None = None
 
@@ -152,10 +172,20 @@ class ProjectionRunner:
         self._wake.set()
 
     def wait_for(self, size: int, timeout: float) -> bool:
-        """Wait until every model has applied the first `size` entries; False on timeout."""
+        """Wait until every model has applied the first `size` entries; False on timeout.
+
+        The entries may be applied by this runner's thread or by a worker process: between
+        wake-ups the stored positions are polled.
+        """
         self.wake()
+        deadline = time.monotonic() + timeout
         with self._applied:
-            return self._applied.wait_for(lambda: self.applied >= size, timeout)
+            while self.applied < size:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._applied.wait(min(remaining, POLL_SECONDS))
+        return True
 
     def run(self, stop: threading.Event, interval: float = 0.25) -> None:
         """Catch up, then poll cheaply (or wake when asked) until `stop` is set."""

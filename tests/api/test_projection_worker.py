@@ -1,0 +1,72 @@
+"""`jejak serve` keeps the read models in a worker process: read-your-writes, no orphan."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ledger.bootstrap import open_runtime
+from ledger.settings import Settings
+from tests.servers import Server
+from tests.support import AGENCY, STAFF, World, payload, wfa_request
+
+pytestmark = pytest.mark.slow
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_served_read_models_follow_appends_and_the_worker_dies_with_the_server(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
+    runtime = open_runtime(Settings.from_env(env))
+    world = World(runtime).setup()
+    runtime.close()
+    server = Server(env, tmp_path / "server.log")
+    try:
+        headers = {"Authorization": f"Bearer {world.tokens['agency']}"}
+        envelope = world.agency_signer.sign(payload("wfa.requested", "req-w", STAFF, wfa_request()))
+        receipt = httpx.post(f"{server.url}/v1/entries", json=envelope, headers=headers).json()
+        page = httpx.get(
+            f"{server.url}/v1/agencies/{AGENCY}/requests",
+            params={"min_index": receipt["index"]},
+            headers=headers,
+            timeout=30,
+        )
+        assert page.status_code == 200, page.text
+        assert [item["subject"] for item in page.json()["items"]] == ["req-w"]
+        workers = _children(server.process.pid)
+        assert workers, "the server runs its projections in a child process"
+    finally:
+        server.kill()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    leftover = [pid for pid in workers if _alive(pid)]
+    for pid in leftover:
+        os.kill(pid, signal.SIGKILL)
+    assert not leftover, "the projection worker outlived its SIGKILLed server"

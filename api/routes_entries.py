@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import PrincipalDep, RuntimeDep, may_read_agency, require
+from api.deps import PrincipalDep, RuntimeDep, get_principal, may_read_agency
 from api.problems import NotJsonError
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
@@ -23,7 +22,8 @@ from ledger.tokens import Principal
 from verification.errors import MalformedEnvelopeError
 
 router = APIRouter(prefix="/v1", tags=["entries"])
-Writer = Annotated[Principal, Depends(require("agency", "ombudsman"))]
+WRITERS = ("agency", "ombudsman")
+BEARER: dict[str, object] = {"security": [{"bearer": []}]}
 MAX_BATCH = 1000
 
 
@@ -74,18 +74,33 @@ async def _append(
     return [{**r.as_json(), "_created": r.created} for r in receipts]
 
 
-@router.post("/entries", status_code=201)
-async def append_entry(request: Request, runtime: RuntimeDep, principal: Writer) -> JSONResponse:
+async def _writer(request: Request) -> tuple[Runtime, Principal]:
+    """The runtime and the bearer, who must be an agency or the Ombudsman.
+
+    The append endpoints resolve this directly rather than through FastAPI dependencies:
+    on the hottest path that saves about a fifth of the time per request (bench/append.py).
+    """
+    runtime: Runtime = request.app.state.runtime
+    principal = await get_principal(request, runtime)
+    if principal.role not in WRITERS:
+        raise NotPermittedError(f"a {principal.role} token may not append entries")
+    return runtime, principal
+
+
+@router.post("/entries", status_code=201, openapi_extra=BEARER)
+async def append_entry(request: Request) -> JSONResponse:
     """Append one envelope: 201 and its receipt; 200 and the original receipt on resubmission."""
+    runtime, principal = await _writer(request)
     obj = await _json_body(request)
     [receipt] = await _append(runtime, principal, [obj])
     created = receipt.pop("_created")
     return JSONResponse(receipt, status_code=201 if created else 200)
 
 
-@router.post("/entries/batch", status_code=201)
-async def append_batch(request: Request, runtime: RuntimeDep, principal: Writer) -> JSONResponse:
+@router.post("/entries/batch", status_code=201, openapi_extra=BEARER)
+async def append_batch(request: Request) -> JSONResponse:
     """Append envelopes all or nothing; a refusal names the failing item's position."""
+    runtime, principal = await _writer(request)
     obj = await _json_body(request)
     envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
     if not isinstance(envelopes, list) or not envelopes:

@@ -22,6 +22,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from bench.http_load import LoadResult, batch_body, run_load
+from bench.table import print_results
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
 from ledger.store import drop_postgres_schema, store_environment
@@ -170,13 +171,7 @@ def main() -> None:
     finally:
         for url in schemas:
             drop_postgres_schema(url)
-    header = list(rows[0])
-    print(" | ".join(f"{h:>16}" for h in header))
-    for row in rows:
-        print(" | ".join(f"{row[h]!s:>16}" for h in header))
-    print(
-        json.dumps({"bench": "append", "events": args.events, "clients": CLIENTS, "results": rows})
-    )
+    print_results("append", rows, events=args.events, clients=CLIENTS)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ Run:  .venv/bin/python -m bench.projections [--events 100000] [--stores sqlite,p
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -20,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.table import print_results
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.records import stream_id
 from ledger.settings import Settings
@@ -141,11 +141,7 @@ def main() -> None:
     finally:
         for url in schemas:
             drop_postgres_schema(url)
-    header = list(rows[0])
-    print(" | ".join(f"{h:>16}" for h in header))
-    for row in rows:
-        print(" | ".join(f"{row[h]!s:>16}" for h in header))
-    print(json.dumps({"bench": "projections", "target_ratio": 0.3, "results": rows}))
+    print_results("projections", rows, target_ratio=0.3)
 
 
 if __name__ == "__main__":

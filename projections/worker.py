@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-import os
 import threading
-from multiprocessing.synchronize import Event as ProcessEvent
+from multiprocessing.connection import Connection
 
 from ledger.store import open_store
 from projections.runner import ProjectionRunner
 from projections.store import open_read_recorder
 
-PARENT_CHECK_SECONDS = 1.0
+WAKE = b"w"
 
 
-def _work(database_url: str, wake: ProcessEvent, stop: ProcessEvent, parent: int) -> None:
-    """The child's main: follow the log until told to stop or the parent is gone."""
+def _listen(control: Connection, wake: threading.Event, halt: threading.Event) -> None:
+    """Wake on a byte from the server; halt when it closes the pipe, or dies (EOF too)."""
+    try:
+        while control.recv_bytes() == WAKE:
+            wake.set()
+    except (EOFError, OSError):
+        pass
+    halt.set()
+    wake.set()
+
+
+def _work(database_url: str, control: Connection) -> None:
+    """The child's main: follow the log until the server closes the pipe or is gone."""
     events = open_store(database_url)
     reads = open_read_recorder(database_url)
+    wake, halt = threading.Event(), threading.Event()
     runner = ProjectionRunner(events, reads, wake=wake)
-    halt = threading.Event()
-
-    def watch() -> None:  # a SIGKILLed server leaves no orphan worker behind
-        while not halt.is_set():
-            if stop.wait(PARENT_CHECK_SECONDS) or os.getppid() != parent:
-                halt.set()
-                wake.set()
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    threading.Thread(target=_listen, args=(control, wake, halt), daemon=True).start()
     try:
         runner.run(halt)
     finally:
@@ -35,27 +39,51 @@ def _work(database_url: str, wake: ProcessEvent, stop: ProcessEvent, parent: int
         events.close()
 
 
+class PipeWake:
+    """The server's side of the wake signal: each `set` nudges the worker through the pipe."""
+
+    def __init__(self, control: Connection) -> None:
+        self._control = control
+        self._lock = threading.Lock()
+
+    def set(self) -> None:
+        # a worker that is gone or a closed pipe leaves nothing to wake
+        with self._lock, contextlib.suppress(OSError, ValueError):
+            self._control.send_bytes(WAKE)
+
+    def clear(self) -> None:
+        """Nothing to clear on this side."""
+
+    def is_set(self) -> bool:
+        return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return False
+
+
 class ProjectionWorker:
-    """The server's handle on the worker process: its own interpreter, so its own GIL."""
+    """The server's handle on the worker process: its own interpreter, so its own GIL.
+
+    A pipe carries wake-ups; closing it, or the server dying, stops the worker (no orphan).
+    """
 
     def __init__(self, database_url: str) -> None:
         context = multiprocessing.get_context("spawn")
-        self.wake = context.Event()
-        self._stop = context.Event()
+        child_end, self._control = context.Pipe(duplex=False)
+        self.wake = PipeWake(self._control)
         self._process = context.Process(
-            target=_work,
-            args=(database_url, self.wake, self._stop, os.getpid()),
-            name="jejak-projections",
-            daemon=True,
+            target=_work, args=(database_url, child_end), name="jejak-projections", daemon=True
         )
+        self._child_end = child_end
 
     def start(self) -> None:
         self._process.start()
+        self._child_end.close()  # only the child holds the reading end now
 
     def close(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self.wake.set()
+        self._control.close()
         self._process.join(timeout)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(5)
+        self._process.close()

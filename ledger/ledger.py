@@ -158,16 +158,24 @@ class Ledger:
         self.store.close()
 
     def _commit_group(self, group: list[Request]) -> None:
-        """Commit a group optimistically; another writer's entries surface as a unique-key
-        conflict, after which this head catches up and the group is checked again."""
-        if any(not request.submissions for request in group):  # a reader's sync()
-            self.catch_up()
-        for _ in range(MAX_CONFLICT_RETRIES):
-            try:
-                self._try_commit(group)
-                return
-            except StoreConflictError:
+        """Commit a group in this process's writer turn, caught up with other processes first.
+
+        Where the store cannot lock across processes (SQLite), another writer's entries
+        surface as a unique-key conflict, after which this head catches up and the group is
+        checked again."""
+        with self.store.recorder.writer_turn() as size:
+            if size is None:  # no size under a lock: catch up when a reader's sync() asks
+                stale = any(not request.submissions for request in group)
+            else:
+                stale = size > self.head.size
+            if stale:
                 self.catch_up()
+            for _ in range(MAX_CONFLICT_RETRIES):
+                try:
+                    self._try_commit(group)
+                    return
+                except StoreConflictError:
+                    self.catch_up()
         for request in group:
             request.fail(StoreConflictError("too many concurrent writers; try again"))
 

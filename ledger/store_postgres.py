@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -127,6 +128,29 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self._sql(statement), params, prepare=True)
             return curs.fetchall()
+
+    @contextlib.contextmanager
+    def writer_turn(self) -> Iterator[int | None]:
+        """Hold this schema's writer lock (a session advisory lock on a borrowed connection)
+        and yield the log size under it.
+
+        Every server process writing to the schema takes its turn here, so a writer catches up
+        with what the others appended and commits before anyone else can: group commits from
+        several processes never conflict, however busy they are. The lock goes with the
+        connection if the process dies."""
+        key = f"jejak-writer:{self.datastore.schema}"
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(
+                self._sql(
+                    "SELECT pg_advisory_lock(hashtext(%s)),"
+                    " (SELECT MAX(idx) FROM {schema}.jejak_entries) AS m"
+                ),
+                (key,),
+            ).fetchone()
+            try:
+                yield 0 if row is None or row["m"] is None else int(row["m"]) + 1
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
     def log_size(self) -> int:
         row = self._rows("SELECT MAX(idx) AS m FROM {schema}.jejak_entries")[0]

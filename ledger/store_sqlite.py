@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -75,6 +76,11 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return list(c.fetchall())
+
+    @contextlib.contextmanager
+    def writer_turn(self) -> Iterator[int | None]:
+        """SQLite serialises writers with its file lock; a stale head surfaces as a conflict."""
+        yield None
 
     def log_size(self) -> int:
         rows = self._rows("SELECT MAX(idx) FROM jejak_entries")

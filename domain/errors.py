@@ -73,6 +73,12 @@ class KeyNotOfOrganisation(Refusal):
     rule = "key-foreign"
 
 
+class KeyNotOfActor(Refusal):
+    """A personal key (registered with a holder) signs an event another official acts in."""
+
+    rule = "key-holder-mismatch"
+
+
 class UnknownOrganisation(Refusal):
     """The payload's agency (or the org a key is registered for) is not registered."""
 

@@ -84,6 +84,10 @@ class KeyNotOfOrganisationError(KeyRuleError):
     reason = "key-not-of-organisation"
 
 
+class KeyNotOfHolderError(KeyRuleError):
+    reason = "key-holder-mismatch"
+
+
 class ChainVersionError(MismatchError):
     """A subject's versions do not run 1, 2, 3, … in index order within the bundle."""
 

@@ -8,9 +8,10 @@ from datetime import datetime
 from domain.aggregates import Org
 from domain.event_data import KeyRegistered, KeyRevokedData, OrgRegistered
 from domain.events import OPERATOR, Event, public_key_bytes
-from domain.rules.keys import allowed_signers
+from domain.rules.keys import allowed_signers, holder_may_sign
 from verification.dsse import Signature
 from verification.failures import (
+    KeyNotOfHolderError,
     KeyNotOfOrganisationError,
     KeyNotRegisteredError,
     KeyNotYetValidError,
@@ -101,6 +102,10 @@ class KeyRegistry:
         if event is not None and (org is None or not allowed_signers(event, org)):
             return KeyNotOfOrganisationError(
                 index, keyid, f"of org {key.org!r} may not sign {event.type} for {event.agency!r}"
+            )
+        if event is not None and not holder_may_sign(key.holder, event):
+            return KeyNotOfHolderError(
+                index, keyid, f"belongs to {key.holder}, not to the actor {event.actor}"
             )
         return None
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from domain.aggregates import Key, Org
 from domain.entry import Entry
 from domain.errors import (
+    KeyNotOfActor,
     KeyNotOfOrganisation,
     KeyNotYetValid,
     KeyRevoked,
@@ -50,6 +51,20 @@ def check_key_of_organisation(keyid: str, key: Key, org: Org | None, event: Even
         )
 
 
+def holder_may_sign(holder: str | None, event: Event) -> bool:
+    """A personal key signs only what its holder does; an organisation key (no holder) signs
+    for any official of its organisation."""
+    return holder is None or holder == event.actor
+
+
+def check_key_holder(keyid: str, key: Key, event: Event) -> None:
+    """A key registered to a holder is not used to act in another official's name."""
+    if not holder_may_sign(key.holder, event):
+        raise KeyNotOfActor(
+            f"key {keyid} belongs to {key.holder}; it may not sign for actor {event.actor}"
+        )
+
+
 def check_signing_keys(
     entry: Entry,
     key_of: Callable[[str], Key | None],
@@ -63,6 +78,7 @@ def check_signing_keys(
         try:
             key = check_key_valid(keyid, key_of(keyid), entry.integrated_at)
             check_key_of_organisation(keyid, key, org_of(key.org), entry.event)
+            check_key_holder(keyid, key, entry.event)
         except Refusal as refusal:
             refusals.append(refusal)
             continue

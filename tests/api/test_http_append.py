@@ -15,6 +15,7 @@ from tests.support import (
     World,
     payload,
     signer,
+    unit_payload,
     wfa_request,
 )
 from verification.merkle import verify_inclusion
@@ -182,6 +183,21 @@ def test_refuses_key_of_another_organisation_with_422(client: TestClient, world:
     response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
     assert response.status_code == 422
     assert response.json()["type"].endswith("key-foreign")
+
+
+def test_refuses_personal_key_acting_for_another_official_with_422(
+    client: TestClient, world: World
+) -> None:
+    personal = signer("staff-personal")
+    world.runtime.operator.add_key(AGENCY, personal.public_key_b64, holder=HEAD)
+    refused = personal.sign(payload("wfa.requested", "req-2", STAFF, wfa_request()))
+    response = client.post("/v1/entries", json=refused, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("key-holder-mismatch")
+    assert world.runtime.ledger.state.request("req-2") is None
+    accepted = personal.sign(unit_payload("unit-x"))
+    response = client.post("/v1/entries", json=accepted, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 201, response.text
 
 
 def test_refuses_revoked_key_with_422(client: TestClient, world: World) -> None:

@@ -9,6 +9,7 @@ import pytest
 from domain.aggregates import Key
 from domain.errors import (
     ImpossibleTransition,
+    KeyNotOfActor,
     KeyNotOfOrganisation,
     KeyNotYetValid,
     KeyRevoked,
@@ -19,9 +20,11 @@ from domain.rules.keys import check_key_valid
 from domain.state import LedgerState
 from tests.domain.builders import (
     AGENCY,
+    HEAD,
     INSPECTORATE,
     OMBUDSMAN,
     OTHER,
+    STAFF,
     UNIT,
     World,
     key_data,
@@ -247,3 +250,43 @@ def test_public_key_is_kept_after_revocation() -> None:
     )
     assert w.state.public_key(keyid(AGENCY)) is not None
     assert LedgerState().public_key(keyid(AGENCY)) is None
+
+
+def _personal_key(w: World, name: str, holder: str) -> str:
+    data = {**key_data(name, AGENCY), "holder": holder}
+    w.add("key.registered", f"key:{keyid(name)}", data, agency="operator")
+    return keyid(name)
+
+
+def test_personal_key_signs_for_its_holder() -> None:
+    w = world()
+    head_key = _personal_key(w, "head-personal", HEAD)
+    w.request()
+    w.add("wfa.approved", "req-1", {}, keys=(head_key,))
+    request = w.state.request("req-1")
+    assert request is not None
+    assert request.status == "approved"
+
+
+def test_refuses_personal_key_acting_for_another_official() -> None:
+    w = world()
+    staff_key = _personal_key(w, "staff-personal", STAFF)
+    w.request()
+    # the requester's own key signs an approval in the supervisor's name
+    with pytest.raises(
+        KeyNotOfActor, match=f"belongs to {STAFF}; it may not sign for actor {HEAD}"
+    ):
+        w.add("wfa.approved", "req-1", {}, keys=(staff_key,))
+    request = w.state.request("req-1")
+    assert request is not None
+    assert request.status == "requested"
+
+
+def test_organisation_key_next_to_a_mismatched_personal_key_suffices() -> None:
+    w = world()
+    staff_key = _personal_key(w, "staff-personal", STAFF)
+    w.request()
+    w.add("wfa.approved", "req-1", {}, keys=(staff_key, keyid(AGENCY)))
+    request = w.state.request("req-1")
+    assert request is not None
+    assert request.status == "approved"

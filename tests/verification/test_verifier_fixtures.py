@@ -73,3 +73,13 @@ def test_payload_change_also_breaks_the_signature(genuine: Genuine, tmp_path: Pa
     result = verify(genuine, damaged.bundle)
     assert ("bad-signature", damaged.index) in {(f.reason, f.index) for f in result.failures}
     assert base64.b64decode(damaged.bundle["entries"][0]["payload"])
+
+
+def test_personal_key_acting_for_another_official_names_the_rule(
+    genuine: Genuine, tmp_path: Path
+) -> None:
+    damaged = DAMAGES["key-holder-mismatch"](genuine, tmp_path)
+    result = verify(genuine, damaged.bundle)
+    [failure] = [f for f in result.failures if f.index == damaged.index]
+    assert "key-holder-mismatch" in str(failure)
+    assert "may not sign for actor" in str(failure)

@@ -71,6 +71,17 @@ class EmployeeUpdate:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """An employee's placement in a unit by ledger entry `entry`, integrated at `at`; the
+    agency dates it `on` (the enrolment's or update's `placed_at`, else the entry's local date)."""
+
+    entry: int
+    unit: str
+    at: datetime
+    on: date
+
+
+@dataclass(frozen=True)
 class Employee:
     nip: str
     agency: str
@@ -81,6 +92,22 @@ class Employee:
     placed_at: date
     discipline: str
     updates: tuple[EmployeeUpdate, ...] = ()
+    placements: tuple[Placement, ...] = ()
+
+    def unit_at(self, at: datetime) -> str | None:
+        """The unit the log placed the employee in at instant `at` (None: not yet enrolled)."""
+        found = None
+        for placement in self.placements:
+            if placement.at > at:
+                break
+            found = placement.unit
+        return found
+
+    def unit_on(self, day: date) -> str | None:
+        """The unit the employee belonged to by the end of `day`, as the agency dated its
+        placements (None: placed later). Of placements on one date, the later entry counts."""
+        dated = [p for p in self.placements if p.on <= day]
+        return max(dated, key=lambda p: (p.on, p.entry)).unit if dated else None
 
 
 @dataclass(frozen=True)

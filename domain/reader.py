@@ -47,6 +47,8 @@ class StateReader(Protocol):
 
     def staff_of(self, unit: str) -> frozenset[str]: ...
 
+    def members_of(self, unit: str) -> frozenset[str]: ...
+
     def location_day(self, unit: str, day: date) -> frozenset[tuple[str, str]]: ...
 
     def employee_week(self, key: WeekKey) -> frozenset[tuple[date, str]]: ...
@@ -65,6 +67,7 @@ class Changes:
     evaluations: dict[str, Evaluation] = field(default_factory=dict)
     complaints: dict[str, Complaint] = field(default_factory=dict)
     unit_staff: dict[str, frozenset[str]] = field(default_factory=dict)
+    unit_members: dict[str, frozenset[str]] = field(default_factory=dict)
     location_days: dict[DayKey, frozenset[tuple[str, str]]] = field(default_factory=dict)
     employee_weeks: dict[WeekKey, frozenset[tuple[date, str]]] = field(default_factory=dict)
     value: Aggregate | None = None
@@ -78,6 +81,11 @@ class Changes:
 
     def staff(self, reader: StateReader, unit: str) -> frozenset[str]:
         return self.unit_staff.get(unit, reader.staff_of(unit))
+
+    def place(self, reader: StateReader, nip: str, unit: str) -> None:
+        """Move `nip` into `unit`'s current staff and its members past and present."""
+        self.unit_staff[unit] = self.staff(reader, unit) | {nip}
+        self.unit_members[unit] = self.unit_members.get(unit, reader.members_of(unit)) | {nip}
 
     def day(self, reader: StateReader, key: DayKey) -> frozenset[tuple[str, str]]:
         return self.location_days.get(key, reader.location_day(*key))

@@ -194,6 +194,26 @@ class LedgerState:
     def staff_of(self, unit: str) -> frozenset[str]:
         return self._stores.unit_staff.get(unit, frozenset())
 
+    def members_of(self, unit: str) -> frozenset[str]:
+        """Everyone the log ever placed in the unit, whether still there or not."""
+        return self._stores.unit_members.get(unit, frozenset())
+
+    def staff_at(self, unit: str, at: datetime) -> frozenset[str]:
+        """The unit's staff as the log stood at instant `at`."""
+        return frozenset(
+            nip
+            for nip in self.members_of(unit)
+            if (employee := self.employee(nip)) is not None and employee.unit_at(at) == unit
+        )
+
+    def staff_on(self, unit: str, day: date) -> frozenset[str]:
+        """The unit's staff by the end of `day`, as the agency dated the placements."""
+        return frozenset(
+            nip
+            for nip in self.members_of(unit)
+            if (employee := self.employee(nip)) is not None and employee.unit_on(day) == unit
+        )
+
     def location_day(self, unit: str, day: date) -> frozenset[tuple[str, str]]:
         return self._stores.location_days.get((unit, day), frozenset())
 

@@ -122,6 +122,7 @@ class Stores:
     evaluations: Layered[str, Evaluation]
     complaints: Layered[str, Complaint]
     unit_staff: Layered[str, frozenset[str]]
+    unit_members: Layered[str, frozenset[str]]
     location_days: Layered[DayKey, frozenset[tuple[str, str]]]
     employee_weeks: Layered[WeekKey, frozenset[tuple[date, str]]]
     subjects: Layered[str, SubjectLog]
@@ -162,6 +163,7 @@ _APPLIED = (
     "evaluations",
     "complaints",
     "unit_staff",
+    "unit_members",
     "location_days",
     "employee_weeks",
 )

@@ -196,6 +196,10 @@ def render(value: Aggregate | None) -> dict[str, object]:
                 "placed_at": value.placed_at.isoformat(),
                 "discipline": value.discipline,
                 "updates": [{"entry": u.entry, "fields": list(u.fields)} for u in value.updates],
+                "placements": [
+                    {"unit": p.unit, "entry": p.entry, "on": p.on.isoformat()}
+                    for p in value.placements
+                ],
             }
         case Request():
             return _request(value)

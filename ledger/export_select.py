@@ -91,7 +91,9 @@ class Selection:
                         self._agency(value) if name == "agency" else self.add(value)
 
     def add_staff(self, unit: str) -> None:
-        for nip in sorted(self.state.staff_of(unit)):
+        """Everyone the log ever placed in the unit: replaying its quota and on-site flags
+        needs the staff as they were, including those who have moved on since."""
+        for nip in sorted(self.state.members_of(unit)):
             self.add(nip)
 
     def add_request_with_neighbours(self, subject: str) -> None:
@@ -112,7 +114,7 @@ class Selection:
         lapse = complaint.lapse_at.date()
         around: list[str] = []
         neighbours = self.neighbours(complaint.agency)
-        for nip in sorted(self.state.staff_of(complaint.unit)):
+        for nip in sorted(self.state.members_of(complaint.unit)):
             for request in neighbours.by_employee.get(nip, ()):
                 if any(abs(day - lapse) <= COMPLAINT_WINDOW for day in request.dates):
                     around.append(request.id)

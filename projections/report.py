@@ -76,9 +76,9 @@ def investigation_report(
     version = None if policy is None else policy.in_force(day)
     staff: dict[str, dict[str, Any]] = {}
     staff_entries: dict[str, tuple[int, ...]] = {}
-    for nip in sorted(state.staff_of(unit_id)):
+    for nip in sorted(state.staff_at(unit_id, lapse)):
         view = state.subject_view(nip, lapse)
-        if view is not None and view.state.get("unit") == unit_id:
+        if view is not None:
             staff[nip] = dict(view.state)
             staff_entries[nip] = view.indexes
     found = [

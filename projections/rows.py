@@ -101,11 +101,13 @@ def work_day_rows(state: LedgerState, r: Request) -> list[Values]:
 def unit_day_row(
     state: LedgerState, unit_id: str, day: date, requests: Iterable[str]
 ) -> Values | None:
-    """Who is on site, on location and on time flexibility; minimum and quota on that day."""
+    """Who is on site, on location and on time flexibility; minimum and quota on that day,
+    counted against the staff placed in the unit by that day (a later transfer does not
+    rewrite earlier days)."""
     unit = state.unit(unit_id)
     if unit is None:
         return None
-    staff = state.staff_of(unit_id)
+    staff = state.staff_on(unit_id, day)
     location: dict[str, str] = {}
     timeflex: dict[str, str] = {}
     entries: set[int] = set()

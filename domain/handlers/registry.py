@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from domain.aggregates import (
     Annotation,
@@ -11,6 +12,7 @@ from domain.aggregates import (
     Evaluation,
     Key,
     Org,
+    Placement,
     Policy,
     PolicyVersion,
     Unit,
@@ -114,12 +116,19 @@ def unit_registered(reader: StateReader, entry: Entry, changes: Changes) -> None
     changes.value = changes.units[event.subject] = unit
 
 
+def _placement(entry: Entry, unit: str, placed_at: date | None) -> Placement:
+    at = entry.integrated_at
+    on = placed_at or at.astimezone(entry.event.occurred_at.tzinfo).date()
+    return Placement(entry.index, unit, at, on)
+
+
 def employee_enrolled(reader: StateReader, entry: Entry, changes: Changes) -> None:
     event = entry.event
     data = EmployeeEnrolled.model_validate(event.data)
     check_employee_new(event.subject, reader.employee(event.subject))
     check_unit_of_agency(data.unit, reader.unit(data.unit), event.agency)
     employee = Employee(
+        placements=(_placement(entry, data.unit, data.placed_at),),
         nip=event.subject,
         agency=event.agency,
         name=data.name,
@@ -130,7 +139,7 @@ def employee_enrolled(reader: StateReader, entry: Entry, changes: Changes) -> No
         discipline=data.discipline,
     )
     changes.value = changes.employees[event.subject] = employee
-    changes.unit_staff[data.unit] = changes.staff(reader, data.unit) | {event.subject}
+    changes.place(reader, event.subject, data.unit)
 
 
 def employee_updated(reader: StateReader, entry: Entry, changes: Changes) -> None:
@@ -138,10 +147,12 @@ def employee_updated(reader: StateReader, entry: Entry, changes: Changes) -> Non
     data = EmployeeUpdated.model_validate(event.data)
     current = check_employee_known(event.subject, reader.employee(event.subject), event.agency)
     given = tuple(name for name in EMPLOYEE_FIELDS if name in data.model_fields_set)
+    placements = current.placements
     if data.unit is not None and data.unit != current.unit:
         check_unit_of_agency(data.unit, reader.unit(data.unit), event.agency)
         changes.unit_staff[current.unit] = changes.staff(reader, current.unit) - {current.nip}
-        changes.unit_staff[data.unit] = changes.staff(reader, data.unit) | {current.nip}
+        changes.place(reader, current.nip, data.unit)
+        placements = (*placements, _placement(entry, data.unit, data.placed_at))
     updated = replace(
         current,
         name=data.name or current.name,
@@ -151,6 +162,7 @@ def employee_updated(reader: StateReader, entry: Entry, changes: Changes) -> Non
         placed_at=data.placed_at or current.placed_at,
         discipline=data.discipline or current.discipline,
         updates=(*current.updates, EmployeeUpdate(entry.index, given)),
+        placements=placements,
     )
     changes.value = changes.employees[event.subject] = updated
 

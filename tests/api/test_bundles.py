@@ -18,10 +18,12 @@ from tests.support import (
     OMBUDSMAN,
     OMBUDSMAN_OFFICER,
     STAFF,
+    STAFF2,
     UNIT,
     World,
     now,
     payload,
+    unit_payload,
     wfa_request,
 )
 from verification.bundle import load_bundle
@@ -91,6 +93,21 @@ def test_complaint_bundle_holds_the_unit_and_its_staff(
     )
     subjects = {e["leaf"]["subject"] for e in _verified(runtime, response.content)["entries"]}  # type: ignore[attr-defined]
     assert {COMPLAINT, UNIT, HEAD, STAFF, REQUEST, f"policy:{AGENCY}", OMBUDSMAN} <= subjects
+
+
+def test_bundles_keep_staff_who_moved_on_and_replay_agrees(
+    runtime: Runtime, world: World, client: TestClient
+) -> None:
+    _story(runtime, world)
+    world.append(
+        unit_payload(f"{AGENCY}/umum"),
+        payload("employee.updated", STAFF2, HEAD, {"unit": f"{AGENCY}/umum"}),
+    )
+    for params in ({"subject": REQUEST}, {"complaint": COMPLAINT}):
+        response = client.get("/v1/bundles", params=params, headers=_auth(world, "inspector"))
+        verified = _verified(runtime, response.content)
+        subjects = {e["leaf"]["subject"] for e in verified["entries"]}  # type: ignore[attr-defined]
+        assert STAFF2 in subjects, params
 
 
 @pytest.mark.parametrize(

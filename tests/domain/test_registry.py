@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from domain.errors import (
@@ -19,6 +21,7 @@ from tests.domain.builders import (
     SERVICE_UNIT,
     STAFF,
     STAFF2,
+    T0,
     UNIT,
     employee_data,
     keyid,
@@ -111,6 +114,27 @@ def test_update_moves_staff_between_units() -> None:
     assert view is not None
     assert view.state["supervisor"] is None
     assert view.state["updates"] == [{"entry": 16, "fields": ["unit", "supervisor"]}]
+
+
+def test_staff_as_the_log_stood_survives_a_later_move() -> None:
+    w = world()
+    before_move = w.now
+    later = T0 + timedelta(days=3)
+    w.add("employee.updated", STAFF, {"unit": SERVICE_UNIT, "supervisor": None}, at=later)
+    moved = w.state.employee(STAFF)
+    assert moved is not None
+    assert [(p.unit, p.entry) for p in moved.placements][-1] == (SERVICE_UNIT, 16)
+    assert moved.unit_at(before_move) == UNIT
+    assert moved.unit_at(w.now) == SERVICE_UNIT
+    assert STAFF in w.state.staff_at(UNIT, before_move)
+    assert STAFF not in w.state.staff_at(UNIT, w.now)
+    assert STAFF in w.state.staff_at(SERVICE_UNIT, w.now)
+    assert STAFF in w.state.members_of(UNIT)
+    assert STAFF in w.state.members_of(SERVICE_UNIT)
+    moved_on = moved.placements[-1].on
+    assert STAFF in w.state.staff_on(UNIT, moved_on - timedelta(days=1))
+    assert STAFF not in w.state.staff_on(UNIT, moved_on)
+    assert moved.unit_at(T0 - timedelta(days=365)) is None
 
 
 def test_refuses_update_into_unknown_unit() -> None:

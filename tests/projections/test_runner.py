@@ -11,9 +11,25 @@ import pytest
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
 from projections import queries
+from projections.report import investigation_report
 from projections.store import SimulatedCrashError
 from tests.projections.helpers import digest, rules, runner_for
-from tests.support import HEAD, STAFF, STAFF2, World, payload, wfa_request
+from tests.support import (
+    HEAD,
+    OMBUDSMAN_OFFICER,
+    STAFF,
+    STAFF2,
+    UNIT,
+    World,
+    employee,
+    now,
+    payload,
+    unit_payload,
+    wfa_request,
+)
+
+OTHER_UNIT = "kab-contoh/umum"
+NEWCOMER = "199505052020012001"
 
 
 @pytest.fixture
@@ -95,3 +111,61 @@ def test_missing_output_report_appears_only_after_the_deadline(world: World) -> 
     state = world.runtime.ledger.state
     expected = [f.detail for f in state.compliance_flags("kab-contoh", now + timedelta(days=30))]
     assert [f["detail"] for f in later] == [d for d in expected if "no output" in d]
+
+
+def test_a_transfer_changes_the_unit_days_after_it_not_before(world: World) -> None:
+    yesterday = (now().date() - timedelta(days=1)).isoformat()
+    ahead = (now().date() + timedelta(days=7)).isoformat()
+    for subject, day in (("req-past", yesterday), ("req-ahead", ahead)):
+        world.append(
+            payload("wfa.requested", subject, STAFF, {**wfa_request(STAFF), "dates": [day]}),
+            payload("wfa.approved", subject, HEAD, {"note": "ok"}),
+        )
+    runner = runner_for(world.runtime)
+    runner.catch_up()
+
+    def staff_by_day() -> dict[str, tuple[int, list[str]]]:
+        page = queries.unit_days(runner.reads, UNIT, None, None)
+        return {str(d["day"]): (int(d["staff"]), list(d["on_site"])) for d in page.items}
+
+    assert staff_by_day() == {yesterday: (3, [HEAD, STAFF2]), ahead: (3, [HEAD, STAFF2])}
+    world.append(
+        unit_payload(OTHER_UNIT),
+        payload("employee.updated", STAFF2, HEAD, {"unit": OTHER_UNIT}),
+    )
+    runner.catch_up()
+    assert staff_by_day() == {yesterday: (3, [HEAD, STAFF2]), ahead: (2, [HEAD])}
+    incremental = digest(runner)
+    fresh = runner_for(world.runtime)
+    fresh.rebuild()
+    assert digest(fresh) == incremental
+
+
+def test_the_report_names_the_staff_at_the_lapse_not_today(world: World) -> None:
+    lapse = now()
+    filed = payload(
+        "complaint.filed",
+        "lm-transfer-0001",
+        OMBUDSMAN_OFFICER,
+        {
+            "unit": UNIT,
+            "service": "KTP-el",
+            "lapse_at": lapse.isoformat(),
+            "form": "penundaan_berlarut",
+            "summary": "Loket tutup",
+        },
+    )
+    ledger = world.runtime.ledger
+    ledger.append([ledger.prepare(world.ombudsman_signer.sign(filed))])
+    world.append(
+        unit_payload(OTHER_UNIT),
+        payload("employee.updated", STAFF2, HEAD, {"unit": OTHER_UNIT}),
+        payload("employee.enrolled", NEWCOMER, HEAD, employee("Dewi Lestari", HEAD)),
+    )
+    runner = runner_for(world.runtime)
+    runner.catch_up()
+    report = investigation_report(ledger.state, runner.reads, "lm-transfer-0001", now())
+    on_site = [person["nip"] for person in report["on_site"]]  # type: ignore[attr-defined]
+    assert on_site == [HEAD, STAFF, STAFF2]
+    enrolled = report["statements"][1]  # type: ignore[index]
+    assert enrolled["statement"] == "3 employees were enrolled in the unit at the lapse."

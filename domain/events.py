@@ -39,6 +39,7 @@ _MAX_DEPTH = 16
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _SLUG = re.compile(r"[a-z0-9-]{1,64}")
 _KEY_SUBJECT = re.compile(r"key:[0-9a-f]{64}")
+RESERVED_SUBJECT_SUFFIX = "/history"
 _FIELDS = ("type", "agency", "subject", "actor", "occurred_at", "data")
 
 
@@ -189,6 +190,11 @@ def parse_payload(payload: bytes) -> Event:
     if not _SLUG.fullmatch(agency):
         raise PayloadInvalid(f"agency {agency!r} is not an org slug")
     subject = _text(raw, "subject")
+    if subject.endswith(RESERVED_SUBJECT_SUFFIX):
+        raise PayloadInvalid(
+            f"subject {subject!r} ends in {RESERVED_SUBJECT_SUFFIX!r}, which is reserved "
+            "(a subject's history is read at /v1/subjects/<subject>/history)"
+        )
     actor = _text(raw, "actor")
     try:
         occurred_at = parse_instant(raw["occurred_at"])

@@ -64,6 +64,16 @@ def test_refuses_missing_fields() -> None:
         parse_payload(json.dumps({"type": "wfa.requested"}).encode())
 
 
+@pytest.mark.parametrize("subject", ["req-1/history", "kab-a/umum/history"])
+def test_refuses_subjects_the_history_route_would_shadow(subject: str) -> None:
+    with pytest.raises(PayloadInvalid, match="reserved"):
+        parse_payload(body(subject=subject))
+
+
+def test_accepts_history_inside_a_subject() -> None:
+    assert parse_payload(body(subject="req-history/1")).subject == "req-history/1"
+
+
 def test_refuses_unknown_event_type() -> None:
     with pytest.raises(UnknownEventType, match=r"wfa\.teleported"):
         parse_payload(body(type="wfa.teleported"))

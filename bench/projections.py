@@ -3,27 +3,35 @@
 (a) catch-up rate of every read model from scratch  vs  select_notifications + to_domain_event
     alone (the limit), on the same log in the same run; target ratio >= 0.3
 (b) median time to reconstruct one subject as of an instant (state, flags and its entries)
+Per entry, next to reading alone: reading + decoding the envelope and payload JSON (no checks),
+reading + the domain fold the projector runs (parse, validate, record; no rows written), the
+whole catch-up, and what the target allows in all (reading / 0.3).
 Run:  .venv/bin/python -m bench.projections [--events 100000] [--stores sqlite,postgres]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import random
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.table import print_results
+from domain.state import LedgerState
 from ledger.bootstrap import Runtime, open_runtime
-from ledger.records import stream_id
+from ledger.records import EntryRecorded, stream_id
 from ledger.settings import Settings
 from ledger.store import drop_postgres_schema
+from projections.decode import to_entry
 from projections.runner import ProjectionRunner
 from projections.store import open_read_recorder
 from tests.support import HEAD, STAFF, STAFF2, World, payload, wfa_request
@@ -81,6 +89,36 @@ def read_only(runtime: Runtime) -> float:
     return count / (time.perf_counter() - started)
 
 
+def _notifications(runtime: Runtime) -> Iterator[EntryRecorded]:
+    app = runtime.ledger.store.app
+    start = 1
+    while found := app.recorder.select_notifications(start, 1000):
+        for notification in found:
+            event = app.mapper.to_domain_event(notification)
+            if isinstance(event, EntryRecorded):
+                yield event
+        start = found[-1].id + 1
+
+
+def decode_only_us(runtime: Runtime) -> float:
+    """µs per entry to read and decode each envelope and payload (JSON, base64), no checks."""
+    started, count = time.perf_counter(), 0
+    for recorded in _notifications(runtime):
+        envelope = json.loads(recorded.envelope_json)
+        json.loads(base64.b64decode(envelope["payload"]))
+        count += 1
+    return (time.perf_counter() - started) / count * 1e6
+
+
+def fold_only_us(runtime: Runtime) -> float:
+    """µs per entry to read, parse and fold every entry through the domain, writing nothing."""
+    started, state, count = time.perf_counter(), LedgerState(), 0
+    for recorded in _notifications(runtime):
+        state.record(to_entry(recorded))
+        count += 1
+    return (time.perf_counter() - started) / count * 1e6
+
+
 def as_of_ms(runtime: Runtime, requests: int, samples: int) -> float:
     """Median ms to rebuild one subject's view and entries as of an instant."""
     ledger, times = runtime.ledger, []
@@ -108,8 +146,10 @@ def bench_store(name: str, url: str, events: int, workdir: Path) -> dict[str, An
         folded = runner.rebuild()
         rate = folded / (time.perf_counter() - started)
         median = as_of_ms(runtime, requests, 200)
+        decode_us, fold_us = decode_only_us(runtime), fold_only_us(runtime)
     finally:
         runtime.close()
+    read_us = 1e6 / limit
     return {
         "store": name,
         "entries": events,
@@ -117,6 +157,11 @@ def bench_store(name: str, url: str, events: int, workdir: Path) -> dict[str, An
         "catch_up_eps": round(rate),
         "ratio": round(rate / limit, 2),
         "as_of_median_ms": round(median, 2),
+        "read_us": round(read_us, 1),
+        "read_decode_us": round(decode_us, 1),
+        "read_fold_us": round(fold_us, 1),
+        "catch_up_us": round(1e6 / rate, 1),
+        "target_us": round(read_us / 0.3, 1),
     }
 
 

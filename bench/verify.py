@@ -230,6 +230,7 @@ def main() -> None:
             key.verify(sig, message)
 
     raw_s, _ = _timed(raw_verify)
+    parse_s, _ = _timed(lambda: load_bundle(data))
     rows = [{"what": "raw Ed25519 verify, 1 core", "workers": 1, "seconds": raw_s}]
     for label, workers, replay in (
         ("verify_bundle, checks only", 1, False),
@@ -249,10 +250,26 @@ def main() -> None:
         row["entries_per_s"] = round(args.entries / float(row["seconds"]))
         row["vs_target"] = round(row["entries_per_s"] / (0.8 * raw_rate * int(row["workers"])), 2)
         row["seconds"] = round(float(row["seconds"]), 2)
+    signature_us = raw_s / args.entries * 1e6
+    checks_us = float(rows[1]["seconds"]) / args.entries * 1e6
+    # At the target, W cores spend W / (0.8 * W * raw) per entry: one signature plus a quarter
+    # of one for everything else, whatever W is.
+    budget_us = 0.25 * signature_us
+    breakdown = {
+        "signature_us": round(signature_us, 1),
+        "parse_bundle_us": round(parse_s / args.entries * 1e6, 1),
+        "other_checks_us": round(checks_us - signature_us, 1),
+        "non_signature_budget_us": round(budget_us, 1),
+    }
     header = ["what", "workers", "seconds", "entries_per_s", "vs_target"]
     print(" | ".join(f"{h:>30}" if h == "what" else f"{h:>13}" for h in header))
     for row in rows:
         print(" | ".join(f"{row[h]!s:>30}" if h == "what" else f"{row[h]!s:>13}" for h in header))
+    print(
+        "per entry: {signature_us} µs Ed25519; {other_checks_us} µs of other checks, of which "
+        "{parse_bundle_us} µs parsing the bundle; the target leaves "
+        "{non_signature_budget_us} µs for all non-signature work".format(**breakdown)
+    )
     print(
         json.dumps(
             {
@@ -260,6 +277,7 @@ def main() -> None:
                 "entries": args.entries,
                 "cpus": os.cpu_count(),
                 "raw_single_core_per_s": round(raw_rate),
+                "per_entry": breakdown,
                 "results": rows,
             }
         )

@@ -6,15 +6,16 @@ from fastapi import FastAPI
 
 from api import routes_bundles, routes_entries, routes_log, routes_operator, routes_read
 from api.deps import TokenCache
-from api.lifecycle import lifespan
+from api.lifecycle import ProjectionMode, lifespan
 from api.limits import BodySizeLimit
 from api.problems import install_problem_handlers
 from ledger.bootstrap import Runtime
 
 
-def create_app(runtime: Runtime, projection_process: bool = False) -> FastAPI:
-    """An API serving `runtime`'s ledger; read models follow it in a thread, or in a worker
-    process of their own with `projection_process` (what `jejak serve` does)."""
+def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> FastAPI:
+    """An API serving `runtime`'s ledger. Its read models follow the log in a thread of this
+    process (tests, small deployments), in a worker process of their own (what `jejak serve`
+    does), or, `external`, in a `jejak projections run` process elsewhere."""
     app = FastAPI(
         title="Jejak",
         summary="Signed, verifiable ledger of flexible work of Indonesian civil servants",
@@ -22,7 +23,7 @@ def create_app(runtime: Runtime, projection_process: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
-    app.state.projection_process = projection_process
+    app.state.projection_mode = projections
     app.state.tokens = TokenCache()
     install_problem_handlers(app)
     # read models first: /v1/subjects/{s:path}/history must win over /v1/subjects/{s:path}

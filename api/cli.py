@@ -38,7 +38,7 @@ def _instant(text: str | None) -> datetime | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.serve import serve
 
-    return serve(args.host, args.port, load_demo=args.demo)
+    return serve(args.host, args.port, load_demo=args.demo, projections=args.projections)
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
@@ -121,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--demo", action="store_true", help="load the demo data set if the log is new"
+    )
+    serve.add_argument(
+        "--projections",
+        choices=["worker", "external"],
+        default="worker",
+        help="keep the read models in a worker process (default), or leave them to a"
+        " `jejak projections run` process elsewhere (an append-only node)",
     )
     serve.set_defaults(func=cmd_serve)
 

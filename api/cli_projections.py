@@ -1,9 +1,13 @@
-"""`jejak projections rebuild | status`: rebuild the read models, show their positions."""
+"""`jejak projections rebuild | run | status`: rebuild the read models, keep them up to date,
+show their positions."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
+import threading
 from typing import Any
 
 from api.terminal import progress
@@ -24,6 +28,24 @@ def cmd_rebuild(_: argparse.Namespace) -> int:
         folded = runner.rebuild(progress("rebuilding the read models"))
         print(f"rebuilt every read model from {folded} log entries")
     finally:
+        runner.events.close()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Follow the log until interrupted: catch up, then poll every `--interval` seconds."""
+    runner = _runner()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        folded = runner.catch_up(progress("catching up the read models"))
+        print(f"read models at {runner.applied} entries ({folded} applied); following the log")
+        runner.run(stop, interval=args.interval)
+        if runner.last_error is not None:
+            print(f"jejak: the last catch-up failed: {runner.last_error}", file=sys.stderr)
+    finally:
+        runner.reads.datastore.close()
         runner.events.close()
     return 0
 
@@ -49,6 +71,13 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     sub = group.add_subparsers(dest="projections_command", required=True)
     rebuild = sub.add_parser("rebuild", help="rebuild every read model from the log")
     rebuild.set_defaults(func=cmd_rebuild)
+    run = sub.add_parser(
+        "run",
+        help="keep the read models up to date until stopped (beside `serve --projections"
+        " external`)",
+    )
+    run.add_argument("--interval", type=float, default=0.25, help="seconds between polls")
+    run.set_defaults(func=cmd_run)
     status = sub.add_parser("status", help="each read model's position and lag")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal, get_args
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +14,9 @@ from ledger.bootstrap import Runtime
 from projections.runner import ProjectionRunner
 from projections.store import open_read_recorder
 from projections.worker import ProjectionWorker
+
+ProjectionMode = Literal["thread", "worker", "external"]
+PROJECTION_MODES: tuple[str, ...] = get_args(ProjectionMode)
 
 
 def open_runner(runtime: Runtime, worker: ProjectionWorker | None = None) -> ProjectionRunner:
@@ -26,12 +30,21 @@ def open_runner(runtime: Runtime, worker: ProjectionWorker | None = None) -> Pro
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Keep the read models up to date while serving; stop the work on shutdown.
 
-    With `app.state.projection_process` the runner is a worker process (its own GIL, so the
-    append path keeps this process to itself) and the API's runner only reads and waits;
-    otherwise it is a thread of this process (tests, small deployments).
+    `worker`: the runner is a worker process (its own GIL, so the append path keeps this
+    process to itself) and the API's runner only reads and waits. `external`: another process
+    (`jejak projections run`, on this machine or another) keeps them; the API only reads and
+    waits. `thread`: a thread of this process (tests, small deployments).
     """
     runtime: Runtime = app.state.runtime
-    if getattr(app.state, "projection_process", False):
+    mode: ProjectionMode = getattr(app.state, "projection_mode", "thread")
+    if mode == "external":
+        app.state.projections = await run_in_threadpool(open_runner, runtime)
+        try:
+            yield
+        finally:
+            app.state.projections.reads.datastore.close()
+        return
+    if mode == "worker":
         worker = ProjectionWorker(runtime.settings.database_url)
         worker.start()
         app.state.projections = await run_in_threadpool(open_runner, runtime, worker)

@@ -7,6 +7,7 @@ import gc
 import uvicorn
 
 from api.app import create_app
+from api.lifecycle import ProjectionMode
 from api.terminal import progress
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
@@ -31,7 +32,9 @@ def quiet_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def serve(host: str, port: int, load_demo: bool = False) -> int:
+def serve(
+    host: str, port: int, load_demo: bool = False, projections: ProjectionMode = "worker"
+) -> int:
     settings = Settings.from_env()
     runtime, loaded = _open(settings, load_demo)
     try:
@@ -54,7 +57,9 @@ def serve(host: str, port: int, load_demo: bool = False) -> int:
                     f"  e.g. curl -H 'Authorization: Bearer {tokens.get('inspector', '')}' "
                     f"{base}/v1/subjects/kab-bengkulu-utara"
                 )
-        app = create_app(runtime, projection_process=True)
+        if projections == "external":
+            print("  read models        kept by `jejak projections run` (not by this server)")
+        app = create_app(runtime, projections)
         quiet_garbage_collector()
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:

@@ -4,6 +4,7 @@
 (b) batches of 100 envelopes  vs  Application.save of 100 aggregates per commit
 
 Run:  .venv/bin/python -m bench.append [--events 4000] [--stores sqlite,postgres]
+          [--projections worker|external]
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ def signed_requests(world: World, prefix: str, count: int) -> list[dict[str, obj
     ]
 
 
-def jejak_runs(url: str, events: int, workdir: Path) -> tuple[LoadResult, LoadResult]:
+def jejak_runs(
+    url: str, events: int, workdir: Path, projections: str
+) -> tuple[LoadResult, LoadResult]:
     env = {"JEJAK_DATA_DIR": str(workdir / "data"), "JEJAK_DATABASE_URL": url}
     runtime = open_runtime(Settings.from_env(env))
     world = World(runtime).setup()
@@ -99,7 +102,7 @@ def jejak_runs(url: str, events: int, workdir: Path) -> tuple[LoadResult, LoadRe
     runtime.close()
     single = signed_requests(world, "single", events)
     batched = signed_requests(world, "batch", events)
-    server = Server(env, workdir / "server.log")
+    server = Server(env, workdir / "server.log", "--projections", projections)
     try:
         warmup = signed_requests(world, "warm", 200)
         run_load(
@@ -121,7 +124,7 @@ def jejak_runs(url: str, events: int, workdir: Path) -> tuple[LoadResult, LoadRe
     return a, b
 
 
-def bench_store(name: str, make_url: Any, events: int) -> dict[str, Any]:
+def bench_store(name: str, make_url: Any, events: int, projections: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         base_single = max(
@@ -129,7 +132,7 @@ def bench_store(name: str, make_url: Any, events: int) -> dict[str, Any]:
             plain_single(make_url(workdir, "plain32"), events, CLIENTS),
         )
         base_batch = plain_batches(make_url(workdir, "plainb"), events * 2)
-        a, b = jejak_runs(make_url(workdir, "jejak"), events, workdir)
+        a, b = jejak_runs(make_url(workdir, "jejak"), events, workdir, projections)
     rate_a, rate_b = a.requests / a.seconds, b.requests / b.seconds
     return {
         "store": name,
@@ -151,6 +154,13 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument(
+        "--projections",
+        choices=["worker", "external"],
+        default="worker",
+        help="serve with the read-model worker beside it on the same cores (default), or as an"
+        " append-only node whose read models are kept elsewhere (not run during the bench)",
+    )
     args = parser.parse_args()
     schemas: list[str] = []
 
@@ -166,12 +176,12 @@ def main() -> None:
     try:
         for store in args.stores.split(","):
             maker = sqlite_url if store == "sqlite" else postgres_url
-            rows.append(bench_store(store, maker, args.events))
+            rows.append(bench_store(store, maker, args.events, args.projections))
             print(f"done {store}", file=sys.stderr)
     finally:
         for url in schemas:
             drop_postgres_schema(url)
-    print_results("append", rows, events=args.events, clients=CLIENTS)
+    print_results("append", rows, events=args.events, clients=CLIENTS, projections=args.projections)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
-"""`jejak serve` keeps the read models in a worker process: read-your-writes, no orphan."""
+"""`jejak serve` keeps the read models in a worker process (read-your-writes, no orphan), or
+leaves them to `jejak projections run` beside an append-only node."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
-from tests.servers import Server
+from tests.servers import ROOT, Server
 from tests.support import AGENCY, STAFF, World, payload, wfa_request
 
 pytestmark = pytest.mark.slow
@@ -70,3 +73,49 @@ def test_served_read_models_follow_appends_and_the_worker_dies_with_the_server(
     for pid in leftover:
         os.kill(pid, signal.SIGKILL)
     assert not leftover, "the projection worker outlived its SIGKILLed server"
+
+
+def test_an_append_only_node_serves_read_models_kept_by_projections_run(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
+    runtime = open_runtime(Settings.from_env(env))
+    world = World(runtime).setup()
+    runtime.close()
+    server = Server(env, tmp_path / "server.log", "--projections", "external")
+    follower: subprocess.Popen[bytes] | None = None
+    try:
+        assert not _children(server.process.pid), "an append-only node runs no worker"
+        headers = {"Authorization": f"Bearer {world.tokens['agency']}"}
+        envelope = world.agency_signer.sign(payload("wfa.requested", "req-x", STAFF, wfa_request()))
+        receipt = httpx.post(f"{server.url}/v1/entries", json=envelope, headers=headers).json()
+        waited = httpx.get(
+            f"{server.url}/v1/agencies/{AGENCY}/requests",
+            params={"min_index": receipt["index"]},
+            headers=headers,
+            timeout=30,
+        )
+        assert waited.status_code == 503, "nothing applies the read models yet"
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "projections", "run", "--interval", "0.1"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        page = httpx.get(
+            f"{server.url}/v1/agencies/{AGENCY}/requests",
+            params={"min_index": receipt["index"]},
+            headers=headers,
+            timeout=30,
+        )
+        assert page.status_code == 200, page.text
+        assert [item["subject"] for item in page.json()["items"]] == ["req-x"]
+        follower.send_signal(signal.SIGTERM)
+        output, _ = follower.communicate(timeout=30)
+        assert follower.returncode == 0, output
+        assert b"following the log" in output
+    finally:
+        if follower is not None and follower.poll() is None:
+            follower.kill()
+        server.stop()

@@ -81,6 +81,7 @@ class Ledger:
         self.proofs = ProofReader(store.recorder)
         self.head = LogHead()
         self._lock = threading.Lock()
+        self.conflict_retries = 0  # group commits retried after another writer's entries
         self.catch_up(progress)
         self._committer = GroupCommitter(self._commit_group)
 
@@ -175,6 +176,7 @@ class Ledger:
                     self._try_commit(group)
                     return
                 except StoreConflictError:
+                    self.conflict_retries += 1
                     self.catch_up()
         for request in group:
             request.fail(StoreConflictError("too many concurrent writers; try again"))

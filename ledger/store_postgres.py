@@ -140,14 +140,13 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         connection if the process dies."""
         key = f"jejak-writer:{self.datastore.schema}"
         with self.datastore.get_connection() as conn:
-            row = conn.execute(
-                self._sql(
-                    "SELECT pg_advisory_lock(hashtext(%s)),"
-                    " (SELECT MAX(idx) FROM {schema}.jejak_entries) AS m"
-                ),
-                (key,),
-            ).fetchone()
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
             try:
+                # a statement of its own: its snapshot is taken after the lock was granted,
+                # so it sees what the previous holder committed
+                row = conn.execute(
+                    self._sql("SELECT MAX(idx) AS m FROM {schema}.jejak_entries")
+                ).fetchone()
                 yield 0 if row is None or row["m"] is None else int(row["m"]) + 1
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))

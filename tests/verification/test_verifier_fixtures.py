@@ -83,3 +83,13 @@ def test_personal_key_acting_for_another_official_names_the_rule(
     [failure] = [f for f in result.failures if f.index == damaged.index]
     assert "key-holder-mismatch" in str(failure)
     assert "may not sign for actor" in str(failure)
+
+
+def test_an_entry_whose_signature_fails_is_left_out_of_the_replay(
+    genuine: Genuine, tmp_path: Path
+) -> None:
+    damaged = DAMAGES["signature-from-another-key"](genuine, tmp_path)
+    result = verify(genuine, damaged.bundle)
+    assert result.replay is not None
+    assert result.replay.skipped[damaged.index] == "failed"
+    assert damaged.index not in result.replay.flags

@@ -10,23 +10,23 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from verification.dsse import PAYLOAD_TYPE, keyid_of, pae
-from verification.note import format_checkpoint, key_name, sign_note, verifier_key_from_private
+from verification.note import NoteSigner, format_checkpoint, key_name
 
 
 class CheckpointSigner:
     """Signs C2SP checkpoints for one origin; the key's name must equal the origin."""
 
     def __init__(self, origin: str, private_key: str) -> None:
-        self.verifier_key = verifier_key_from_private(private_key)
+        self._signer = NoteSigner(private_key)
+        self.verifier_key = self._signer.verifier_key
         if key_name(self.verifier_key) != origin:
             raise ValueError(
                 f"the log key is named {key_name(self.verifier_key)!r} but the origin is {origin!r}"
             )
         self.origin = origin
-        self._private_key = private_key
 
     def sign(self, size: int, root: bytes) -> str:
-        return sign_note(format_checkpoint(self.origin, size, root), self._private_key)
+        return self._signer.sign(format_checkpoint(self.origin, size, root))
 
 
 class EnvelopeSigner:

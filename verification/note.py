@@ -135,8 +135,7 @@ def generate_key(name: str) -> tuple[str, str]:
 
 def verifier_key_from_private(private_key: str) -> str:
     """The verifier key string of a private key string."""
-    signer = _parse_signer(private_key)
-    return _verifier_string(signer.name, _raw_public(signer.private_key.public_key()))
+    return NoteSigner(private_key).verifier_key
 
 
 def key_name(verifier_key: str) -> str:
@@ -161,12 +160,31 @@ def _check_text(text: str, what: str) -> bytes:
 
 def sign_note(text: str, private_key: str) -> str:
     """`text`, a blank line and one signature line "— <name> base64(key id || Ed25519 sig)"."""
-    if not text.endswith("\n"):
-        raise MalformedNoteError("note text must end with a newline")
-    message = _check_text(text, "note text")
-    signer = _parse_signer(private_key)
-    signature = signer.private_key.sign(message)
-    return f"{text}\n{_SIG_PREFIX}{signer.name} {_b64(signer.key_id + signature)}\n"
+    return NoteSigner(private_key).sign(text)
+
+
+class NoteSigner:
+    """A private key string parsed once, for signing many notes (each checkpoint of a log).
+
+    Parsing derives the public key to check the key hash, which costs more than a signature.
+    """
+
+    def __init__(self, private_key: str) -> None:
+        self._signer = _parse_signer(private_key)
+
+    @property
+    def verifier_key(self) -> str:
+        signer = self._signer
+        return _verifier_string(signer.name, _raw_public(signer.private_key.public_key()))
+
+    def sign(self, text: str) -> str:
+        """`text`, a blank line and this key's signature line."""
+        if not text.endswith("\n"):
+            raise MalformedNoteError("note text must end with a newline")
+        message = _check_text(text, "note text")
+        signer = self._signer
+        signature = signer.private_key.sign(message)
+        return f"{text}\n{_SIG_PREFIX}{signer.name} {_b64(signer.key_id + signature)}\n"
 
 
 def verify_note(note: str, verifier_key: str) -> str:

@@ -18,6 +18,7 @@ from verification.errors import (
 from verification.note import (
     MAX_SIGNATURES,
     Checkpoint,
+    NoteSigner,
     format_checkpoint,
     generate_key,
     key_id,
@@ -343,3 +344,14 @@ def test_format_checkpoint_refuses_what_parse_would_refuse(
 ) -> None:
     with pytest.raises(MalformedCheckpointError):
         format_checkpoint(origin, size, root)
+
+
+def test_a_note_signer_parsed_once_signs_like_sign_note() -> None:
+    private, verifier = generate_key("jejak.test/signer")
+    signer = NoteSigner(private)
+    assert signer.verifier_key == verifier == verifier_key_from_private(private)
+    for size in (1, 2, 3):
+        text = format_checkpoint("jejak.test/signer", size, bytes(32))
+        signed = signer.sign(text)
+        assert signed == sign_note(text, private)  # Ed25519 signatures are deterministic
+        assert verify_note(signed, verifier) == text

@@ -125,9 +125,10 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
     # Reads ---------------------------------------------------------------------------------
 
     def _rows(self, statement: str, params: Sequence[object] = ()) -> list[DictRow]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._sql(statement), params, prepare=True)
-            return curs.fetchall()
+        """One statement on an autocommit connection: its own snapshot, one round trip (no
+        BEGIN and ROLLBACK around it)."""
+        with self.datastore.get_connection() as conn:
+            return conn.execute(self._sql(statement), params, prepare=True).fetchall()
 
     @contextlib.contextmanager
     def writer_turn(self) -> Iterator[int | None]:

@@ -42,24 +42,42 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_served_read_models_follow_appends_and_the_worker_dies_with_the_server(
-    database_url: str, tmp_path: Path
-) -> None:
+def _world(database_url: str, tmp_path: Path) -> tuple[dict[str, str], World]:
     env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
     runtime = open_runtime(Settings.from_env(env))
     world = World(runtime).setup()
     runtime.close()
+    return env, world
+
+
+def _append_request(server: Server, world: World, subject: str) -> int:
+    """Append a request through the server; its ledger index."""
+    envelope = world.agency_signer.sign(payload("wfa.requested", subject, STAFF, wfa_request()))
+    receipt = httpx.post(f"{server.url}/v1/entries", json=envelope, headers=_auth(world)).json()
+    return int(receipt["index"])
+
+
+def _requests_after(server: Server, world: World, index: int) -> httpx.Response:
+    """The agency's requests once the read models have applied entry `index` (or 503)."""
+    return httpx.get(
+        f"{server.url}/v1/agencies/{AGENCY}/requests",
+        params={"min_index": index},
+        headers=_auth(world),
+        timeout=30,
+    )
+
+
+def _auth(world: World) -> dict[str, str]:
+    return {"Authorization": f"Bearer {world.tokens['agency']}"}
+
+
+def test_served_read_models_follow_appends_and_the_worker_dies_with_the_server(
+    database_url: str, tmp_path: Path
+) -> None:
+    env, world = _world(database_url, tmp_path)
     server = Server(env, tmp_path / "server.log")
     try:
-        headers = {"Authorization": f"Bearer {world.tokens['agency']}"}
-        envelope = world.agency_signer.sign(payload("wfa.requested", "req-w", STAFF, wfa_request()))
-        receipt = httpx.post(f"{server.url}/v1/entries", json=envelope, headers=headers).json()
-        page = httpx.get(
-            f"{server.url}/v1/agencies/{AGENCY}/requests",
-            params={"min_index": receipt["index"]},
-            headers=headers,
-            timeout=30,
-        )
+        page = _requests_after(server, world, _append_request(server, world, "req-w"))
         assert page.status_code == 200, page.text
         assert [item["subject"] for item in page.json()["items"]] == ["req-w"]
         workers = _children(server.process.pid)
@@ -78,24 +96,15 @@ def test_served_read_models_follow_appends_and_the_worker_dies_with_the_server(
 def test_an_append_only_node_serves_read_models_kept_by_projections_run(
     database_url: str, tmp_path: Path
 ) -> None:
-    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
-    runtime = open_runtime(Settings.from_env(env))
-    world = World(runtime).setup()
-    runtime.close()
+    env, world = _world(database_url, tmp_path)
     server = Server(env, tmp_path / "server.log", "--projections", "external")
     follower: subprocess.Popen[bytes] | None = None
     try:
         assert not _children(server.process.pid), "an append-only node runs no worker"
-        headers = {"Authorization": f"Bearer {world.tokens['agency']}"}
-        envelope = world.agency_signer.sign(payload("wfa.requested", "req-x", STAFF, wfa_request()))
-        receipt = httpx.post(f"{server.url}/v1/entries", json=envelope, headers=headers).json()
-        waited = httpx.get(
-            f"{server.url}/v1/agencies/{AGENCY}/requests",
-            params={"min_index": receipt["index"]},
-            headers=headers,
-            timeout=30,
+        index = _append_request(server, world, "req-x")
+        assert _requests_after(server, world, index).status_code == 503, (
+            "nothing applies the read models yet"
         )
-        assert waited.status_code == 503, "nothing applies the read models yet"
         follower = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "projections", "run", "--interval", "0.1"],
             cwd=ROOT,
@@ -103,12 +112,7 @@ def test_an_append_only_node_serves_read_models_kept_by_projections_run(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        page = httpx.get(
-            f"{server.url}/v1/agencies/{AGENCY}/requests",
-            params={"min_index": receipt["index"]},
-            headers=headers,
-            timeout=30,
-        )
+        page = _requests_after(server, world, index)
         assert page.status_code == 200, page.text
         assert [item["subject"] for item in page.json()["items"]] == ["req-x"]
         follower.send_signal(signal.SIGTERM)

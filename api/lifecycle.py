@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Literal, get_args
+from typing import Literal
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +16,6 @@ from projections.store import open_read_recorder
 from projections.worker import ProjectionWorker
 
 ProjectionMode = Literal["thread", "worker", "external"]
-PROJECTION_MODES: tuple[str, ...] = get_args(ProjectionMode)
 
 
 def open_runner(runtime: Runtime, worker: ProjectionWorker | None = None) -> ProjectionRunner:
@@ -37,21 +36,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """
     runtime: Runtime = app.state.runtime
     mode: ProjectionMode = getattr(app.state, "projection_mode", "thread")
-    if mode == "external":
-        app.state.projections = await run_in_threadpool(open_runner, runtime)
-        try:
-            yield
-        finally:
-            app.state.projections.reads.datastore.close()
-        return
-    if mode == "worker":
-        worker = ProjectionWorker(runtime.settings.database_url)
-        worker.start()
+    if mode != "thread":  # another process applies the entries; this one reads and waits
+        worker = ProjectionWorker(runtime.settings.database_url) if mode == "worker" else None
+        if worker is not None:
+            worker.start()
         app.state.projections = await run_in_threadpool(open_runner, runtime, worker)
         try:
             yield
         finally:
-            await run_in_threadpool(worker.close)
+            if worker is not None:
+                await run_in_threadpool(worker.close)
             app.state.projections.reads.datastore.close()
         return
     runner = await run_in_threadpool(open_runner, runtime)

@@ -143,12 +143,9 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
             try:
-                # a statement of its own: its snapshot is taken after the lock was granted,
-                # so it sees what the previous holder committed
-                row = conn.execute(
-                    self._sql("SELECT MAX(idx) AS m FROM {schema}.jejak_entries")
-                ).fetchone()
-                yield 0 if row is None or row["m"] is None else int(row["m"]) + 1
+                # read after the lock was granted (not in the locking statement, whose snapshot
+                # predates the grant), so it sees what the previous holder committed
+                yield self.log_size()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 

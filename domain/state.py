@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from domain.aggregates import (
@@ -200,18 +201,20 @@ class LedgerState:
 
     def staff_at(self, unit: str, at: datetime) -> frozenset[str]:
         """The unit's staff as the log stood at instant `at`."""
-        return frozenset(
-            nip
-            for nip in self.members_of(unit)
-            if (employee := self.employee(nip)) is not None and employee.unit_at(at) == unit
-        )
+        return self._members_placed(unit, lambda employee: employee.unit_at(at))
 
     def staff_on(self, unit: str, day: date) -> frozenset[str]:
         """The unit's staff by the end of `day`, as the agency dated the placements."""
+        return self._members_placed(unit, lambda employee: employee.unit_on(day))
+
+    def _members_placed(
+        self, unit: str, unit_then: Callable[[Employee], str | None]
+    ) -> frozenset[str]:
+        """The unit's members past and present whose unit back then was this one."""
         return frozenset(
             nip
             for nip in self.members_of(unit)
-            if (employee := self.employee(nip)) is not None and employee.unit_on(day) == unit
+            if (employee := self.employee(nip)) is not None and unit_then(employee) == unit
         )
 
     def location_day(self, unit: str, day: date) -> frozenset[tuple[str, str]]:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -57,6 +58,20 @@ def _json(row: Row, *names: str) -> Row:
     return {k: (json.loads(v) if k in names and v is not None else v) for k, v in row.items()}
 
 
+def _match(
+    clauses: list[str], params: list[object], conditions: Iterable[tuple[str, object | None]]
+) -> None:
+    """Add `<column> <operator> ?` for each condition whose value is given (None: no filter)."""
+    for condition, value in conditions:
+        if value is not None:
+            clauses.append(f"{condition} ?")
+            params.append(value)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
 def _after(
     cursor: list[object] | None, columns: str, clauses: list[str], params: list[object]
 ) -> None:
@@ -72,10 +87,7 @@ def missing_reports(
     """Flags for approved days left without an output report after the policy's deadline."""
     clauses = ["in_effect = 1", "reported = 0", "missing_from <= ?"]
     params: list[object] = [utc_text(as_of)]
-    for column, value in (("agency", agency), ("request", request)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
+    _match(clauses, params, (("agency =", agency), ("request =", request)))
     found = reads.rows(
         "SELECT request, day, agency, unit, deadline, decision_entry FROM {s}jp_work_days"  # noqa: S608
         f" WHERE {' AND '.join(clauses)}",
@@ -110,16 +122,17 @@ def requests(
 ) -> Page:
     """Requests of an agency overlapping [start, end], ordered by first day and id."""
     clauses, params = ["agency = ?"], list[object]([agency])
-    for column, value in (("status", status), ("employee", employee), ("unit", unit)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    if start is not None:
-        clauses.append("last_day >= ?")
-        params.append(start.isoformat())
-    if end is not None:
-        clauses.append("first_day <= ?")
-        params.append(end.isoformat())
+    _match(
+        clauses,
+        params,
+        (
+            ("status =", status),
+            ("employee =", employee),
+            ("unit =", unit),
+            ("last_day >=", _iso(start)),
+            ("first_day <=", _iso(end)),
+        ),
+    )
     _after(decode_cursor(cursor, 2), "first_day, subject", clauses, params)
     found = reads.rows(
         f"SELECT * FROM {{s}}jp_requests WHERE {' AND '.join(clauses)}"  # noqa: S608
@@ -151,12 +164,7 @@ def unit_days(
 ) -> Page:
     """A unit's days with flexible work, in date order."""
     clauses, params = ["unit = ?"], list[object]([unit])
-    if start is not None:
-        clauses.append("day >= ?")
-        params.append(start.isoformat())
-    if end is not None:
-        clauses.append("day <= ?")
-        params.append(end.isoformat())
+    _match(clauses, params, (("day >=", _iso(start)), ("day <=", _iso(end))))
     _after(decode_cursor(cursor, 1), "day", clauses, params)
     found = reads.rows(
         f"SELECT * FROM {{s}}jp_unit_days WHERE {' AND '.join(clauses)}"  # noqa: S608
@@ -195,10 +203,7 @@ def compliance(
     key = decode_cursor(cursor, 3)
     clauses: list[str] = []
     params: list[object] = []
-    for column, value in (("agency", agency), ("unit", unit)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
+    _match(clauses, params, (("agency =", agency), ("unit =", unit)))
     _after(key, "entry, rule, detail", clauses, params)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     found = reads.rows(
@@ -227,10 +232,7 @@ def evaluations(
 ) -> tuple[Page, dict[str, dict[str, int]]]:
     """Evaluations of an agency, and the predikat distribution per unit (over all pages)."""
     clauses, params = ["agency = ?"], list[object]([agency])
-    for column, value in (("period", period), ("unit", unit)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
+    _match(clauses, params, (("period =", period), ("unit =", unit)))
     where = " AND ".join(clauses)
     counts = reads.rows(
         f"SELECT unit, predikat, COUNT(*) AS n FROM {{s}}jp_evaluations WHERE {where}"  # noqa: S608

@@ -42,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
-    from api.demo import run_demo
+    from api.demo.load import run_demo
 
     print(
         run_demo(Settings.from_env(), progress("replaying the log"), progress("loading the demo"))

@@ -16,7 +16,7 @@ from ledger.settings import Settings
 def _open(settings: Settings, with_demo: bool) -> tuple[Runtime, str | None]:
     if not with_demo:
         return open_runtime(settings, progress=progress("replaying the log")), None
-    from api.demo import open_demo_runtime
+    from api.demo.load import open_demo_runtime
 
     return open_demo_runtime(settings, progress("replaying the log"), progress("loading the demo"))
 
@@ -46,7 +46,7 @@ def serve(
         print(f"  log key (public)   {base}/v1/log-key")
         print(f"  latest checkpoint  {base}/v1/checkpoint")
         if load_demo:
-            from api.demo import demo_tokens
+            from api.demo.load import demo_tokens
 
             tokens = demo_tokens(settings)
             if tokens:

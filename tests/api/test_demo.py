@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from api.demo import (
+from api.demo.cast import AGENCIES, KAB, KEMEN, KEYS, ORGS, PEOPLE, person
+from api.demo.load import (
     TOKENS_FILE,
     DemoNeedsNewLogError,
     demo_period,
@@ -21,9 +22,8 @@ from api.demo import (
     open_demo_runtime,
     run_demo,
 )
-from api.demo_cast import AGENCIES, KAB, KEMEN, KEYS, ORGS, PEOPLE, person
-from api.demo_plan import Period, request_id
-from api.demo_story import BREACH_DAY, build_plan, complaint_id
+from api.demo.plan import Period, request_id
+from api.demo.story import BREACH_DAY, build_plan, complaint_id
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
 from ledger.tokens import resolve_token

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.demo import demo_period, demo_tokens, open_demo_runtime
-from api.demo_cast import KAB, KEMEN
-from api.demo_story import complaint_id
+from api.demo.cast import KAB, KEMEN
+from api.demo.load import demo_period, demo_tokens, open_demo_runtime
+from api.demo.story import complaint_id
 from ledger.settings import Settings
 
 

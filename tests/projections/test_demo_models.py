@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from api.demo import demo_period, open_demo_runtime
-from api.demo_cast import KAB, person
-from api.demo_story import BREACH_UNIT, complaint_id
+from api.demo.cast import KAB, person
+from api.demo.load import demo_period, open_demo_runtime
+from api.demo.story import BREACH_UNIT, complaint_id
 from ledger.bootstrap import Runtime
 from ledger.settings import Settings
 from projections import queries

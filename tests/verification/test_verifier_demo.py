@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pytest
 
-from api.demo import open_demo_runtime
+from api.demo.load import open_demo_runtime
 from ledger.bootstrap import Runtime
 from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.settings import Settings
@@ -63,7 +63,7 @@ def _assert_agrees(runtime: Runtime, result: Verification, at: datetime, subject
 
 
 def test_agency_bundles_replay_every_subject_as_the_server_reports(demo: Runtime) -> None:
-    from api.demo_cast import AGENCIES
+    from api.demo.cast import AGENCIES
 
     compared = 0
     for agency in AGENCIES:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from api.demo_plan import WEEKS
-from api.demo_work import Arrangement
+from api.demo.plan import WEEKS
+from api.demo.work import Arrangement
 
 A = Arrangement
 OTHER_OFFICE = ("other_office", "Kantor UPTD Dukcapil Kecamatan Ketahun")

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
-from api.demo_cast import AGENCIES, INSPECTORATE, KEYS, OMBUDSMAN, ORGS, PEOPLE, signer_for
-from api.demo_plan import WIB, Period, Planned, at
-from api.demo_story import build_plan, complaint_id
+from api.demo.cast import AGENCIES, INSPECTORATE, KEYS, OMBUDSMAN, ORGS, PEOPLE, signer_for
+from api.demo.plan import WIB, Period, Planned, at
+from api.demo.story import build_plan, complaint_id
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.errors import LedgerError
 from ledger.ledger import Progress, Receipt

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from api.demo_cast import HR_OFFICIAL, KAB, KEYS, Person, person
+from api.demo.cast import HR_OFFICIAL, KAB, KEYS, Person, person
 
 WIB = timezone(timedelta(hours=7), "WIB")
 WEEKS = 3

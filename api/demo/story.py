@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from api.demo_cast import (
+from api.demo.cast import (
     AGENCIES,
     INSPECTOR,
     INSPECTORATE,
@@ -17,9 +17,9 @@ from api.demo_cast import (
     policy_data,
     supervisor_of,
 )
-from api.demo_plan import Period, Plan, Planned, at, digest, request_id
-from api.demo_weeks import arrangements
-from api.demo_work import Arrangement, Writer
+from api.demo.plan import Period, Plan, Planned, at, digest, request_id
+from api.demo.weeks import arrangements
+from api.demo.work import Arrangement, Writer
 
 BREACH_DAY = (1, 2)  # week 2 Wednesday: five of twelve Dukcapil staff approved off site
 BREACH_UNIT = "bu-disdukcapil"

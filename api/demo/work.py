@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from api.demo_cast import Person, person, supervisor_of
-from api.demo_plan import Plan, at, digest, jitter, request_id
+from api.demo.cast import Person, person, supervisor_of
+from api.demo.plan import Plan, at, digest, jitter, request_id
 
 DOMICILE = ("domicile", "Rumah sesuai domisili terdaftar pada data kepegawaian")
 

@@ -1,0 +1,1 @@
+"""The demo data set: a fictional kabupaten, a ministry, the Ombudsman and three weeks of work."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from domain.entry import Flag
+    from domain.flags import Flag
 
 
 class DomainError(Exception):
@@ -109,6 +109,18 @@ class SubjectOfOtherAgency(Refusal):
 
     rule = "subject-foreign"
     conflict = True
+
+
+class WrongLog(Refusal):
+    """The event belongs to another organisation's log than the one it is recorded in."""
+
+    rule = "wrong-log"
+
+
+class SubjectInOtherNamespace(Refusal):
+    """The subject lies in the registry's or another organisation's namespace."""
+
+    rule = "subject-namespace"
 
 
 class StrictFlagRefused(Refusal):

@@ -213,6 +213,13 @@ class ComplaintClosed(Data):
     outcome: Text
 
 
+class EntryRedacted(Data):
+    log: Slug
+    index: int = Field(ge=0)
+    basis: Text
+    reason: Text
+
+
 class EntryAnnotated(Data):
     entry: int = Field(ge=0)
     note: Text
@@ -244,7 +251,8 @@ EVENT_TYPES: Mapping[str, type[BaseModel]] = MappingProxyType(
         "complaint.corrective_action_set": CorrectiveActionSet,
         "complaint.closed": ComplaintClosed,
         "entry.annotated": EntryAnnotated,
+        "entry.redacted": EntryRedacted,
     }
 )
 
-OPERATOR_EVENTS = frozenset({"org.registered", "key.registered", "key.revoked"})
+OPERATOR_EVENTS = frozenset({"org.registered", "key.registered", "key.revoked", "entry.redacted"})

@@ -18,6 +18,7 @@ from domain.errors import PayloadInvalid, UnknownEventType
 from domain.event_data import (
     EVENT_TYPES,
     OPERATOR_EVENTS,
+    EntryRedacted,
     EvaluationRecorded,
     KeyRegistered,
 )
@@ -170,6 +171,10 @@ def _check_subject(event_type: str, agency: str, subject: str, data: BaseModel) 
         raw = public_key_bytes(data)
         if f"key:{keyid_of(raw)}" != subject:
             raise PayloadInvalid("key.registered subject is not key:<sha256 of the public key>")
+    if isinstance(data, EntryRedacted):
+        expected = f"redaction:{data.log}:{data.index}"
+        if subject != expected:
+            raise PayloadInvalid(f"entry.redacted subject must be {expected!r}")
     if isinstance(data, EvaluationRecorded):
         expected = f"eval:{data.employee}:{data.period}"
         if subject != expected:

@@ -19,7 +19,7 @@ from domain.aggregates import (
     Request,
     Unit,
 )
-from domain.entry import Flag
+from domain.flags import Flag
 
 DayKey = tuple[str, date]  # (unit, day)
 WeekKey = tuple[str, int, int]  # (employee, ISO year, ISO week)

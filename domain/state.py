@@ -1,4 +1,4 @@
-"""LedgerState: the write-side state as a pure fold of entries, with cheap forks."""
+"""LedgerState: one log's write-side state as a pure fold of its entries, with cheap forks."""
 
 from __future__ import annotations
 
@@ -16,36 +16,65 @@ from domain.aggregates import (
     Request,
     Unit,
 )
-from domain.entry import Entry, Flag
-from domain.errors import DomainError, EntryOutOfOrderError, ForkConflictError, StrictFlagRefused
+from domain.entry import Entry, Recorded
+from domain.errors import (
+    DomainError,
+    EntryOutOfOrderError,
+    ForkConflictError,
+    StrictFlagRefused,
+    UnknownOrganisation,
+    WrongLog,
+)
+from domain.event_data import OPERATOR_EVENTS
 from domain.events import OPERATOR
+from domain.flags import Flag
 from domain.handlers import HANDLERS
+from domain.history import flag_order, missing_outputs, subject_view, value_of
 from domain.reader import Changes, WeekKey
+from domain.registry import RegistryState, RegistryView
 from domain.rules.keys import check_genesis, check_signing_keys
 from domain.rules.subjects import (
     check_org_registered,
     check_subject_kind,
+    check_subject_namespace,
     check_subject_owner,
     kind_of,
 )
-from domain.rules.timing import flag_backdated, missing_output_flags
-from domain.store import Chain, Step, Stores, SubjectLog
-from domain.views import SubjectView, render, render_annotations
+from domain.rules.timing import flag_backdated
+from domain.store import DEFAULT_CAPACITY, Chain, Loader, Step, Stores, SubjectLog
+from domain.views import SubjectView
 
 __all__ = ["LedgerState", "SubjectView"]
 
 
-def _flag_order(flag: Flag) -> tuple[int, str, str]:
-    return (flag.entry, flag.rule, flag.detail)
-
-
 class LedgerState:
-    """Every aggregate, index and flag of the log, folded entry by entry."""
+    """Every aggregate and index of one agency's log, folded entry by entry.
 
-    def __init__(self, *, allow_gaps: bool = False) -> None:
+    `LedgerState(log, registry)` folds the agency log `log`; each entry's key rules read the
+    registry as its first `entry.registry_size` entries stood. With a `loader` the maps keep a
+    bounded cache in memory and read what they miss from the store (the writer's working set).
+
+    Without a log (`LedgerState()`) it folds a single combined log of operator and agency
+    events, keeping every subject's steps in memory for `subject_view` (the legacy mode).
+    """
+
+    def __init__(
+        self,
+        log: str | None = None,
+        registry: RegistryState | None = None,
+        *,
+        allow_gaps: bool = False,
+        loader: Loader | None = None,
+        capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
         """`allow_gaps` replays a subset of a log (a bundle): indexes rise but may skip."""
+        if (log is None) != (registry is None):
+            raise DomainError("an agency log's state needs both its log id and the registry")
+        self.log = log
+        self._registry = registry
+        self._view: RegistryView | None = None
         self._allow_gaps = allow_gaps
-        self._stores = Stores.empty()
+        self._stores = Stores.empty(loader, capacity)
         self._parent: LedgerState | None = None
         self._size = 0
         self._last: datetime | None = None
@@ -54,9 +83,11 @@ class LedgerState:
 
     # -- the fold -------------------------------------------------------------------------
 
-    def record(self, entry: Entry) -> tuple[Flag, ...]:
-        """Check every rule for the entry; if none refuses, apply it and return its flags."""
+    def record(self, entry: Entry) -> Recorded:
+        """Check every rule for the entry; if none refuses, apply it and say what it did."""
         self._check_order(entry)
+        if self._registry is not None:
+            return self._record_agency(entry, self._registry)
         event = entry.event
         if self._size == 0:
             check_genesis(entry)
@@ -66,6 +97,37 @@ class LedgerState:
         log = self._stores.subjects.get(event.subject)
         check_subject_owner(event.subject, log.agency if log else None, event.agency)
         check_subject_kind(event.subject, log.kind if log else None, event.type)
+        changes = self._changes(entry)
+        return self._apply(entry, changes, log)
+
+    def _record_agency(self, entry: Entry, registry: RegistryState) -> Recorded:
+        event = entry.event
+        if event.agency != self.log or event.type in OPERATOR_EVENTS:
+            raise WrongLog(f"a {event.type} event of {event.agency!r} is not for log {self.log!r}")
+        view = registry.view(entry.registry_size)
+        org = check_org_registered(event.agency, view.org(event.agency))
+        if org.kind != "agency":
+            raise UnknownOrganisation(f"{event.agency!r} is a {org.kind}, not an agency")
+        check_signing_keys(entry, view.key, view.org)
+        check_subject_namespace(event.agency, event.subject, view.org)
+        kinds = self._stores.kinds
+        check_subject_kind(event.subject, kinds.get(event.subject), event.type)
+        self._view = view
+        try:
+            changes = self._changes(entry)
+        finally:
+            self._view = None
+        self._stores.apply(changes)
+        kind = kinds.get(event.subject)
+        if kind is None:
+            kind = kinds[event.subject] = kind_of(event.type)
+        self._advance(entry)
+        flags = tuple(flag for flag, _ in changes.flags)
+        return Recorded(kind, changes.value, flags, changes.annotation)
+
+    def _changes(self, entry: Entry) -> Changes:
+        """Run the event's handler and the flags every event may raise; refuse strict flags."""
+        event = entry.event
         changes = Changes()
         HANDLERS[event.type](self, entry, changes)
         if event.agency != OPERATOR:
@@ -78,7 +140,7 @@ class LedgerState:
         for flag, strict_under in changes.flags:
             if strict_under is not None and flag.rule in strict_under.strict:
                 raise StrictFlagRefused(flag)
-        return self._apply(entry, changes, log)
+        return changes
 
     def _check_order(self, entry: Entry) -> None:
         if self._allow_gaps and entry.index > self._size:
@@ -97,7 +159,7 @@ class LedgerState:
             return None
         return policy.in_force(at.astimezone(local.tzinfo).date())
 
-    def _apply(self, entry: Entry, changes: Changes, log: SubjectLog | None) -> tuple[Flag, ...]:
+    def _apply(self, entry: Entry, changes: Changes, log: SubjectLog | None) -> Recorded:
         event, stores = entry.event, self._stores
         stores.apply(changes)
         flags = tuple(flag for flag, _ in changes.flags)
@@ -111,10 +173,13 @@ class LedgerState:
         for flag in flags:
             chain_f = stores.agency_flags.get(event.agency)
             stores.agency_flags[event.agency] = Chain((flag, entry.integrated_at), chain_f)
+        self._advance(entry)
+        return Recorded(log.kind, changes.value, flags, changes.annotation)
+
+    def _advance(self, entry: Entry) -> None:
         self._size += 1
         self._last = entry.integrated_at
         self._version += 1
-        return flags
 
     # -- forks ----------------------------------------------------------------------------
 
@@ -125,6 +190,9 @@ class LedgerState:
         records, and its commit is refused (ForkConflictError).
         """
         child = LedgerState.__new__(LedgerState)
+        child.log = self.log
+        child._registry = self._registry
+        child._view = None
         child._allow_gaps = self._allow_gaps
         child._stores = self._stores.fork()
         child._parent = self
@@ -145,6 +213,29 @@ class LedgerState:
         parent._size, parent._last, parent._version = self._size, self._last, self._version
         self._base_version = self._version
 
+    # -- the working set (a writer with a loader) -----------------------------------------
+
+    def dirty(self) -> dict[str, dict[object, object]]:
+        """The persisted maps' changes held in this state's own layer, by map name."""
+        return self._stores.dirty()
+
+    def settle(self) -> None:
+        """The changes are stored: move them into the bounded caches below."""
+        self._stores.settle()
+
+    def forget(self, size: int, last_integrated_at: datetime | None) -> None:
+        """Another process appended: drop every cached value and stand at its size."""
+        self._stores.forget()
+        self._size, self._last = size, last_integrated_at
+        self._version += 1
+
+    def kind(self, subject: str) -> str | None:
+        """The kind of an existing subject of this log."""
+        if self._registry is None:
+            found = self._stores.subjects.get(subject)
+            return None if found is None else found.kind
+        return self._stores.kinds.get(subject)
+
     # -- reads ----------------------------------------------------------------------------
 
     @property
@@ -158,13 +249,19 @@ class LedgerState:
 
     def public_key(self, keyid: str) -> bytes | None:
         """The 32 raw bytes of a registered key, revoked or not."""
+        if self._registry is not None:
+            return self._registry.public_key(keyid)
         key = self._stores.keys.get(keyid)
         return None if key is None else key.public_key
 
     def org(self, org_id: str) -> Org | None:
+        if self._registry is not None:
+            return (self._view or self._registry.view()).org(org_id)
         return self._stores.orgs.get(org_id)
 
     def key(self, keyid: str) -> Key | None:
+        if self._registry is not None:
+            return (self._view or self._registry.view()).key(keyid)
         return self._stores.keys.get(keyid)
 
     def policy(self, agency: str) -> Policy | None:
@@ -235,47 +332,30 @@ class LedgerState:
             return frozenset()
         return self.location_day(unit, day)
 
-    # -- views ----------------------------------------------------------------------------
+    # -- views (legacy mode: every subject's steps are in memory) ------------------------
 
-    def _steps(self, subject: str, at: datetime) -> tuple[SubjectLog, tuple[Step, ...]] | None:
-        log = self._stores.subjects.get(subject)
-        if log is None:
-            return None
-        steps = tuple(step for step in log.steps if step.integrated_at <= at)
-        return (log, steps) if steps else None
+    def _steps(self, subject: str) -> SubjectLog | None:
+        if self._registry is not None:
+            raise DomainError("an agency log's state keeps no steps: read them from the store")
+        return self._stores.subjects.get(subject)
 
     def _value_at(self, subject: str, at: datetime) -> Aggregate | None:
-        found = self._steps(subject, at)
-        if found is None:
-            return None
-        values = [step.value for step in found[1] if step.value is not None]
-        return values[-1] if values else None
-
-    def _missing_outputs(self, value: Aggregate | None, at: datetime) -> tuple[Flag, ...]:
-        if not isinstance(value, Request):
-            return ()
-        policy = self._value_at(f"policy:{value.agency}", at)
-        if not isinstance(policy, Policy):
-            return ()
-        return missing_output_flags(value, at, policy.in_force)
+        log = self._steps(subject)
+        return None if log is None else value_of([s for s in log.steps if s.integrated_at <= at])
 
     def subject_view(self, subject: str, as_of: datetime | None = None) -> SubjectView | None:
         """The subject as of `as_of` (default: the last entry), time-dependent flags included."""
         at = as_of or self._last
-        found = None if at is None else self._steps(subject, at)
-        if at is None or found is None:
+        log = self._steps(subject)
+        if at is None or log is None:
             return None
-        log, steps = found
-        values = [step.value for step in steps if step.value is not None]
-        value = values[-1] if values else None
-        state = render(value)
-        annotations = tuple(step.annotation for step in steps if step.annotation is not None)
-        if annotations:
-            state["annotations"] = render_annotations(annotations)
-        recorded = tuple(flag for step in steps for flag in step.flags)
-        flags = tuple(sorted(recorded + self._missing_outputs(value, at), key=_flag_order))
-        indexes = tuple(step.index for step in steps)
-        return SubjectView(subject, log.kind, state, flags, indexes)
+        value = value_of([step for step in log.steps if step.integrated_at <= at])
+        agency = getattr(value, "agency", None)
+        policy = None
+        if isinstance(agency, str):
+            found = self._value_at(f"policy:{agency}", at)
+            policy = found if isinstance(found, Policy) else None
+        return subject_view(subject, log.kind, log.steps, at, policy)
 
     def compliance_flags(self, agency: str, as_of: datetime | None = None) -> tuple[Flag, ...]:
         """Every flag of the agency as of `as_of`, recorded or time-dependent, in entry order."""
@@ -284,6 +364,8 @@ class LedgerState:
             return ()
         stores = self._stores
         found = [flag for flag, when in stores.agency_flags.get(agency) or () if when <= at]
+        policy = self._value_at(f"policy:{agency}", at)
         for subject in stores.agency_requests.get(agency) or ():
-            found.extend(self._missing_outputs(self._value_at(subject, at), at))
-        return tuple(sorted(found, key=_flag_order))
+            value = self._value_at(subject, at)
+            found.extend(missing_outputs(value, at, policy if isinstance(policy, Policy) else None))
+        return tuple(sorted(found, key=flag_order))

@@ -1,11 +1,12 @@
-"""Copy-on-write maps behind LedgerState: layered dicts of immutable values."""
+"""Copy-on-write maps behind LedgerState: layered dicts of immutable values over a loader."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Generic, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from domain.aggregates import (
     Aggregate,
@@ -19,27 +20,78 @@ from domain.aggregates import (
     Unit,
 )
 from domain.aggregates import Request as WfaRequest
-from domain.entry import Flag
+from domain.flags import Flag
 from domain.reader import Changes, DayKey, WeekKey
 
 T = TypeVar("T")
 K = TypeVar("K")
 V = TypeVar("V")
 _MISSING = object()
+DEFAULT_CAPACITY = 50_000
+
+
+class Loader(Protocol):
+    """Where a map's values come from when no layer holds them (the writer's store).
+
+    Called with the map's name and the key; returns the value or None for an absent key.
+    """
+
+    def __call__(self, name: str, key: object) -> object | None: ...
+
+
+class Base(Generic[K, V]):
+    """The bottom layer of a map: a bounded LRU cache of settled values in front of a loader.
+
+    Absent keys are cached too (as None), so a repeated miss costs one load.
+    """
+
+    __slots__ = ("cache", "capacity", "loader", "name")
+
+    def __init__(self, name: str, loader: Loader, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.name = name
+        self.loader = loader
+        self.capacity = capacity
+        self.cache: OrderedDict[K, V | None] = OrderedDict()
+
+    def get(self, key: K, default: object = None) -> object:
+        cache = self.cache
+        if key in cache:
+            cache.move_to_end(key)
+            found = cache[key]
+        else:
+            found = self.loader(self.name, key)  # type: ignore[assignment]
+            self._keep(key, found)
+        return default if found is None else found
+
+    def put(self, values: Mapping[K, V]) -> None:
+        for key, value in values.items():
+            self._keep(key, value)
+
+    def _keep(self, key: K, value: V | None) -> None:
+        cache = self.cache
+        cache[key] = value
+        cache.move_to_end(key)
+        if len(cache) > self.capacity:
+            cache.popitem(last=False)
+
+    def clear(self) -> None:
+        self.cache.clear()
 
 
 class Layered(Generic[K, V]):
     """A copy-on-write map: reads fall through to the parent layer, writes stay in this one.
 
     Like `collections.ChainMap` for the few operations the state needs, but a lookup costs one
-    dict probe per layer instead of ChainMap's generic Python-level scan.
+    dict probe per layer instead of ChainMap's generic Python-level scan. The bottom layer may
+    have a `Base` below it, which loads what no layer holds.
     """
 
-    __slots__ = ("own", "parent")
+    __slots__ = ("base", "own", "parent")
 
-    def __init__(self, parent: Layered[K, V] | None = None) -> None:
+    def __init__(self, parent: Layered[K, V] | None = None, base: Base[K, V] | None = None) -> None:
         self.own: dict[K, V] = {}
         self.parent = parent
+        self.base: Base[K, V] | None = base if parent is None else parent.base
 
     @overload
     def get(self, key: K) -> V | None: ...
@@ -52,6 +104,8 @@ class Layered(Generic[K, V]):
             if found is not _MISSING:
                 return found
             layer = layer.parent
+        if self.base is not None:
+            return self.base.get(key, default)
         return default
 
     def __setitem__(self, key: K, value: V) -> None:
@@ -64,6 +118,7 @@ class Layered(Generic[K, V]):
         return Layered(self)
 
     def values(self) -> Iterable[V]:
+        """Every value held in the layers (not those only the loader knows)."""
         layers: list[dict[K, V]] = []
         layer: Layered[K, V] | None = self
         while layer is not None:
@@ -125,13 +180,21 @@ class Stores:
     unit_members: Layered[str, frozenset[str]]
     location_days: Layered[DayKey, frozenset[tuple[str, str]]]
     employee_weeks: Layered[WeekKey, frozenset[tuple[date, str]]]
+    kinds: Layered[str, str]
     subjects: Layered[str, SubjectLog]
     agency_requests: Layered[str, Chain[str]]
     agency_flags: Layered[str, Chain[tuple[Flag, datetime]]]
 
     @classmethod
-    def empty(cls) -> Stores:
-        return cls(*(Layered() for _ in fields(cls)))
+    def empty(cls, loader: Loader | None = None, capacity: int = DEFAULT_CAPACITY) -> Stores:
+        """Empty maps; with a loader, those the writer persists read what they miss from it."""
+        maps: list[Any] = []
+        for f in fields(cls):
+            base = None
+            if loader is not None and f.name in PERSISTED:
+                base = Base[object, object](f.name, loader, capacity)
+            maps.append(Layered[object, object](base=base))
+        return cls(*maps)
 
     def fork(self) -> Stores:
         return Stores(*(getattr(self, f.name).new_child() for f in fields(self)))
@@ -143,6 +206,30 @@ class Stores:
             theirs: Layered[object, object] = getattr(parent, f.name)
             theirs.own.update(mine.own)
             mine.own.clear()
+
+    def dirty(self) -> dict[str, dict[object, object]]:
+        """This layer's changes to the persisted maps, by map name (not copied)."""
+        found: dict[str, dict[object, object]] = {}
+        for name in PERSISTED:
+            own: dict[object, object] = getattr(self, name).own
+            if own:
+                found[name] = own
+        return found
+
+    def settle(self) -> None:
+        """Move this (root) layer's changes into the caches below it, once they are stored."""
+        for name in PERSISTED:
+            layer: Layered[object, object] = getattr(self, name)
+            if layer.base is not None and layer.own:
+                layer.base.put(layer.own)
+                layer.own = {}
+
+    def forget(self) -> None:
+        """Drop every cached value: another process changed the store."""
+        for name in PERSISTED:
+            layer: Layered[object, object] = getattr(self, name)
+            if layer.base is not None:
+                layer.base.clear()
 
     def apply(self, changes: Changes) -> None:
         """Write a handler's changes into this layer (the top map of each layered map)."""
@@ -167,3 +254,7 @@ _APPLIED = (
     "location_days",
     "employee_weeks",
 )
+
+PERSISTED = (*_APPLIED, "kinds")
+"""The maps a writer persists: aggregates, index maps and each subject's kind (not the legacy
+in-memory subject logs and agency chains)."""

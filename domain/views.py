@@ -20,7 +20,7 @@ from domain.aggregates import (
     Request,
     Unit,
 )
-from domain.entry import Flag
+from domain.flags import Flag
 
 
 @dataclass(frozen=True)

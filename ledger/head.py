@@ -9,8 +9,9 @@ from collections import ChainMap
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.entry import Entry, Flag
+from domain.entry import Entry
 from domain.events import Event, parse_payload
+from domain.flags import Flag
 from domain.state import LedgerState
 from ledger.errors import (
     DuplicatePayloadError,
@@ -147,7 +148,7 @@ class LogHead:
                 f"this payload was recorded at index {index} with other signatures", index
             )
         keyids = self.check_signatures(submission)
-        flags = self.state.record(Entry(self.size, submission.event, keyids, at))
+        flags = self.state.record(Entry(self.size, submission.event, keyids, at)).flags
         self._add(submission, at)
         return Outcome(self.size - 1, created=True, flags=flags)
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from domain.entry import Flag
 from domain.errors import Refusal
 from domain.events import parse_payload
+from domain.flags import Flag
 from domain.state import LedgerState
 from ledger.committer import GroupCommitter, ItemRefusedError, Request
 from ledger.errors import (

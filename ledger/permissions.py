@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from domain.event_data import OPERATOR_EVENTS
 from domain.events import Event
 from ledger.errors import NotPermittedError
 from ledger.tokens import Principal
 
-OPERATOR_EVENTS = frozenset({"org.registered", "key.registered", "key.revoked"})
 OMBUDSMAN_EVENTS = frozenset(
     {
         "complaint.filed",

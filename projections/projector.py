@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from domain.entry import Entry, Flag
+from domain.entry import Entry
+from domain.flags import Flag
 from domain.state import LedgerState
 from projections import rows
 from projections.schema import COMPLAINTS, EVALUATIONS, FLAGS, REQUESTS, UNIT_DAYS, WORK_DAYS
@@ -44,7 +45,7 @@ class Projector:
         """Fold one entry and mark the rows it changes."""
         event, state = entry.event, self.state
         before = state.employee(event.subject) if event.type.startswith("employee.") else None
-        flags = state.record(entry)
+        flags = state.record(entry).flags
         subject = event.subject
         self.entries[subject].append(entry.index)
         if flags:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from domain.aggregates import Request
-from domain.entry import Flag
+from domain.flags import Flag
 from domain.state import LedgerState
 from domain.views import render
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain.entry import Entry, Flag
+from domain.entry import Entry
 from domain.errors import DomainError, Refusal
 from domain.events import Event, parse_payload
+from domain.flags import Flag
 from domain.state import LedgerState, SubjectView
 from verification.failures import FailedCheckError, PayloadUnreadableError, ReplayRefusedError
 
@@ -60,7 +61,7 @@ def replay_entries(
         replay.events[index] = event
         entry = Entry(index, event, checked.keyids, checked.integrated_at)
         try:
-            replay.flags[index] = state.record(entry)
+            replay.flags[index] = state.record(entry).flags
         except Refusal as refusal:
             if subject in hidden:
                 replay.skipped[index] = f"not replayable after a redacted entry: {refusal}"

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from domain.aggregates import Employee, PolicyVersion, Request, Unit
-from domain.entry import Flag
+from domain.flags import Flag
 
 INELIGIBLE_DISCIPLINE = frozenset({"proceedings", "penalty"})
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from domain.aggregates import Org
-from domain.errors import ImpossibleTransition, SubjectOfOtherAgency, UnknownOrganisation
+from domain.errors import (
+    ImpossibleTransition,
+    SubjectInOtherNamespace,
+    SubjectOfOtherAgency,
+    UnknownOrganisation,
+)
 
 KIND_OF_FAMILY = {
     "org": "org",
@@ -21,6 +28,8 @@ KIND_OF_FAMILY = {
 
 def kind_of(event_type: str) -> str:
     """The subject kind an event type belongs to ('other' for annotations)."""
+    if event_type == "entry.redacted":
+        return "redaction"
     return KIND_OF_FAMILY.get(event_type.split(".", 1)[0], "other")
 
 
@@ -41,6 +50,21 @@ def check_subject_owner(subject: str, owner: str | None, agency: str) -> None:
     """An existing subject belongs to the event's agency."""
     if owner is not None and owner != agency:
         raise SubjectOfOtherAgency(f"subject {subject!r} belongs to {owner!r}, not {agency!r}")
+
+
+REGISTRY_PREFIXES = ("key:", "redaction:")
+
+
+def check_subject_namespace(log: str, subject: str, org_of: Callable[[str], Org | None]) -> None:
+    """An agency log's subject is neither the registry's (`key:…`, `redaction:…`, an
+    organisation's id) nor another organisation's (`policy:<other>`, `<other>/…`)."""
+    if subject.startswith(REGISTRY_PREFIXES) or subject == log:
+        raise SubjectInOtherNamespace(f"subject {subject!r} is in the registry's namespace")
+    if subject.startswith("policy:") and subject != f"policy:{log}":
+        raise SubjectInOtherNamespace(f"subject {subject!r} is another organisation's policy")
+    head = subject.split("/", 1)[0]
+    if head != log and org_of(head) is not None:
+        raise SubjectInOtherNamespace(f"subject {subject!r} is in {head!r}'s namespace")
 
 
 def check_subject_kind(subject: str, existing: str | None, event_type: str) -> None:

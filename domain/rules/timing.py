@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 from domain.aggregates import PolicyVersion, Request
-from domain.entry import Flag
+from domain.flags import Flag
 
 
 def flag_late_decision(

@@ -8,8 +8,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from domain.entry import Entry, Flag
+from domain.entry import Entry
 from domain.events import parse_payload
+from domain.flags import Flag
 from domain.state import LedgerState
 
 WIB = timezone(timedelta(hours=7))
@@ -148,7 +149,7 @@ class World:
     ) -> tuple[Flag, ...]:
         """Build and record the next entry; returns its flags."""
         entry = self.entry(type, subject, data, **kw)  # type: ignore[arg-type]
-        flags = self.state.record(entry)
+        flags = self.state.record(entry).flags
         self.now = entry.integrated_at
         self.entries.append(entry)
         return flags

@@ -72,7 +72,8 @@ def test_records_a_redaction_once_for_an_agency_log() -> None:
     data = {"log": AGENCY, "index": 3, "basis": "UU 27/2022 Pasal 43", "reason": "permintaan"}
     w.operator("entry.redacted", f"redaction:{AGENCY}:3", data)
     found = w.registry.redaction(AGENCY, 3)
-    assert found is not None and found.basis == "UU 27/2022 Pasal 43"
+    assert found is not None
+    assert found.basis == "UU 27/2022 Pasal 43"
     with pytest.raises(Exception, match="already"):
         w.operator("entry.redacted", f"redaction:{AGENCY}:3", data)
 
@@ -151,7 +152,8 @@ def test_record_says_what_the_entry_did() -> None:
     w = logs()
     recorded = w.add("wfa.requested", "req-1", request_data(), actor=STAFF)
     assert recorded.kind == "request"
-    assert recorded.value is not None and recorded.value.status == "requested"  # type: ignore[union-attr]
+    assert recorded.value is not None
+    assert recorded.value.status == "requested"
     recorded = w.add("wfa.approved", "req-1", {}, actor=HEAD)
     assert recorded.value.status == "approved"  # type: ignore[union-attr]
 
@@ -185,4 +187,5 @@ def test_a_fork_of_a_per_log_state_commits_into_it() -> None:
     assert w.agency.request("req-9") is None
     fork.commit()
     assert w.agency.request("req-9") is not None
-    assert isinstance(w.registry, RegistryState) and isinstance(w.agency, LedgerState)
+    assert isinstance(w.registry, RegistryState)
+    assert isinstance(w.agency, LedgerState)

@@ -7,12 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.errors import PayloadInvalid
+from domain.errors import PayloadInvalid, SubjectInOtherNamespace
 from domain.event_data import PolicyEnacted, WfaRequested
 from domain.events import parse_payload
 from tests.domain.builders import (
     AGENCY,
     HEAD,
+    OTHER,
     STAFF,
     employee_data,
     key_data,
@@ -197,6 +198,48 @@ def test_fullwidth_nip_enrols_no_look_alike_employee() -> None:
         w.add("employee.enrolled", fullwidth, employee_data())
     assert w.state.size == size
     assert w.state.employee(fullwidth) is None
+
+
+# -- subject namespaces ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        f"key:{keyid('future-key')}",
+        "redaction:kab-a:3",
+        OTHER,
+        f"{OTHER}/umum",
+        f"policy:{OTHER}",
+        "policy:kab-future",
+        "operator",
+        "operator/umum",
+        AGENCY,
+    ],
+)
+def test_refuses_unit_in_the_registry_or_another_organisations_namespace(subject: str) -> None:
+    w = world()
+    size = w.state.size
+    with pytest.raises(SubjectInOtherNamespace, match=f"^subject '{re.escape(subject)}' is "):
+        w.add("unit.registered", subject, UNIT_DATA)
+    assert w.state.size == size
+    assert w.state.unit(subject) is None
+
+
+def test_registry_can_still_register_the_key_an_agency_tried_to_squat() -> None:
+    w = world()
+    with pytest.raises(SubjectInOtherNamespace):
+        w.add("unit.registered", f"key:{keyid('kab-a-2')}", UNIT_DATA)
+    w.add(
+        "key.registered", f"key:{keyid('kab-a-2')}", key_data("kab-a-2", AGENCY), agency="operator"
+    )
+    assert w.state.key(keyid("kab-a-2")) is not None
+
+
+def test_accepts_unit_in_its_own_namespace() -> None:
+    w = world()
+    w.add("unit.registered", f"{AGENCY}/umum", UNIT_DATA)
+    assert w.state.unit(f"{AGENCY}/umum") is not None
 
 
 # -- numbers ---------------------------------------------------------------------------------

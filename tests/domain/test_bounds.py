@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.errors import PayloadInvalid, SubjectInOtherNamespace
 from domain.event_data import PolicyEnacted, WfaRequested
@@ -15,6 +17,7 @@ from tests.domain.builders import (
     HEAD,
     OTHER,
     STAFF,
+    WIB,
     employee_data,
     key_data,
     keyid,
@@ -96,6 +99,37 @@ def test_refuses_instants_in_data_outside_the_bounds(instant: str) -> None:
     key = key_data("kab-c", "kab-c", valid_from=instant)
     body = payload("key.registered", f"key:{keyid('kab-c')}", key, agency="operator")
     refused(body, "data.valid_from")
+
+
+def test_refuses_offset_minutes_beyond_59() -> None:
+    body = payload(
+        "wfa.requested", "req-1", request_data(), occurred_at="2026-12-01T08:00:00+05:99"
+    )
+    with pytest.raises(PayloadInvalid, match=r"^occurred_at "):
+        parse_payload(body)
+
+
+_INSTANTS = st.from_regex(
+    r"[0-9]{4}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9](Z|[+-][0-2][0-9]:[0-9]{2})",
+    fullmatch=True,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(instant=_INSTANTS, day=st.from_regex(r"[0-9]{4}-[01][0-9]-[0-3][0-9]", fullmatch=True))
+def test_any_accepted_instant_or_date_converts_without_overflow(instant: str, day: str) -> None:
+    """Whatever parse_payload accepts, a reader can convert to UTC, to WIB and add a week."""
+    body = payload(
+        "wfa.requested", "req-1", request_data(dates=(day,)), actor=STAFF, occurred_at=instant
+    )
+    try:
+        event = parse_payload(body)
+    except PayloadInvalid:
+        return
+    assert isinstance(event.data, WfaRequested)
+    for moment in (event.occurred_at.astimezone(UTC), event.occurred_at.astimezone(WIB)):
+        assert date(1999, 12, 31) <= moment.date() <= date(2100, 1, 1)
+    assert event.data.dates[0] + timedelta(days=7) > event.data.dates[0]
 
 
 def test_accepts_instants_at_the_bounds() -> None:

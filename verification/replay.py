@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -36,7 +36,7 @@ class Replay:
 
 
 def replay_entries(
-    entries: Sequence[Checked], subjects: Sequence[str], as_of: datetime | None
+    entries: Iterable[Checked], subjects: Sequence[str], as_of: datetime | None
 ) -> Replay:
     """Record every verified, readable entry in index order into a gap-tolerant LedgerState.
 

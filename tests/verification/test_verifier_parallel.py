@@ -108,3 +108,16 @@ def test_pool_hands_back_outcomes_in_the_order_added(monkeypatch: pytest.MonkeyP
             seen.extend(pool.ready())
         seen.extend(pool.rest())
     assert [(job.index, ok) for job, ok in seen] == [(n, n % 7 != 0) for n in range(40)]
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_each_start_method_gives_the_serial_report(
+    method: str, genuine: Genuine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(parallel, "process_context", lambda: multiprocessing.get_context(method))
+    damaged = DAMAGES["signature-from-another-key"](genuine, tmp_path)
+    serial, parallel_ = _both(genuine, damaged.bundle, damaged.trusted)
+    assert serial == parallel_

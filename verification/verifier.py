@@ -6,7 +6,7 @@ import base64
 import binascii
 import hashlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -37,6 +37,7 @@ from verification.merkle import leaf_hash as merkle_leaf_hash
 from verification.merkle import verify_consistency
 from verification.note import Checkpoint, verify_checkpoint
 from verification.parallel import ProcessSignaturePool, use_processes
+from verification.progress import Phases, due
 from verification.registry import KeyRegistry
 from verification.replay import Replay, replay_entries
 from verification.signatures import SignatureJob
@@ -245,6 +246,7 @@ def verify_bundle(
     progress: Progress | None = None,
     as_of: datetime | None = None,
     replay: bool = True,
+    phases: Phases | None = None,
 ) -> Verification:
     """Check the bundle; failures are collected (each names its entry), never raised.
 
@@ -253,6 +255,7 @@ def verify_bundle(
     signatures are in. The verdict and failures are those of the serial path (`workers=1`, or a
     small bundle), which checks every entry in this process, then replays.
     `replay=False` stops after the cryptographic and chain checks (the rules are not replayed).
+    `progress` hears of the checks; `phases` of every phase by name (checking, replaying).
     """
     trusted = None if trusted_note is None else load_trusted(trusted_note, log_key)
     checkpoint, failures = _check_checkpoint(bundle, log_key)
@@ -264,19 +267,38 @@ def verify_bundle(
     processes = workers if use_processes(workers, len(bundle.entries)) else 0
     with ProcessSignaturePool(processes) as pool:
         at = _pipelined_as_of(bundle, as_of) if replay and processes else None
-        checked = _checked_entries(bundle, checkpoint, result, pool, progress, at is not None)
+        early = at is not None
+        checked = _checked_entries(bundle, checkpoint, result, pool, progress, phases, early)
         if at is not None:  # replay each entry as it comes out of the checks
-            result.replay = replay_entries(checked, _subjects(bundle), at)
+            entries = _counted(checked, len(bundle.entries), "checking and replaying", phases)
+            result.replay = replay_entries(entries, _subjects(bundle), at)
         else:
             for _ in checked:
                 pass
     failures.sort(key=lambda f: (-1 if f.index is None else f.index, f.reason))
     if replay and result.replay is None:
         at = as_of or _as_of(bundle, result.entries)
-        result.replay = replay_entries(result.entries, bundle.subjects, at)
+        entries = _counted(result.entries, len(result.entries), "replaying", phases)
+        result.replay = replay_entries(entries, bundle.subjects, at)
     if result.replay is not None:
         failures.extend(result.replay.failures)
     return result
+
+
+def _counted(
+    entries: Iterable[Checked], total: int, phase: str, phases: Phases | None
+) -> Iterable[Checked]:
+    """`entries`, reporting to `phases` as they are taken."""
+    if phases is None or not due(total, total):
+        return entries
+
+    def counted() -> Iterator[Checked]:
+        for done, checked in enumerate(entries, start=1):
+            yield checked
+            if due(done, total):
+                phases(phase, done, total)
+
+    return counted()
 
 
 def _subjects(bundle: Bundle) -> tuple[str, ...]:
@@ -315,6 +337,7 @@ def _checked_entries(
     result: Verification,
     pool: ProcessSignaturePool,
     progress: Progress | None,
+    phases: Phases | None,
     early: bool,
 ) -> Iterator[Checked]:
     """Each entry once all its checks are in, signatures included, in bundle order.
@@ -354,6 +377,8 @@ def _checked_entries(
             result.redacted.append(entry.index)
         if progress is not None and (done % 2000 == 0 or done == total):
             progress(done, total)
+        if phases is not None and not early and due(done, total):
+            phases("checking", done, total)
         if early:
             take(pool.ready())
             while pending and pending[0][1] <= resolved:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 
 from domain.aggregates import Employee, PolicyVersion, Request, Unit
@@ -123,4 +123,21 @@ def flag_evaluator_not_assessor(entry: int, employee: Employee, evaluator: str) 
         "evaluator-not-assessor",
         entry,
         f"{evaluator} evaluated {employee.nip}, whose assessor is {employee.supervisor}",
+    )
+
+
+def flag_location_not_designated(
+    entry: int, request: Request, days: Collection[date], designated_on: Callable[[date], bool]
+) -> Flag | None:
+    """A `designated` location that the policy in force on a day does not designate."""
+    if request.location is None or request.location[0] != "designated":
+        return None
+    missing = sorted(day for day in days if not designated_on(day))
+    if not missing:
+        return None
+    return Flag(
+        "location-not-designated",
+        entry,
+        f"request {request.id} names the location {request.location[1]!r}, not designated by "
+        f"the policy in force on {', '.join(day.isoformat() for day in missing)}",
     )

@@ -22,6 +22,7 @@ KIND_OF_FAMILY = {
     "attendance": "request",
     "work": "request",
     "evaluation": "evaluation",
+    "presence": "presence",
     "complaint": "complaint",
 }
 

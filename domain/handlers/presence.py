@@ -1,0 +1,67 @@
+"""Handler for presence at the attendance system, and the weekly hours it and attendance add up."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.aggregates import Presence
+from domain.entry import Entry
+from domain.event_data import PresenceRecorded
+from domain.reader import Changes, StateReader, WorkTime
+from domain.rules.hours import PRESENCE, flag_weekly_hours_short, minutes_between
+from domain.rules.people import check_employee_known, check_presence_subject
+from domain.rules.requests import check_actor_enrolled, check_actor_is_requester
+
+
+def book_time(
+    reader: StateReader,
+    entry: Entry,
+    changes: Changes,
+    nip: str,
+    day: date,
+    source: str,
+    minutes: int,
+) -> None:
+    """Record a day's minutes from one source (replacing that source's earlier figure for the
+    day); the first record of a later ISO week closes the employee's previous week, which is
+    then judged against the weekly hours of the policy in force on its Monday."""
+    year, week, _ = day.isocalendar()
+    key = (nip, year, week)
+    held = changes.work_times.get(key, reader.work_time(key))
+    kept: frozenset[WorkTime] = frozenset(r for r in held if (r[0], r[1]) != (day, source))
+    changes.work_times[key] = kept | {(day, source, minutes)}
+    last = changes.last_work_weeks.get(nip, reader.last_work_week(nip))
+    if last is not None and last >= (year, week):
+        return
+    changes.last_work_weeks[nip] = (year, week)
+    if last is None:
+        return
+    policy = reader.policy(entry.event.agency)
+    version = None if policy is None else policy.in_force(date.fromisocalendar(*last, 1))
+    if version is None:
+        return
+    closed = (nip, *last)
+    records = changes.work_times.get(closed, reader.work_time(closed))
+    changes.flag(flag_weekly_hours_short(entry.index, nip, *last, records, version), version)
+
+
+def presence_recorded(reader: StateReader, entry: Entry, changes: Changes) -> None:
+    event = entry.event
+    data = PresenceRecorded.model_validate(event.data)
+    nip = check_presence_subject(event.subject)
+    check_actor_enrolled(event.actor, reader.employee(event.actor), event.agency)
+    check_actor_is_requester(event.actor, nip)
+    check_employee_known(nip, reader.employee(nip), event.agency)
+    record = Presence(
+        nip=nip,
+        agency=event.agency,
+        date=data.date,
+        arrived=data.in_,
+        left=data.out,
+        location_kind=data.location_kind,
+        source=data.source,
+        entry=entry.index,
+    )
+    changes.value = changes.presence_days[(nip, data.date)] = record
+    minutes = minutes_between(data.in_, data.out)
+    book_time(reader, entry, changes, nip, data.date, PRESENCE, minutes)

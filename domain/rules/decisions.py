@@ -1,0 +1,21 @@
+"""Flag rule: a rejection, revision request or revocation by someone not entitled to decide."""
+
+from __future__ import annotations
+
+from domain.aggregates import Employee, Request
+from domain.flags import Flag
+
+
+def flag_decision_by_non_approver(
+    entry: int, request: Request, employee: Employee, decider: str, decision: str
+) -> Flag | None:
+    """The decision is taken by someone other than the employee's supervisor (the approver
+    PermenPANRB 4/2025 names), or by the employee on their own request."""
+    if decider != request.employee and decider == employee.supervisor:
+        return None
+    return Flag(
+        "decision-by-non-approver",
+        entry,
+        f"{decision} of request {request.id} by {decider}, who is not the supervisor "
+        f"({employee.supervisor}) of {employee.nip}",
+    )

@@ -64,6 +64,10 @@ class StateReader(Protocol):
 
     def requests_of_employee(self, nip: str) -> frozenset[str]: ...
 
+    def evaluated_periods(self, nip: str) -> frozenset[str]: ...
+
+    def evaluation_judged(self, nip: str) -> date | None: ...
+
 
 @dataclass
 class Changes:
@@ -85,6 +89,8 @@ class Changes:
     work_times: dict[WeekKey, frozenset[WorkTime]] = field(default_factory=dict)
     last_work_weeks: dict[str, tuple[int, int]] = field(default_factory=dict)
     employee_requests: dict[str, frozenset[str]] = field(default_factory=dict)
+    evaluated: dict[str, frozenset[str]] = field(default_factory=dict)
+    evaluations_judged: dict[str, date] = field(default_factory=dict)
     value: Aggregate | None = None
     annotation: Annotation | None = None
     flags: list[tuple[Flag, PolicyVersion | None]] = field(default_factory=list)

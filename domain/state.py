@@ -338,6 +338,14 @@ class LedgerState:
     def requests_of_employee(self, nip: str) -> frozenset[str]:
         return self._stores.employee_requests.get(nip, frozenset())
 
+    def evaluated_periods(self, nip: str) -> frozenset[str]:
+        """The cadence periods the employee's recorded evaluations cover."""
+        return self._stores.evaluated.get(nip, frozenset())
+
+    def evaluation_judged(self, nip: str) -> date | None:
+        """The first day of the last cadence period judged for a missing evaluation."""
+        return self._stores.evaluations_judged.get(nip)
+
     def unit_staff(self, agency: str, unit: str) -> frozenset[str]:
         """NIPs currently enrolled in the agency's unit."""
         found = self.unit(unit)

@@ -185,6 +185,8 @@ class Stores:
     work_times: Layered[WeekKey, frozenset[WorkTime]]
     last_work_weeks: Layered[str, tuple[int, int]]
     employee_requests: Layered[str, frozenset[str]]
+    evaluated: Layered[str, frozenset[str]]
+    evaluations_judged: Layered[str, date]
     kinds: Layered[str, str]
     subjects: Layered[str, SubjectLog]
     agency_requests: Layered[str, Chain[str]]
@@ -262,6 +264,8 @@ _APPLIED = (
     "work_times",
     "last_work_weeks",
     "employee_requests",
+    "evaluated",
+    "evaluations_judged",
 )
 
 PERSISTED = (*_APPLIED, "kinds")

@@ -34,6 +34,7 @@ from domain.event_data import (
 from domain.events import OPERATOR, public_key_bytes
 from domain.reader import Changes, StateReader
 from domain.rules.approval import flag_evaluator_not_assessor
+from domain.rules.cadence import covered_periods
 from domain.rules.complaints import check_entries_exist
 from domain.rules.discipline import flag_arrangement_after_penalty
 from domain.rules.evaluations import flag_predikat_inconsistent
@@ -215,6 +216,8 @@ def evaluation_recorded(reader: StateReader, entry: Entry, changes: Changes) -> 
         entry=entry.index,
     )
     changes.flag(flag_predikat_inconsistent(entry.index, evaluation), in_force)
+    held = changes.evaluated.get(data.employee, reader.evaluated_periods(data.employee))
+    changes.evaluated[data.employee] = held | covered_periods(data.period)
 
 
 def entry_annotated(reader: StateReader, entry: Entry, changes: Changes) -> None:

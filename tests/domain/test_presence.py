@@ -151,3 +151,50 @@ def test_refuses_a_policy_whose_ramadan_ends_before_it_starts() -> None:
     )
     with pytest.raises(PayloadInvalid, match=r"ramadan\.to is before"):
         parse_payload(body)
+
+
+# -- evaluation-missing: judged by the employee's first record after a period's deadline ----
+
+
+def monthly() -> dict[str, object]:
+    return policy_data(effective_from="2026-10-15", evaluation_cadence="monthly")
+
+
+def test_flags_a_missing_evaluation_after_the_deadline() -> None:
+    w = world(monthly())
+    assert record(w, "2026-12-10") == ()  # 2026-11 is due by 2026-12-10
+    (flag,) = record(w, "2026-12-11")
+    assert flag.rule == "evaluation-missing"
+    assert "no evaluation for 2026-11, due by 2026-12-10" in flag.detail
+    later = record(w, "2026-12-14")  # each period is judged once
+    assert [f.rule for f in later] == ["weekly-hours-short"]
+
+
+def test_no_evaluation_flag_when_the_period_is_evaluated() -> None:
+    w = world(monthly())
+    evaluation = {
+        "employee": STAFF,
+        "period": "2026-11-02_2026-11-27",
+        "results": "sesuai",
+        "behaviour": "sesuai",
+        "predikat": "baik",
+    }
+    w.add("evaluation.recorded", f"eval:{STAFF}:2026-11-02_2026-11-27", evaluation)
+    assert record(w, "2026-12-11") == ()
+
+
+def test_quarterly_and_semester_cadences() -> None:
+    from domain.rules.cadence import last_due_period, period_of
+
+    assert period_of("quarterly", date(2026, 12, 5))[0] == "2026-Q4"
+    assert period_of("semester", date(2026, 8, 5))[:2] == ("2026-S2", date(2026, 7, 1))
+    due = last_due_period("quarterly", 15, date(2027, 1, 16), date(2026, 1, 1))
+    assert due is not None
+    assert due[0] == "2026-Q4"
+    assert last_due_period("quarterly", 15, date(2027, 1, 15), date(2026, 10, 2)) is None
+
+
+def test_no_evaluation_flag_without_a_cadence_or_before_the_policy() -> None:
+    assert record(world(), "2026-12-11") == ()
+    late_policy = policy_data(effective_from="2026-11-15", evaluation_cadence="monthly")
+    assert record(world(late_policy), "2026-12-11") == ()  # 2026-11 began before the policy

@@ -24,14 +24,21 @@ def book_time(
     minutes: int,
 ) -> None:
     """Record a day's minutes from one source (replacing that source's earlier figure for the
-    day); the first record of a later ISO week closes the employee's previous week, which is
-    then judged against the weekly hours of the policy in force on its Monday."""
-    judge_evaluation(reader, entry, changes, nip, day)
+    day). The first presence record of a later ISO week closes the employee's previous week,
+    which is then judged against the weekly hours of the policy in force on its Monday.
+
+    Only presence records judge (weeks and evaluations): so a request's own entries never carry
+    a flag that depends on another stream, and a request's bundle replays without presence."""
+    judging = source == PRESENCE
+    if judging:
+        judge_evaluation(reader, entry, changes, nip, day)
     year, week, _ = day.isocalendar()
     key = (nip, year, week)
     held = changes.work_times.get(key, reader.work_time(key))
     kept: frozenset[WorkTime] = frozenset(r for r in held if (r[0], r[1]) != (day, source))
     changes.work_times[key] = kept | {(day, source, minutes)}
+    if not judging:
+        return
     last = changes.last_work_weeks.get(nip, reader.last_work_week(nip))
     if last is not None and last >= (year, week):
         return

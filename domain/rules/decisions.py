@@ -13,9 +13,10 @@ def flag_decision_by_non_approver(
     PermenPANRB 4/2025 names), or by the employee on their own request."""
     if decider != request.employee and decider == employee.supervisor:
         return None
+    what = decision.replace("_", " ")
     return Flag(
         "decision-by-non-approver",
         entry,
-        f"{decision} of request {request.id} by {decider}, who is not the supervisor "
+        f"request {request.id} {what} by {decider}, who is not the supervisor "
         f"({employee.supervisor}) of {employee.nip}",
     )

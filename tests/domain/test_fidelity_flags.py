@@ -23,14 +23,14 @@ from tests.domain.builders import (
 )
 
 INVESTIGATOR = "ORI-001"
-FILED = {
+FILED: dict[str, object] = {
     "unit": UNIT,
     "service": "surat keterangan",
     "lapse_at": "2026-11-30T10:00:00+07:00",
     "form": "penundaan_berlarut",
     "summary": "loket kosong",
 }
-DESIGNATED = {"id": "cowork-1", "description": "Mal Pelayanan Publik lantai 2"}
+DESIGNATED: dict[str, object] = {"id": "cowork-1", "description": "Mal Pelayanan Publik lantai 2"}
 
 
 def rules(flags: tuple[object, ...]) -> list[str]:
@@ -57,7 +57,7 @@ def test_no_flag_when_the_supervisor_decides(decision: str) -> None:
 
 
 def test_flags_a_revocation_by_a_non_approver_and_not_by_the_supervisor() -> None:
-    revocation = {"effective_from": "2026-12-07", "reason": "dipanggil"}
+    revocation: dict[str, object] = {"effective_from": "2026-12-07", "reason": "dipanggil"}
     w = world()
     w.request()
     w.approve()
@@ -195,8 +195,9 @@ def complaint(w: World, *steps: tuple[str, dict[str, object]]) -> list[list[str]
     return found
 
 
-FINDING = ("complaint.finding_recorded", {"substantiated": True, "findings": "LAHP"})
-HEARD = ("complaint.clarification_requested", {"text": "siapa bertugas?"})
+Step = tuple[str, dict[str, object]]
+FINDING: Step = ("complaint.finding_recorded", {"substantiated": True, "findings": "LAHP"})
+HEARD: Step = ("complaint.clarification_requested", {"text": "siapa bertugas?"})
 
 
 def test_flags_a_finding_before_any_clarification_or_evidence() -> None:
@@ -204,8 +205,8 @@ def test_flags_a_finding_before_any_clarification_or_evidence() -> None:
 
 
 def test_flags_closure_before_the_corrective_action_is_due() -> None:
-    action = ("complaint.corrective_action_set", {"action": "piket", "due": "2027-01-31"})
-    closed = ("complaint.closed", {"outcome": "selesai"})
+    action: Step = ("complaint.corrective_action_set", {"action": "piket", "due": "2027-01-31"})
+    closed: Step = ("complaint.closed", {"outcome": "selesai"})
     assert complaint(world(), HEARD, FINDING, action, closed) == [
         [],
         [],
@@ -215,8 +216,8 @@ def test_flags_closure_before_the_corrective_action_is_due() -> None:
 
 
 def test_no_sequence_flag_when_closed_after_the_due_date() -> None:
-    action = ("complaint.corrective_action_set", {"action": "piket", "due": "2026-12-01"})
-    closed = ("complaint.closed", {"outcome": "selesai"})
+    action: Step = ("complaint.corrective_action_set", {"action": "piket", "due": "2026-12-01"})
+    closed: Step = ("complaint.closed", {"outcome": "selesai"})
     assert complaint(world(), HEARD, FINDING, action, closed) == [[], [], [], []]
 
 

@@ -9,6 +9,7 @@ import pytest
 from domain.aggregates import PolicyVersion
 from domain.errors import PayloadInvalid, UnknownActor
 from domain.events import parse_payload
+from domain.flags import Flag
 from domain.rules.hours import flag_weekly_hours_short, required_hours, worked_minutes
 from tests.domain.builders import AGENCY, HEAD, STAFF, STAFF2, World, payload, policy_data, world
 
@@ -19,7 +20,9 @@ def presence(day: str, start: str = "07:30", end: str | None = "16:00") -> dict[
     return {"date": day, "in": start, "out": end, "location_kind": "office", "source": "siap"}
 
 
-def record(w: World, day: str, start: str = "07:30", end: str | None = "16:00", nip: str = STAFF):
+def record(
+    w: World, day: str, start: str = "07:30", end: str | None = "16:00", nip: str = STAFF
+) -> tuple[Flag, ...]:
     return w.add("presence.recorded", f"presence:{nip}", presence(day, start, end), actor=nip)
 
 
@@ -110,7 +113,7 @@ def test_attendance_on_a_flexible_day_counts_toward_the_week() -> None:
     w.request(dates=("2026-12-02",))
     w.approve()
     week(w, ("2026-11-30", "2026-12-01", "2026-12-03", "2026-12-04"))  # 4 × 8.5 h = 34 h
-    attendance = {
+    attendance: dict[str, object] = {
         "date": "2026-12-02",
         "start": "07:00",
         "end": "15:00",
@@ -172,7 +175,7 @@ def test_flags_a_missing_evaluation_after_the_deadline() -> None:
 
 def test_no_evaluation_flag_when_the_period_is_evaluated() -> None:
     w = world(monthly())
-    evaluation = {
+    evaluation: dict[str, object] = {
         "employee": STAFF,
         "period": "2026-11-02_2026-11-27",
         "results": "sesuai",

@@ -44,6 +44,7 @@ class PolicyVersion:
     evaluation_deadline_days: int = 10
     designated_locations: frozenset[str] = frozenset()  # ids and descriptions
     future_tolerance_minutes: int = 5
+    approvers: frozenset[str] = frozenset()  # officials the policy names to decide
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def _policy_version(v: PolicyVersion) -> dict[str, object]:
         "evaluation_deadline_days": v.evaluation_deadline_days,
         "designated_locations": sorted(v.designated_locations),
         "future_tolerance_minutes": v.future_tolerance_minutes,
+        "approvers": sorted(v.approvers),
     }
 
 

@@ -112,6 +112,7 @@ def policy_enacted(reader: StateReader, entry: Entry, changes: Changes) -> None:
             name for place in data.designated_locations for name in (place.id, place.description)
         ),
         future_tolerance_minutes=data.future_tolerance_minutes,
+        approvers=frozenset(data.approvers),
     )
     versions = (*current.versions, version) if current is not None else (version,)
     ordered = tuple(sorted(versions, key=lambda v: (v.effective_from, v.entry)))

@@ -110,7 +110,8 @@ def _approval_flags(
         request.employee, reader.employee(request.employee), event.agency
     )
     changes.flag(approval.flag_self_approval(index, request, event.actor), policy)
-    changes.flag(approval.flag_approver_not_supervisor(index, employee, event.actor), policy)
+    named = policy.approvers
+    changes.flag(approval.flag_approver_not_supervisor(index, employee, event.actor, named), policy)
     changes.flag(approval.flag_ineligible_discipline(index, employee), policy)
     changes.flag(approval.flag_ineligible_position(index, employee, policy), policy)
     changes.flag(approval.flag_ineligible_probation(index, employee, days[0], policy), policy)
@@ -197,7 +198,10 @@ def _flag_decider(
     employee = reader.employee(request.employee)
     if employee is None:
         return
-    flag = flag_decision_by_non_approver(entry.index, request, employee, event.actor, decision)
+    named = () if policy is None else policy.approvers
+    flag = flag_decision_by_non_approver(
+        entry.index, request, employee, event.actor, decision, named
+    )
     changes.flag(flag, policy)
 
 

@@ -18,9 +18,13 @@ def flag_self_approval(entry: int, request: Request, approver: str) -> Flag | No
     return Flag("self-approval", entry, f"{approver} approved their own request {request.id}")
 
 
-def flag_approver_not_supervisor(entry: int, employee: Employee, approver: str) -> Flag | None:
-    """The approver is not the employee's supervisor."""
+def flag_approver_not_supervisor(
+    entry: int, employee: Employee, approver: str, named: Collection[str] = ()
+) -> Flag | None:
+    """The approver is neither the employee's supervisor nor an approver the policy names."""
     if employee.supervisor is not None and approver == employee.supervisor:
+        return None
+    if approver in named and approver != employee.nip:
         return None
     return Flag(
         "approver-not-supervisor",

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from domain.aggregates import Employee, Request
 from domain.flags import Flag
 
 
 def flag_decision_by_non_approver(
-    entry: int, request: Request, employee: Employee, decider: str, decision: str
+    entry: int,
+    request: Request,
+    employee: Employee,
+    decider: str,
+    decision: str,
+    named: Collection[str] = (),
 ) -> Flag | None:
-    """The decision is taken by someone other than the employee's supervisor (the approver
-    PermenPANRB 4/2025 names), or by the employee on their own request."""
-    if decider != request.employee and decider == employee.supervisor:
+    """The decision is taken by someone other than the employee's supervisor or an approver
+    the policy names (PermenPANRB 4/2025), or by the employee on their own request."""
+    if decider != request.employee and (decider == employee.supervisor or decider in named):
         return None
     what = decision.replace("_", " ")
     return Flag(

@@ -247,3 +247,16 @@ def test_no_designation_flag_for_domicile() -> None:
     w = world(policy_data(designated_locations=[]))
     w.request()
     assert w.approve() == ()
+
+
+def test_an_approver_the_policy_names_may_decide_without_a_flag() -> None:
+    w = world(policy_data(approvers=[STAFF2]))
+    w.request()
+    assert w.add("wfa.rejected", "req-1", {"reason": "tidak"}, actor=STAFF2) == ()
+    w.request("req-2", dates=("2026-12-08",))
+    assert w.approve("req-2", actor=STAFF2) == ()
+    w.request("req-3", employee=STAFF2, dates=("2026-12-09",))
+    assert rules(w.approve("req-3", actor=STAFF2)) == [
+        "approver-not-supervisor",
+        "self-approval",
+    ]

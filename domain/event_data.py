@@ -101,7 +101,7 @@ class PolicyEnacted(Data):
     evaluation_deadline_days: Count = 10
     designated_locations: list[DesignatedLocation] = Field(default_factory=list)
     future_tolerance_minutes: Count = 5
-    approvers: list[Id] = Field(default_factory=list)  # NIPs named to decide besides supervisors
+    approvers: list[Nip] = Field(default_factory=list)  # named to decide besides supervisors
 
 
 class UnitRegistered(Data):

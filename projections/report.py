@@ -122,8 +122,8 @@ def investigation_report(
         gone = sorted(set(known_then) - set(staff))
         statements.append(
             _statement(
-                f"At the lapse the log knew {len(known_then)} of the unit's staff: "
-                f"{len(later)} were recorded only later ({', '.join(later) or 'none'})"
+                f"At the lapse the log knew {len(known_then)} of the unit's staff; recorded "
+                f"only later: {len(later)} ({', '.join(later) or 'none'})"
                 + (
                     f", and {len(gone)} it then placed here were not ({', '.join(gone)})"
                     if gone

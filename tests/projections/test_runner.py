@@ -173,6 +173,6 @@ def test_the_report_takes_the_staff_by_the_agencys_dates_and_says_what_the_log_k
     assert report["log_at_lapse"] == {"staff": sorted([HEAD, STAFF, STAFF2]), "differs": True}
     statements = [s["statement"] for s in report["statements"]]  # type: ignore[attr-defined]
     assert statements[1].startswith("4 employees were in the unit on ")
-    assert f"1 were recorded only later ({NEWCOMER})" in statements[2]
+    assert f"log knew 3 of the unit's staff; recorded only later: 1 ({NEWCOMER})" in statements[2]
     assert report["present_at_lapse"]["count"] == 0  # type: ignore[index]
     assert {p["basis"] for p in report["staff"]} == {"no record"}  # type: ignore[attr-defined]

@@ -277,7 +277,8 @@ def verify_bundle(
                 pass
     failures.sort(key=lambda f: (-1 if f.index is None else f.index, f.reason))
     if replay and result.replay is None:
-        at = as_of or _as_of(bundle, result.entries)
+        last = result.entries[-1].integrated_at if result.entries else None
+        at = as_of or _as_of(bundle, last)
         entries = _counted(result.entries, len(result.entries), "replaying", phases)
         result.replay = replay_entries(entries, bundle.subjects, at)
     if result.replay is not None:
@@ -317,18 +318,9 @@ def _pipelined_as_of(bundle: Bundle, as_of: datetime | None) -> datetime | None:
     if not entries or any(a.index >= b.index for a, b in pairwise(entries)):
         return None
     try:
-        last = parse_instant(entries[-1].leaf.integrated_at)
-    except ValueError:
-        return None  # the checks raise the BundleFormatError, at the first such entry
-    if as_of is not None:
-        return as_of
-    if bundle.as_of is None:
-        return last
-    try:
-        stated = parse_instant(bundle.as_of)
-    except ValueError:
-        return None  # `_as_of` raises it after the checks, as it always did
-    return stated if stated >= last else last
+        return as_of or _as_of(bundle, parse_instant(entries[-1].leaf.integrated_at))
+    except (ValueError, BundleFormatError):
+        return None  # raised after (or by) the checks, as the serial path raises it
 
 
 def _checked_entries(
@@ -388,9 +380,8 @@ def _checked_entries(
         yield final(pending.popleft()[0])
 
 
-def _as_of(bundle: Bundle, entries: list[Checked]) -> datetime | None:
+def _as_of(bundle: Bundle, last: datetime | None) -> datetime | None:
     """The bundle's stated as_of (the checkpoint's publication), never before its last entry."""
-    last = entries[-1].integrated_at if entries else None
     if bundle.as_of is None:
         return last
     try:

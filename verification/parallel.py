@@ -87,6 +87,11 @@ class ProcessSignaturePool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
+    @property
+    def queued(self) -> int:
+        """Chunks handed to the workers whose outcomes are not yet taken back."""
+        return len(self._queued)
+
     def add(self, job: SignatureJob) -> None:
         self._pending.append(job)
         self.added += 1

@@ -88,12 +88,15 @@ def test_small_bundle_or_one_worker_stays_in_process() -> None:
     assert not parallel.use_processes(1, 10 * parallel.MIN_PARALLEL)
 
 
-def test_pool_hands_back_outcomes_in_the_order_added(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pool_hands_back_outcomes_in_order_with_a_bounded_queue(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from verification.signatures import SignatureJob
 
     monkeypatch.setattr(parallel, "CHUNK", 3)
+    monkeypatch.setattr(parallel, "IN_FLIGHT", 1)
     key = Ed25519PrivateKey.from_private_bytes(bytes(32))
     public = key.public_key().public_bytes_raw()
     jobs = []
@@ -105,6 +108,7 @@ def test_pool_hands_back_outcomes_in_the_order_added(monkeypatch: pytest.MonkeyP
         seen = []
         for job in jobs:
             pool.add(job)
+            assert pool.queued <= parallel.IN_FLIGHT * 2  # bounded, however many jobs come
             seen.extend(pool.ready())
         seen.extend(pool.rest())
     assert [(job.index, ok) for job, ok in seen] == [(n, n % 7 != 0) for n in range(40)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from ledger.errors import (
     NotFoundError,
     SignatureRejectedError,
     StoreConflictError,
+    SubmissionFailedError,
     UnsupportedPayloadTypeError,
 )
 from ledger.head import LogHead, Outcome, Submission
@@ -32,6 +34,7 @@ from verification.leaf import format_instant
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 MAX_CONFLICT_RETRIES = 20
+log = logging.getLogger("jejak.ledger")
 
 
 def utc_now() -> datetime:
@@ -196,6 +199,15 @@ class Ledger:
                         outcomes.append(unit.integrate(submission, at))
                     except (Refusal, LedgerError) as error:
                         raise ItemRefusedError(position, error) from error
+                    except Exception as error:  # a bug: it refuses this request, not the group
+                        log.exception(
+                            "checking submission %d of a request failed unexpectedly", position
+                        )
+                        failed = SubmissionFailedError(
+                            f"an unexpected error while checking this envelope"
+                            f" ({type(error).__name__}); it is logged and nothing was stored"
+                        )
+                        raise ItemRefusedError(position, failed) from error
             except ItemRefusedError as refused:
                 request.fail(refused.cause if len(request.submissions) == 1 else refused)
                 continue

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ledger.keyfiles import load_or_create_log_key, load_or_create_operator_key
 from ledger.ledger import Clock, Ledger, Progress, utc_now
 from ledger.operator import Operator
+from ledger.private_files import private_dir
 from ledger.settings import Settings
 from ledger.signing import CheckpointSigner, EnvelopeSigner
 from ledger.store import open_store
@@ -29,6 +30,7 @@ def open_runtime(
     settings: Settings, clock: Clock = utc_now, progress: Progress | None = None
 ) -> Runtime:
     """Open the store, create the operator and log keys on first start, write the genesis entry."""
+    private_dir(settings.data_dir)
     log_key = load_or_create_log_key(settings.log_key_file, settings.origin, settings.log_key)
     checkpoint_signer = CheckpointSigner(settings.origin, log_key)
     operator_signer = EnvelopeSigner(load_or_create_operator_key(settings.operator_key_file))

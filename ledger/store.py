@@ -15,6 +15,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.errors import ConfigurationError, StoreConflictError
+from ledger.private_files import private_file
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 
 
@@ -122,7 +123,7 @@ def open_store(database_url: str) -> EventStore:
     """Open (and create if needed) the store named by `database_url`."""
     env = store_environment(database_url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        Path(env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(env["SQLITE_DBNAME"]))
         description = f"SQLite file {env['SQLITE_DBNAME']}"
     else:
         from ledger.store_postgres import ensure_schema

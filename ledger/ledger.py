@@ -164,15 +164,11 @@ class Ledger:
     def _commit_group(self, group: list[Request]) -> None:
         """Commit a group in this process's writer turn, caught up with other processes first.
 
-        Where the store cannot lock across processes (SQLite), another writer's entries
-        surface as a unique-key conflict, after which this head catches up and the group is
-        checked again."""
+        Where the turn is not a lock across processes (SQLite), another writer's entries
+        appended meanwhile surface as a unique-key conflict, after which this head catches up
+        and the group is checked again."""
         with self.store.recorder.writer_turn() as size:
-            if size is None:  # no size under a lock: catch up when a reader's sync() asks
-                stale = any(not request.submissions for request in group)
-            else:
-                stale = size > self.head.size
-            if stale:
+            if size > self.head.size:
                 self.catch_up()
             for _ in range(MAX_CONFLICT_RETRIES):
                 try:

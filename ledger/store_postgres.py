@@ -131,7 +131,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             return conn.execute(self._sql(statement), params, prepare=True).fetchall()
 
     @contextlib.contextmanager
-    def writer_turn(self) -> Iterator[int | None]:
+    def writer_turn(self) -> Iterator[int]:
         """Hold this schema's writer lock (a session advisory lock on a borrowed connection)
         and yield the log size under it.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from ledger.errors import ConfigurationError, StoreConflictError
 from ledger.private_files import private_file
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
+from ledger.start_lock import start_lock
 
 
 @dataclass(frozen=True)
@@ -122,22 +123,29 @@ def store_environment(database_url: str) -> dict[str, str]:
 def open_store(database_url: str) -> EventStore:
     """Open (and create if needed) the store named by `database_url`."""
     env = store_environment(database_url)
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        private_file(Path(env["SQLITE_DBNAME"]))
-        description = f"SQLite file {env['SQLITE_DBNAME']}"
-    else:
-        from ledger.store_postgres import ensure_schema
+    description = describe(env)
+    with start_lock(env):  # another process may be creating the same tables right now
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            private_file(Path(env["SQLITE_DBNAME"]))
+        else:
+            from ledger.store_postgres import ensure_schema
 
-        ensure_schema(env)
-        description = (
-            f"PostgreSQL {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
-            f"{env['POSTGRES_DBNAME']} schema {env['POSTGRES_SCHEMA']}"
-        )
-    try:
-        app = LogApplication(env=env)
-    except Exception as error:
-        raise ConfigurationError(f"cannot open the store ({description}): {error}") from error
+            ensure_schema(env)
+        try:
+            app = LogApplication(env=env)
+        except Exception as error:
+            raise ConfigurationError(f"cannot open the store ({description}): {error}") from error
     return EventStore(app, description)
+
+
+def describe(env: Mapping[str, str]) -> str:
+    """The store an environment names, for messages."""
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        return f"SQLite file {env['SQLITE_DBNAME']}"
+    return (
+        f"PostgreSQL {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
+        f"{env['POSTGRES_DBNAME']} schema {env['POSTGRES_SCHEMA']}"
+    )
 
 
 def drop_postgres_schema(database_url: str) -> None:

@@ -19,7 +19,7 @@ from ledger.store import StoredEntry, TokenRow
 LOG_TABLES = ("jejak_entries", "jejak_tree", "jejak_checkpoints")
 
 
-def _connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
+def connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
     return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
@@ -33,7 +33,7 @@ def _connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
 
 def ensure_schema(env: Mapping[str, str]) -> None:
     """Create the configured schema if it does not exist yet."""
-    with _connect(env) as conn:
+    with connect(env) as conn:
         conn.execute(
             SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(env["POSTGRES_SCHEMA"]))
         )
@@ -41,7 +41,7 @@ def ensure_schema(env: Mapping[str, str]) -> None:
 
 def drop_schema(env: Mapping[str, str]) -> None:
     """Drop the configured schema with everything in it."""
-    with _connect(env) as conn:
+    with connect(env) as conn:
         conn.execute(
             SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(env["POSTGRES_SCHEMA"]))
         )

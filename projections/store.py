@@ -13,6 +13,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 from psycopg.sql import SQL
 
+from ledger.start_lock import start_lock
 from ledger.store import store_environment
 from projections.schema import INDEXES, POSITIONS, TABLES, Table
 
@@ -147,7 +148,8 @@ def open_read_recorder(database_url: str) -> ReadRecorder:
     env = store_environment(database_url)
     env.pop("APPLICATION_RECORDER_TOPIC", None)
     env["POSTGRES_POOL_SIZE"] = "2"
-    factory = InfrastructureFactory[TrackingRecorder].construct(Environment(TRACKING_NAME, env))
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        return factory.tracking_recorder(SQLiteReadRecorder)  # type: ignore[return-value]
-    return factory.tracking_recorder(PostgresReadRecorder)  # type: ignore[return-value]
+    with start_lock(env):  # another process may be creating the same tables right now
+        factory = InfrastructureFactory[TrackingRecorder].construct(Environment(TRACKING_NAME, env))
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            return factory.tracking_recorder(SQLiteReadRecorder)  # type: ignore[return-value]
+        return factory.tracking_recorder(PostgresReadRecorder)  # type: ignore[return-value]

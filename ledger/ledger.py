@@ -23,6 +23,7 @@ from ledger.errors import (
     UnsupportedPayloadTypeError,
 )
 from ledger.head import LogHead, Outcome, Submission
+from ledger.integrity import check_stored_tree
 from ledger.proofs import ProofReader
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 from ledger.signing import CheckpointSigner
@@ -86,6 +87,7 @@ class Ledger:
         self._lock = threading.Lock()
         self.conflict_retries = 0  # group commits retried after another writer's entries
         self.catch_up(progress)
+        check_stored_tree(store.recorder, signer.verifier_key, signer.origin, self.head.frontier)
         self._committer = GroupCommitter(self._commit_group)
 
     # Reading the state ---------------------------------------------------------------------

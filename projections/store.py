@@ -15,7 +15,8 @@ from psycopg.sql import SQL
 
 from ledger.start_lock import start_lock
 from ledger.store import store_environment
-from projections.schema import INDEXES, POSITIONS, TABLES, Table
+from projections.failures import ProjectionFailure
+from projections.schema import FAILURES, INDEXES, POSITIONS, TABLES, Table
 
 Row = dict[str, Any]
 TRACKING_NAME = "jejak_projections"
@@ -28,6 +29,7 @@ class RowBatch:
     rows: dict[str, dict[tuple[object, ...], tuple[object, ...]]] = field(default_factory=dict)
     replaced: dict[str, dict[object, list[tuple[object, ...]]]] = field(default_factory=dict)
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # model -> (nid, size)
+    failures: list[ProjectionFailure] = field(default_factory=list)
 
     def keep_only(self, models: set[str]) -> None:
         """Drop the rows of tables whose model already applied this batch."""
@@ -62,7 +64,7 @@ class _ReadMixin:
         raise NotImplementedError
 
     def _tables(self) -> list[str]:
-        return [*(t.create() for t in (*TABLES, POSITIONS)), *INDEXES]
+        return [*(t.create() for t in (*TABLES, POSITIONS, FAILURES)), *INDEXES]
 
     @contextmanager
     def cursor(self, *, commit: bool) -> Iterator[Cursorish]:
@@ -87,14 +89,30 @@ class _ReadMixin:
         for name, rows in sorted(batch.rows.items()):
             if rows:
                 curs.executemany(self._sql(by_name[name].upsert()), list(rows.values()))
+        self.write_failures(curs, batch.failures)
         if fail_before_tracking:
             raise SimulatedCrashError("crash after the rows, before the tracking position")
         for model, (nid, size) in sorted(batch.positions.items()):
             self._insert_tracking(curs, Tracking(model, nid))  # type: ignore[attr-defined]
             curs.execute(self._sql(POSITIONS.upsert()), (model, size))
 
+    def write_failures(self, curs: Cursorish, failures: Sequence[ProjectionFailure]) -> None:
+        """Record each parked agency with the entry its read models could not apply."""
+        if failures:
+            curs.executemany(
+                self._sql(FAILURES.upsert()), [(f.agency, f.entry, f.error) for f in failures]
+            )
+
+    def failures(self) -> list[ProjectionFailure]:
+        found = self.rows("SELECT agency, entry, error FROM {s}jp_failures ORDER BY entry")
+        return [
+            ProjectionFailure(str(r["agency"]), int(r["entry"]), str(r["error"])) for r in found
+        ]
+
     def clear(self, tables: Sequence[Table], models: Sequence[str]) -> None:
+        """Empty `tables`, the recorded failures and the positions of `models`."""
         with self.cursor(commit=True) as curs:
+            curs.execute(self._sql("DELETE FROM {s}jp_failures"))
             for table in tables:
                 curs.execute(self._sql(f"DELETE FROM {{s}}{table.name}"))  # noqa: S608
             for model in models:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,14 +128,32 @@ def open_store(database_url: str) -> EventStore:
         if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             private_file(Path(env["SQLITE_DBNAME"]))
         else:
-            from ledger.store_postgres import ensure_schema
-
-            ensure_schema(env)
+            may_create(env, LOG_TABLES)
         try:
             app = LogApplication(env=env)
         except Exception as error:
             raise ConfigurationError(f"cannot open the store ({description}): {error}") from error
     return EventStore(app, description)
+
+
+LOG_TABLES = ("jejak_events", "jejak_entries", "jejak_tree", "jejak_checkpoints", "jejak_tokens")
+
+
+def may_create(env: dict[str, str], tables: Sequence[str]) -> None:
+    """On PostgreSQL, create the schema if needed and let eventsourcing create the tables
+    only where this role may (`CREATE_TABLE`); a writer role needs them all there already."""
+    from ledger.store_postgres import ensure_schema, missing_tables
+
+    creates = ensure_schema(env)
+    env["CREATE_TABLE"] = "yes" if creates else "no"
+    if not creates:
+        missing = missing_tables(env, tables)
+        if missing:
+            raise ConfigurationError(
+                f"schema {env['POSTGRES_SCHEMA']} lacks {', '.join(missing)} and role"
+                f" {env['POSTGRES_USER']} may not create tables: run `jejak db init` as the"
+                " database's administrator"
+            )
 
 
 def describe(env: Mapping[str, str]) -> str:

@@ -13,6 +13,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from ledger.errors import ConfigurationError
 from ledger.records import CheckpointRow, LogBatch
 from ledger.store import StoredEntry, TokenRow
 
@@ -31,12 +32,37 @@ def connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
     )
 
 
-def ensure_schema(env: Mapping[str, str]) -> None:
-    """Create the configured schema if it does not exist yet."""
+def ensure_schema(env: Mapping[str, str]) -> bool:
+    """Create the configured schema if it does not exist yet; say whether this role may
+    create tables in it (its owner or a superuser: True; a writer role set up by
+    `jejak db init`: False, the tables are the owner's)."""
+    schema = env["POSTGRES_SCHEMA"]
     with connect(env) as conn:
-        conn.execute(
-            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(env["POSTGRES_SCHEMA"]))
-        )
+        row = conn.execute(
+            "SELECT has_schema_privilege(current_user, oid, 'CREATE') FROM pg_namespace"
+            " WHERE nspname = %s",
+            (schema,),
+        ).fetchone()
+        if row is not None:
+            return bool(row[0])
+        try:
+            conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+        except psycopg.errors.InsufficientPrivilege as error:
+            raise ConfigurationError(
+                f"schema {schema} does not exist and role {env['POSTGRES_USER']} may not create"
+                " it: run `jejak db init` as the database's administrator"
+            ) from error
+        return True
+
+
+def missing_tables(env: Mapping[str, str], tables: Sequence[str]) -> list[str]:
+    """The tables of `tables` that the configured schema lacks."""
+    with connect(env) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (env["POSTGRES_SCHEMA"],)
+        ).fetchall()
+    present = {str(r[0]) for r in rows}
+    return [t for t in tables if t not in present]
 
 
 def drop_schema(env: Mapping[str, str]) -> None:
@@ -47,11 +73,20 @@ def drop_schema(env: Mapping[str, str]) -> None:
         )
 
 
+def _locks_table(statement: object) -> bool:
+    return isinstance(statement, SQL | Composed) and "LOCK TABLE" in statement.as_string()
+
+
 class PostgresLogRecorder(PostgresApplicationRecorder):
     """Writes each group commit's events, index rows, tree nodes and checkpoint atomically."""
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        # Every insert into the events table happens in a writer turn (the advisory lock of
+        # `writer_turn`), which already makes commit order equal notification order: the
+        # library's LOCK TABLE ... IN EXCLUSIVE MODE would need UPDATE, DELETE or TRUNCATE
+        # privilege, which the writer role must not have.
+        self.lock_table_statements = [s for s in self.lock_table_statements if not _locks_table(s)]
         schema = Identifier(datastore.schema)
         self.sql_create_statements += [self._sql(s) for s in self._table_statements()]
         self.sql_create_statements.append(

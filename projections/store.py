@@ -14,12 +14,16 @@ from eventsourcing.utils import Environment
 from psycopg.sql import SQL
 
 from ledger.start_lock import start_lock
-from ledger.store import store_environment
+from ledger.store import may_create, store_environment
 from projections.failures import ProjectionFailure
 from projections.schema import FAILURES, INDEXES, POSITIONS, TABLES, Table
 
 Row = dict[str, Any]
 TRACKING_NAME = "jejak_projections"
+READ_TABLES = (
+    *(t.name for t in (*TABLES, POSITIONS, FAILURES)),
+    f"{TRACKING_NAME}_tracking",
+)
 
 
 @dataclass
@@ -167,6 +171,8 @@ def open_read_recorder(database_url: str) -> ReadRecorder:
     env.pop("APPLICATION_RECORDER_TOPIC", None)
     env["POSTGRES_POOL_SIZE"] = "2"
     with start_lock(env):  # another process may be creating the same tables right now
+        if env["PERSISTENCE_MODULE"] != "eventsourcing.sqlite":
+            may_create(env, READ_TABLES)
         factory = InfrastructureFactory[TrackingRecorder].construct(Environment(TRACKING_NAME, env))
         if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             return factory.tracking_recorder(SQLiteReadRecorder)  # type: ignore[return-value]

@@ -117,9 +117,10 @@ class Ledger:
                 for stored in chunk:
                     try:
                         self.head.replay(self.store.decode(stored))
-                    except (Refusal, LedgerError, ValueError, KeyError, TypeError) as error:
+                    except Exception as error:  # any: start-up says which entry, in one line
                         raise LedgerCorruptedError(
-                            f"entry {stored.index} cannot be replayed: {error}"
+                            f"entry {stored.index} cannot be replayed:"
+                            f" {type(error).__name__}: {error}"
                         ) from error
                 if progress is not None:
                     progress(self.head.size, target)

@@ -12,12 +12,13 @@ import psycopg
 import pytest
 from psycopg.sql import SQL, Identifier
 
+import domain.state
 from ledger.bootstrap import open_runtime
 from ledger.errors import LedgerCorruptedError
 from ledger.settings import Settings
 from ledger.store import store_environment
 from tests.servers import ROOT, free_port
-from tests.support import World
+from tests.support import UNIT, World
 from verification.merkle import perfect_subtrees
 
 
@@ -106,6 +107,24 @@ def test_start_refused_when_the_checkpoint_note_is_not_signed_by_the_log_key(
         (size,),
     )
     with pytest.raises(LedgerCorruptedError, match=f"jejak_checkpoints row size={size}: its note"):
+        open_runtime(Settings.from_env(_settings(database_url, tmp_path)))
+
+
+def test_start_refused_with_one_line_when_an_entry_cannot_be_replayed(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _filled(database_url, tmp_path)
+    rule = domain.state.check_subject_kind
+
+    def faulty(subject: str, existing: str | None, event_type: str) -> None:
+        if subject == UNIT:  # a replay bug on one stored entry
+            raise OverflowError("date value out of range")
+        rule(subject, existing, event_type)
+
+    monkeypatch.setattr(domain.state, "check_subject_kind", faulty)
+    with pytest.raises(
+        LedgerCorruptedError, match=r"entry \d+ cannot be replayed: OverflowError: date value"
+    ):
         open_runtime(Settings.from_env(_settings(database_url, tmp_path)))
 
 

@@ -60,8 +60,9 @@ class LogApplication(Application[uuid.UUID]):
 class EventStore:
     """One opened store: appends batches atomically and reads entries, nodes and tokens."""
 
-    def __init__(self, app: LogApplication, description: str) -> None:
+    def __init__(self, app: LogApplication, description: str, env: Mapping[str, str]) -> None:
         self.app = app
+        self.env = env
         self.recorder = cast(LogRecorder, app.recorder)
         self.description = description
 
@@ -81,6 +82,15 @@ class EventStore:
             cast(EntryRecorded, self.app.mapper.to_domain_event(stored))
             for stored in self.app.recorder.select_events(stream)
         ]
+
+    def rewrite_risk(self) -> str | None:
+        """On PostgreSQL, why this connection's role could rewrite stored history (it should
+        be the writer role of `jejak db init`); None when it cannot, and on SQLite."""
+        if self.env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+            return None
+        from ledger.store_postgres import rewrite_risk
+
+        return rewrite_risk(self.env)
 
     def close(self) -> None:
         self.app.close()
@@ -133,7 +143,7 @@ def open_store(database_url: str) -> EventStore:
             app = LogApplication(env=env)
         except Exception as error:
             raise ConfigurationError(f"cannot open the store ({description}): {error}") from error
-    return EventStore(app, description)
+    return EventStore(app, description, env)
 
 
 LOG_TABLES = ("jejak_events", "jejak_entries", "jejak_tree", "jejak_checkpoints", "jejak_tokens")

@@ -55,6 +55,27 @@ def ensure_schema(env: Mapping[str, str]) -> bool:
         return True
 
 
+def rewrite_risk(env: Mapping[str, str]) -> str | None:
+    """Why the connected role could rewrite the log (a superuser, or a member of the log
+    tables' owner), or None for a writer role that may only read and append."""
+    with connect(env) as conn:
+        row = conn.execute(
+            "SELECT r.rolsuper, pg_has_role(current_user, t.tableowner, 'USAGE')"
+            " FROM pg_roles r LEFT JOIN pg_tables t"
+            " ON t.schemaname = %s AND t.tablename = 'jejak_entries'"
+            " WHERE r.rolname = current_user",
+            (env["POSTGRES_SCHEMA"],),
+        ).fetchone()
+    user = env["POSTGRES_USER"]
+    if row is None:
+        return None
+    if row[0]:
+        return f"connected as {user}, a superuser, which can disable the triggers and rewrite"
+    if row[1]:
+        return f"connected as {user}, the log tables' owner, which can disable their triggers"
+    return None
+
+
 def missing_tables(env: Mapping[str, str], tables: Sequence[str]) -> list[str]:
     """The tables of `tables` that the configured schema lacks."""
     with connect(env) as conn:

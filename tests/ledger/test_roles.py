@@ -121,3 +121,20 @@ def test_a_server_running_as_the_writer_role_appends_and_serves(
         assert read.status_code == 200, read.text
     finally:
         server.stop()
+
+
+def test_only_the_writer_role_is_free_of_rewrite_risk(
+    roles: Roles, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _db_init(roles, monkeypatch)
+    for url, risky in ((roles.admin_url, True), (roles.writer_url, False)):
+        settings = Settings.from_env(
+            {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": url}
+        )
+        runtime = open_runtime(settings)
+        try:
+            risk = runtime.ledger.store.rewrite_risk()
+        finally:
+            runtime.close()
+        assert (risk is not None) == risky, risk
+        assert not risky or "superuser" in str(risk)

@@ -65,7 +65,9 @@ class Projector:
             exc_info=error,
         )
         self.parked[agency] = min(index, self.parked.get(agency, index))
-        text = f"{type(error).__name__}: {error}".replace("\n", " ")[:500]
+        text = "".join(  # one line, storable anywhere, harmless on a terminal
+            c if c.isprintable() else f"\\x{ord(c):02x}" for c in f"{type(error).__name__}: {error}"
+        )[:500]
         self.new_failures.append(ProjectionFailure(agency, index, text))
         self.position = max(self.position, index + 1)
 
@@ -163,7 +165,8 @@ class Projector:
     def _write(self, batch: RowBatch) -> None:
         state = self.state
         for values in self._flag_rows:  # raised by applied entries only
-            batch.put(FLAGS, values)
+            entry = values[0] if isinstance(values[0], int) else self.position - 1
+            self._row(str(values[3]), [entry], partial(batch.put, FLAGS, values))
         for rid in sorted(self._dirty_requests):
             request = state.request(rid)
             if request is not None:

@@ -42,15 +42,26 @@ class RowBatch:
         self.replaced = {n: r for n, r in self.replaced.items() if n in names}
 
     def put(self, table: Table, values: tuple[object, ...]) -> None:
+        _storable(table, values)
         self.rows.setdefault(table.name, {})[values[: table.key]] = values
 
     def replace(self, table: Table, first: object, values: list[tuple[object, ...]]) -> None:
         """Replace every row whose first key column equals `first` by `values`."""
+        for row in values:
+            _storable(table, row)
         self.replaced.setdefault(table.name, {})[first] = values
 
     def __len__(self) -> int:
         replaced = sum(len(v) for rows in self.replaced.values() for v in rows.values())
         return sum(len(rows) for rows in self.rows.values()) + replaced
+
+
+def _storable(table: Table, values: tuple[object, ...]) -> None:
+    """Refuse, while the row is computed (so the failure names its agency), a value that
+    would fail the whole batch's transaction in the database."""
+    for column, value in zip(table.columns, values, strict=False):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(f"{table.name}.{column} holds a NUL character, which cannot be stored")
 
 
 class Cursorish(Protocol):

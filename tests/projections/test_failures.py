@@ -182,3 +182,29 @@ def test_a_row_that_cannot_be_computed_parks_its_agency_and_others_catch_up(
     assert _requests(runtime) == {("req-other", OTHER_AGENCY)}
     assert [(f.agency, f.entry) for f in runner.failures()] == [(AGENCY, bad_index)]
     runner.reads.datastore.close()
+
+
+def test_a_row_the_database_cannot_store_parks_its_agency_not_the_batch(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = World(runtime).setup()
+    _request(world, "req-nul")
+    nul_index = runtime.ledger.size - 1
+    _other_agency_request(world, "req-other")
+    row = projections.rows.request_row
+
+    def with_nul(request: object, *args: object) -> tuple[object, ...]:
+        values: tuple[object, ...] = row(request, *args)  # type: ignore[arg-type]
+        if getattr(request, "id", None) == "req-nul":  # e.g. a policy version holding NUL
+            values = tuple(f"{v}\x00" if isinstance(v, str) else v for v in values)
+        return values
+
+    monkeypatch.setattr(projections.rows, "request_row", with_nul)
+    runner = runner_for(runtime)
+    runner.catch_up()  # on PostgreSQL the NUL would have failed the whole transaction
+    assert {s.lag for s in runner.status()} == {0}
+    assert _requests(runtime) == {("req-other", OTHER_AGENCY)}
+    [failure] = runner.failures()
+    assert (failure.agency, failure.entry) == (AGENCY, nul_index)
+    assert "NUL" in failure.error
+    runner.reads.datastore.close()

@@ -28,13 +28,18 @@ def _runner() -> ProjectionRunner:
 
 
 def cmd_rebuild(_: argparse.Namespace) -> int:
+    """Rebuild every read model; name each agency whose entries could not be applied (exit 1)."""
     runner = _runner()
     try:
         folded = runner.rebuild(progress("rebuilding the read models"))
         print(f"rebuilt every read model from {folded} log entries")
+        failures = runner.failures()
     finally:
+        runner.reads.datastore.close()
         runner.events.close()
-    return 0
+    for failure in failures:
+        print(f"jejak: read models: {_printable(failure.describe())}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -18,4 +18,4 @@ class ProjectionFailure:
         return {"agency": self.agency, "entry": self.entry, "error": self.error}
 
     def describe(self) -> str:
-        return f"{self.agency}: parked from entry {self.entry}: {self.error}"
+        return f"{self.agency} parked from entry {self.entry}: {self.error}"

@@ -144,13 +144,19 @@ def test_an_entry_the_fold_cannot_apply_parks_its_agency_and_others_catch_up(
     capsys.readouterr()
     assert main(["projections", "status"]) == 1
     shown = capsys.readouterr().out
-    assert f"{AGENCY}: parked from entry {poison_index}: OverflowError" in shown
+    assert f"{AGENCY} parked from entry {poison_index}: OverflowError" in shown
     assert main(["projections", "status", "--json"]) == 1
     status = json.loads(capsys.readouterr().out)
     assert status["failures"] == [
         {"agency": AGENCY, "entry": poison_index, "error": "OverflowError: date value out of range"}
     ]
     assert {m["lag"] for m in status["models"]} == {0}
+
+    # a rebuild with the bug still there names the parked agency and exits 1
+    assert main(["projections", "rebuild"]) == 1
+    assert (
+        f"jejak: read models: {AGENCY} parked from entry {poison_index}" in capsys.readouterr().err
+    )
 
     # once the bug is fixed, a rebuild clears the failure and applies everything
     monkeypatch.setattr(domain.state, "check_subject_kind", rule)

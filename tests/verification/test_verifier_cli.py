@@ -14,7 +14,7 @@ from api.cli import main as jejak
 from tests.servers import ROOT, Server
 from tests.verification.fixtures.damage import DAMAGES
 from tests.verification.fixtures.genuine import REQUEST, Genuine, build_genuine, open_world
-from tests.verification.fixtures.hostile import DANGEROUS, injected, leaf_instant, poisoned
+from tests.verification.fixtures.hostile import DANGEROUS, injected, leaf_instant
 
 BLOCKED = [
     "fastapi",
@@ -183,19 +183,18 @@ def test_bundle_nested_100000_levels_is_unusable_input(tmp_path: Path, genuine: 
     assert "nested deeper than" in line
 
 
+@pytest.mark.parametrize(
+    "name", ["payload-date-out-of-bounds", "payload-instant-out-of-bounds", "payload-nul-in-string"]
+)
 def test_poisoned_entry_fails_naming_it_without_a_traceback(
-    genuine: Genuine, tmp_path: Path
+    genuine: Genuine, tmp_path: Path, name: str
 ) -> None:
-    bundle, request, approval = poisoned(genuine)
-    done = _verify(_write(tmp_path / "b.json", bundle), "--log-key", genuine.log_key)
+    poisoned = DAMAGES[name](genuine, tmp_path)
+    done = _verify(_write(tmp_path / "b.json", poisoned.bundle), "--log-key", genuine.log_key)
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stderr == ""
     assert done.stdout.startswith("FAILED")
-    fails = [line for line in done.stdout.splitlines() if line.startswith("  FAIL entry ")]
-    assert any(
-        line.startswith((f"  FAIL entry {approval}: ", f"  FAIL entry {request}: "))
-        for line in fails
-    ), done.stdout
+    assert f"\n  FAIL entry {poisoned.index}: {poisoned.reason}: " in done.stdout
 
 
 @pytest.mark.parametrize("as_json", [False, True])

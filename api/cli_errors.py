@@ -13,6 +13,7 @@ from verification.errors import VerificationError, unexpected
 from verification.printable import printable
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+MAX_LINE = 2000
 
 
 class CommandError(Exception):
@@ -69,7 +70,9 @@ def describe(error: Exception | KeyboardInterrupt) -> tuple[str, int]:
 def fail(message: str, status: int) -> int:
     """Print `jejak: message` as one line on stderr, control characters escaped."""
     line = printable(message)
-    print(f"jejak: {line[:2000]}", file=sys.stderr)
+    if len(line) > MAX_LINE:
+        line = line[: MAX_LINE - 1] + "…"
+    print(f"jejak: {line}", file=sys.stderr)
     return status
 
 

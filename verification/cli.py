@@ -16,6 +16,7 @@ from verification.report import render_json, render_text
 from verification.verifier import Verification
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+MAX_LINE = 2000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +56,10 @@ def _verify_file(args: argparse.Namespace) -> Verification:
 
 def fail(message: str) -> int:
     """Print one line on stderr, every control character escaped; the unusable-input status."""
-    print(f"verify: {printable(message)}", file=sys.stderr)
+    line = printable(message)
+    if len(line) > MAX_LINE:  # a bundle may quote a megabyte of its own text back
+        line = line[: MAX_LINE - 1] + "…"
+    print(f"verify: {line}", file=sys.stderr)
     return EXIT_UNUSABLE
 
 

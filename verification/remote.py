@@ -34,6 +34,8 @@ def _get(url: str, token: str | None) -> bytes:
         raise ServerRefusedError(url, error.code, _problem(error.read(PROBLEM_BYTES))) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        if isinstance(reason, OSError) and reason.strerror:
+            reason = reason.strerror  # "Connection refused", without "[Errno 111]"
         raise UnusableInputError(f"cannot reach {url}: {reason}") from None
 
 

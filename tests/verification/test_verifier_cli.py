@@ -240,3 +240,11 @@ def test_verify_server_errors_name_the_status_and_the_problem(tmp_path: Path) ->
         assert "unusable bundle" not in line
         assert "{" not in line  # the problem's fields, not its JSON
     assert "cannot reach" in _one_line_error(unreachable)
+
+
+def test_an_error_quoting_the_bundle_stays_one_short_line(genuine: Genuine, tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"format": "\x1b[2J" + "x" * 100_000}))
+    line = _one_line_error(_verify(str(path), "--log-key", genuine.log_key))
+    assert line.startswith("verify: unusable bundle: format is '\\x1b[2J")
+    assert len(line) < 2100

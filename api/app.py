@@ -8,6 +8,7 @@ from api import routes_bundles, routes_entries, routes_log, routes_operator, rou
 from api.deps import TokenCache
 from api.lifecycle import ProjectionMode, lifespan
 from api.limits import BodySizeLimit
+from api.pages.routes import install_pages
 from api.problems import install_problem_handlers
 from ledger.bootstrap import Runtime
 
@@ -32,5 +33,6 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
     app.include_router(routes_log.router)
     app.include_router(routes_operator.router)
     app.include_router(routes_bundles.router)
+    install_pages(app)
     app.add_middleware(BodySizeLimit)
     return app

@@ -42,6 +42,7 @@ def serve(
         if loaded:
             print(loaded)
         print(f"Jejak ledger on {runtime.ledger.store.description}: {runtime.ledger.size} entries")
+        print(f"  pages for people   {base}/  (sign in with a token)")
         print(f"  API and its docs   {base}/docs")
         print(f"  log key (public)   {base}/v1/log-key")
         print(f"  latest checkpoint  {base}/v1/checkpoint")
@@ -50,7 +51,10 @@ def serve(
 
             tokens = demo_tokens(settings)
             if tokens:
-                print("Tokens to explore with (curl -H 'Authorization: Bearer <token>' ...):")
+                print(
+                    f"Tokens to explore with: paste one at {base}/ to sign in, or"
+                    " curl -H 'Authorization: Bearer <token>' ..."
+                )
                 for role, token in tokens.items():
                     print(f"  {role:<28} {token}")
                 print(

@@ -95,15 +95,22 @@ def investigation_report(
         _statement(
             f"{complaint.id} reports a lapse at {unit_id} at {lapse.isoformat()}.",
             [complaint.filed_entry],
+            says="filed",
         ),
         _statement(
             f"{len(staff)} employees were enrolled in the unit at the lapse.",
             [*unit_entries, *people],
+            says="enrolled",
+            staff=len(staff),
         ),
         _statement(
             f"{len(on_site)} were on site; {len(away)} were on location flexibility and "
             f"{sum(1 for a in arrangements if a['kind'] != 'location')} on time flexibility.",
             [*decisions, *people],
+            says="presence",
+            on_site=len(on_site),
+            away=len(away),
+            time=sum(1 for a in arrangements if a["kind"] != "location"),
         ),
     ]
     for a in arrangements:
@@ -114,6 +121,8 @@ def investigation_report(
                 f"approved by {a['approver']} {verdict} ({a['supervisor']}), "
                 f"policy version {a['policy_version']}.",
                 [*a["entries"], *staff_entries.get(str(a["employee"]), ()), *policy_entries],  # type: ignore[misc]
+                says="arrangement",
+                request=a["request"],
             )
         )
     minimum_held = not unit.public_service or len(on_site) >= unit.min_on_site
@@ -123,6 +132,8 @@ def investigation_report(
             f"On-site minimum {unit.min_on_site}: {'held' if minimum_held else 'BREACHED'} "
             f"({len(on_site)} on site).",
             [*unit_entries, *decisions],
+            says="minimum",
+            held=minimum_held,
         )
     )
     if version is not None:
@@ -131,11 +142,18 @@ def investigation_report(
                 f"Quota {version.unit_quota_pct}% of {len(staff)} under policy version "
                 f"{version.version}: {'held' if quota_held else 'EXCEEDED'} ({len(away)} away).",
                 [version.entry, *decisions],
+                says="quota",
+                held=quota_held,
             )
         )
     outputs = [e for a in arrangements for e in a["output_entries"]]  # type: ignore[attr-defined]
     statements.append(
-        _statement(f"{len(outputs)} output reports were recorded for {day.isoformat()}.", outputs)
+        _statement(
+            f"{len(outputs)} output reports were recorded for {day.isoformat()}.",
+            outputs,
+            says="outputs",
+            outputs=len(outputs),
+        )
     )
     earlier = [
         c
@@ -151,6 +169,9 @@ def investigation_report(
         _statement(
             f"{len(earlier)} earlier complaints and {len(flags)} earlier flags for the unit.",
             [*(c["filed_entry"] for c in earlier), *(int(str(f["entry"])) for f in flags)],
+            says="earlier",
+            complaints=len(earlier),
+            flags=len(flags),
         )
     )
     cited = sorted({e for s in statements for e in s["entries"]})  # type: ignore[attr-defined]

@@ -35,8 +35,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def key_fingerprint(verifier_key: str) -> str:
-    """SHA-256 of the raw Ed25519 public key in a note verifier key `name+hash+base64`."""
-    raw = base64.b64decode(verifier_key.strip().rsplit("+", 1)[-1])
+    """SHA-256 of the raw Ed25519 public key in a note verifier key `name+hash+base64`
+    (the name holds no `+`; the base64 may)."""
+    raw = base64.b64decode(verifier_key.strip().split("+", 2)[2])
     return hashlib.sha256(raw[1:]).hexdigest()
 
 

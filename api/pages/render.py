@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.pages import i18n
+from api.pages import i18n, statements
 from api.pages.session import LANG_COOKIE, Session, current
 from domain.state import LedgerState
 
@@ -70,6 +71,9 @@ class Context:
     def org_name(self, org: object) -> str:
         found = None if self.state is None else self.state.org(str(org))
         return found.name if found is not None else str(org)
+
+    def say(self, statement: Mapping[str, Any], report: Mapping[str, Any]) -> str:
+        return statements.say(statement, report, self.lang, self.name)
 
     def switch_lang(self) -> str:
         other = "en" if self.lang == "id" else "id"

@@ -141,3 +141,22 @@ def test_the_bundle_downloads_with_the_session(demo: tuple[TestClient, dict[str,
     )
     assert page.headers["content-disposition"].startswith("attachment")
     assert page.json()["entries"] == api.json()["entries"]
+
+
+def test_every_report_statement_is_said_in_indonesian_with_its_citations(
+    demo: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = demo
+    subject = complaint_id(demo_period())
+    report = client.get(
+        f"/v1/complaints/{subject}/report",
+        headers={"Authorization": f"Bearer {tokens['ombudsman']}"},
+    ).json()
+    sign_in(client, tokens["ombudsman"])
+    page = client.get(f"/complaints/{subject}").text
+    said = re.findall(r'<li data-says="([a-z]+)">([^<]*)', page)
+    assert [k for k, _ in said] == [s["says"] for s in report["statements"]]
+    assert "Minimum di kantor 8: DILANGGAR (7 di kantor)." in page
+    assert "Hendra Gunawan, S.Sos., M.M. (197805222003121002) oleh atasan langsung" in page
+    for statement in report["statements"]:
+        assert statement["statement"] not in page

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.pages import i18n, statements
+from api.pages import i18n, statements, urls
 from api.pages.session import LANG_COOKIE, Session, current
 from domain.state import LedgerState
 
@@ -74,6 +74,10 @@ class Context:
 
     def say(self, statement: Mapping[str, Any], report: Mapping[str, Any]) -> str:
         return statements.say(statement, report, self.lang, self.name)
+
+    entry_url = staticmethod(urls.entry_url)
+    subject_url = staticmethod(urls.subject_url)
+    proof_url = staticmethod(urls.proof_url)
 
     def switch_lang(self) -> str:
         other = "en" if self.lang == "id" else "id"

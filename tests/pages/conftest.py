@@ -12,11 +12,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from tests.servers import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
+# How long a page may take to show what is expected: generous, as the cores are shared.
+WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def _install_chromium() -> str | None:
@@ -91,6 +94,7 @@ def page(browser: Browser, demo_server: tuple[Server, dict[str, str]]) -> Iterat
     off_host = OffHost(server.url)
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     context.route("**/*", off_host)
+    context.set_default_timeout(WAIT_MS)
     opened = context.new_page()
     yield opened
     context.close()

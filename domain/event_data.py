@@ -10,12 +10,18 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.fields import (
     HHMM,
+    MAX_OUTPUTS,
+    MAX_REQUEST_DATES,
+    MAX_TARGETS,
     Count,
     Data,
     Hours,
     Id,
     Instant,
     IsoDate,
+    Label,
+    Nip,
+    PublicKey,
     Sha256Hex,
     Slug,
     Text,
@@ -46,8 +52,8 @@ class OrgRegistered(Data):
 
 class KeyRegistered(Data):
     org: Slug
-    public_key: Id
-    holder: Id | None
+    public_key: PublicKey
+    holder: Nip | None
     valid_from: Instant
 
 
@@ -57,13 +63,13 @@ class KeyRevokedData(Data):
 
 
 class PolicyEnacted(Data):
-    version: int | Id
+    version: int | Label
     effective_from: IsoDate
     max_location_days_per_week: Count = 2
     unit_quota_pct: int = Field(default=30, ge=0, le=100)
     probation_days: Count
     core_hours: Hours
-    eligible_positions: list[Id] | None = None
+    eligible_positions: list[Label] | None = None
     decision_window_days: Count
     output_report_deadline_days: Count
     backdating_limit_hours: Count
@@ -80,8 +86,8 @@ class UnitRegistered(Data):
 class EmployeeEnrolled(Data):
     name: Text
     unit: Id
-    position: Id
-    supervisor: Id | None
+    position: Label
+    supervisor: Nip | None
     placed_at: IsoDate
     discipline: Discipline
 
@@ -89,8 +95,8 @@ class EmployeeEnrolled(Data):
 class EmployeeUpdated(Data):
     name: Text | None = None
     unit: Id | None = None
-    position: Id | None = None
-    supervisor: Id | None = None
+    position: Label | None = None
+    supervisor: Nip | None = None
     placed_at: IsoDate | None = None
     discipline: Discipline | None = None
 
@@ -119,14 +125,14 @@ class Target(Data):
 
 
 class WfaRequested(Data):
-    employee: Id
+    employee: Nip
     kind: Literal["location", "time"]
-    dates: list[IsoDate] = Field(min_length=1)
+    dates: list[IsoDate] = Field(min_length=1, max_length=MAX_REQUEST_DATES)
     location: Location | None = None
     time_pattern: Literal["shift", "dynamic"] | None = None
     special: Literal["field_duty", "keadaan_khusus"] | None = None
     reason: Text
-    targets: list[Target] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list, max_length=MAX_TARGETS)
 
     @model_validator(mode="after")
     def _kind_fields(self) -> WfaRequested:
@@ -140,7 +146,7 @@ class WfaRequested(Data):
 
 
 class WfaApproved(Data):
-    dates: list[IsoDate] | None = None
+    dates: list[IsoDate] | None = Field(default=None, max_length=MAX_REQUEST_DATES)
     note: Text | None = None
 
 
@@ -168,7 +174,7 @@ class Output(Data):
 
 class OutputReported(Data):
     date: IsoDate
-    outputs: list[Output] = Field(min_length=1)
+    outputs: list[Output] = Field(min_length=1, max_length=MAX_OUTPUTS)
 
 
 class OutputReviewed(Data):
@@ -178,7 +184,7 @@ class OutputReviewed(Data):
 
 
 class EvaluationRecorded(Data):
-    employee: Id
+    employee: Nip
     period: Id
     results: Rating
     behaviour: Rating

@@ -94,6 +94,8 @@ class LedgerState:
         else:
             check_org_registered(event.agency, self.org(event.agency))
             check_signing_keys(entry, self.key, self.org)
+            if event.agency != OPERATOR:
+                check_subject_namespace(event.agency, event.subject, self.org)
         log = self._stores.subjects.get(event.subject)
         check_subject_owner(event.subject, log.agency if log else None, event.agency)
         check_subject_kind(event.subject, log.kind if log else None, event.type)

@@ -107,6 +107,18 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "role_ombudsman": ("Ombudsman RI", "Ombudsman RI"),
     "role_inspector": ("Inspektorat / APIP", "Inspectorate / APIP"),
     "language": ("English", "Bahasa Indonesia"),
+    "verify": ("Verifikasi bundel", "Verify a bundle"),
+    "verify_help": (
+        "Diperiksa di peramban ini (WebCrypto): tanda tangan checkpoint, hash daun, bukti "
+        "inklusi dan konsistensi, rantai subjek, kunci dan tanda tangan DSSE. Tidak ada yang "
+        "dikirim ke server; hanya kunci log yang diambil.",
+        "Checked in this browser (WebCrypto): the checkpoint signature, leaf hashes, inclusion "
+        "and consistency proofs, subject chains, keys and DSSE signatures. Nothing is sent to "
+        "the server; only the log key is fetched.",
+    ),
+    "bundle_file": ("Berkas bundel", "Bundle file"),
+    "trusted_checkpoint": ("Checkpoint tepercaya (opsional)", "Trusted checkpoint (optional)"),
+    "log_key_input": ("Kunci log (kosong: dari server)", "Log key (empty: from the server)"),
 }
 
 # The regulation's terms for the codes the domain uses (labels not listed: the code, capitalised).

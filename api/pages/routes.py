@@ -94,6 +94,12 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+@router.get("/verify")
+async def verify(request: Request) -> Response:
+    """The in-browser bundle verifier: public, like the log key it checks against."""
+    return render(context(request), "verify.html")
+
+
 router.include_router(agency.router)
 router.include_router(evidence.router)
 

@@ -62,6 +62,27 @@ class KeyRevokedData(Data):
     reason: Text
 
 
+class Ramadan(Data):
+    """The Ramadan dates of a policy year and the weekly hours that hold in them."""
+
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
+    weekly_hours: float = Field(default=32.5, ge=0, le=168)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Ramadan:
+        if self.to < self.from_:
+            raise ValueError("ramadan.to is before ramadan.from")
+        return self
+
+
+class DesignatedLocation(Data):
+    """A work location the agency designates for location flexibility."""
+
+    id: Id
+    description: Text
+
+
 class PolicyEnacted(Data):
     version: int | Label
     effective_from: IsoDate
@@ -74,6 +95,13 @@ class PolicyEnacted(Data):
     output_report_deadline_days: Count
     backdating_limit_hours: Count
     strict: list[Id] = Field(default_factory=list)
+    weekly_hours: float = Field(default=37.5, ge=0, le=168)
+    ramadan: Ramadan | None = None
+    evaluation_cadence: Literal["monthly", "quarterly", "semester"] | None = None
+    evaluation_deadline_days: Count = 10
+    designated_locations: list[DesignatedLocation] = Field(default_factory=list)
+    future_tolerance_minutes: Count = 5
+    approvers: list[Nip] = Field(default_factory=list)  # named to decide besides supervisors
 
 
 class UnitRegistered(Data):
@@ -117,6 +145,7 @@ EMPLOYEE_FIELDS = ("name", "unit", "position", "supervisor", "placed_at", "disci
 class Location(Data):
     kind: LocationKind
     description: Text
+    id: Id | None = None  # for `designated`: the policy's designated location id
 
 
 class Target(Data):
@@ -140,6 +169,8 @@ class WfaRequested(Data):
             raise ValueError("dates must not repeat")
         if self.kind == "location" and self.location is None:
             raise ValueError("a location request needs a location")
+        if self.kind == "location" and not self.targets:
+            raise ValueError("a location request needs a work plan with measurable targets")
         if self.kind == "time" and self.time_pattern is None:
             raise ValueError("a time request needs a time_pattern")
         return self
@@ -164,6 +195,22 @@ class AttendanceRecorded(Data):
     start: HHMM
     end: HHMM
     location_kind: LocationKind | Literal["office"]
+
+
+class PresenceRecorded(Data):
+    """One employee's day at the agency's attendance system: arrived `in`, left `out`."""
+
+    date: IsoDate
+    in_: HHMM = Field(alias="in")
+    out: HHMM | None
+    location_kind: Literal["office", "other_office", "domicile", "designated"]
+    source: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PresenceRecorded:
+        if self.out is not None and self.out < self.in_:
+            raise ValueError("out is before in")
+        return self
 
 
 class Output(Data):
@@ -247,6 +294,7 @@ EVENT_TYPES: Mapping[str, type[BaseModel]] = MappingProxyType(
         "wfa.withdrawn": WfaReason,
         "wfa.revoked": WfaRevoked,
         "attendance.recorded": AttendanceRecorded,
+        "presence.recorded": PresenceRecorded,
         "work.output_reported": OutputReported,
         "work.output_reviewed": OutputReviewed,
         "evaluation.recorded": EvaluationRecorded,

@@ -88,7 +88,8 @@ class Projector:
         complaint = state.complaint(subject)
         if complaint is not None:
             return complaint.unit
-        nip = subject.split(":")[1] if subject.startswith("eval:") else subject
+        prefixed = subject.startswith(("eval:", "presence:"))
+        nip = subject.split(":")[1] if prefixed else subject
         employee = state.employee(nip)
         return None if employee is None else employee.unit
 

@@ -27,19 +27,70 @@ def _filed(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name) -
 
 def _enrolled(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name) -> str:
     if lang == "id":
-        return f"{s['staff']} pegawai terdaftar di unit pada saat kelalaian."
-    return f"{s['staff']} employees were enrolled in the unit at the lapse."
+        return (
+            f"{s['staff']} pegawai berada di unit pada {r['day']} menurut tanggal penempatan "
+            "instansi (placed_at), seperti dihitung tampilan hari unit."
+        )
+    return (
+        f"{s['staff']} employees were in the unit on {r['day']} by the agency's placement "
+        "dates (placed_at), as the unit-day view counts them."
+    )
+
+
+def _known(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name) -> str:
+    later = "; ".join(name(n) for n in s["later"]) or "—"
+    gone = "; ".join(name(n) for n in s["gone"])
+    if lang == "id":
+        text = (
+            f"Saat kelalaian, log mengenal {s['known']} pegawai unit; baru dicatat kemudian: "
+            f"{len(s['later'])} ({later})"
+        )
+        return text + (f"; dan {len(s['gone'])} yang saat itu ditempatkan di sini tidak ({gone})."
+                       if s["gone"] else ".")  # fmt: skip
+    text = (
+        f"At the lapse the log knew {s['known']} of the unit's staff; recorded only later: "
+        f"{len(s['later'])} ({later})"
+    )
+    return text + (f"; and {len(s['gone'])} it then placed here were not ({gone})."
+                   if s["gone"] else ".")  # fmt: skip
+
+
+def _present(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name) -> str:
+    missing = s["staff"] - s["recorded"]
+    if lang == "id":
+        return (
+            f"Pukul {s['at']}, {s['present']} hadir di kantor menurut catatan kehadiran "
+            f"({s['recorded']} dari {s['staff']} punya catatan hari itu, {missing} tidak)."
+        )
+    return (
+        f"At {s['at']}, {s['present']} were present in the office by their presence records "
+        f"({s['recorded']} of {s['staff']} have a record for the day, {missing} no record)."
+    )
+
+
+def _arrived(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name) -> str:
+    parts = []
+    for a in s["arrivals"]:
+        if lang == "id":
+            why = "fleksibel waktu" if a.get("time_flexibility") else "terlambat"
+            parts.append(f"{name(a['nip'])} pukul {a['in']} ({why})")
+        else:
+            why = "on time flexibility" if a.get("time_flexibility") else "late arrival"
+            parts.append(f"{name(a['nip'])} at {a['in']} ({why})")
+    if lang == "id":
+        return f"Datang setelah kelalaian: {'; '.join(parts)}."
+    return f"Arrived after the lapse: {'; '.join(parts)}."
 
 
 def _presence(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name) -> str:
     if lang == "id":
         return (
-            f"{s['on_site']} di kantor; {s['away']} fleksibel lokasi dan {s['time']} "
-            "fleksibel waktu."
+            f"{s['on_site']} dijadwalkan di kantor (di unit dan tidak fleksibel lokasi); "
+            f"{s['away']} fleksibel lokasi dan {s['time']} fleksibel waktu."
         )
     return (
-        f"{s['on_site']} were on site; {s['away']} were on location flexibility and "
-        f"{s['time']} on time flexibility."
+        f"{s['on_site']} were scheduled on site (in the unit and not on location flexibility); "
+        f"{s['away']} were on location flexibility and {s['time']} on time flexibility."
     )
 
 
@@ -65,10 +116,17 @@ def _arrangement(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: N
 
 def _minimum(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name) -> str:
     minimum, held = r["unit"]["min_on_site"], _held(s["held"], lang)
+    present = _held(s.get("held_present", s["held"]), lang)
     count = len(r["on_site"])
     if lang == "id":
-        return f"Minimum di kantor {minimum}: {held} ({count} di kantor)."
-    return f"On-site minimum {minimum}: {held} ({count} on site)."
+        return (
+            f"Minimum di kantor {minimum}: {present} menurut kehadiran ({s.get('present')} hadir "
+            f"pukul {s.get('at')}); {held} menurut jadwal ({count} dijadwalkan)."
+        )
+    return (
+        f"On-site minimum {minimum}: {present} by presence ({s.get('present')} present at "
+        f"{s.get('at')}); {held} by schedule ({count} scheduled)."
+    )
 
 
 def _quota(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name) -> str:
@@ -94,7 +152,10 @@ def _earlier(s: Mapping[str, Any], r: Mapping[str, Any], lang: Lang, name: Name)
 SAYINGS: Mapping[str, Say] = {
     "filed": _filed,
     "enrolled": _enrolled,
+    "known": _known,
     "presence": _presence,
+    "present": _present,
+    "arrived": _arrived,
     "arrangement": _arrangement,
     "minimum": _minimum,
     "quota": _quota,

@@ -23,6 +23,7 @@ KIND_OF_FAMILY = {
     "attendance": "request",
     "work": "request",
     "evaluation": "evaluation",
+    "presence": "presence",
     "complaint": "complaint",
 }
 

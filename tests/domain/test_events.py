@@ -41,7 +41,7 @@ def test_keeps_extra_fields() -> None:
 
 
 def test_catalogue_has_every_design_event_type() -> None:
-    assert len(EVENT_TYPES) == 25
+    assert len(EVENT_TYPES) == 26
 
 
 @pytest.mark.parametrize(

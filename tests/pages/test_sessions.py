@@ -156,7 +156,7 @@ def test_every_report_statement_is_said_in_indonesian_with_its_citations(
     page = client.get(f"/complaints/{subject}").text
     said = re.findall(r'<li data-says="([a-z]+)">([^<]*)', page)
     assert [k for k, _ in said] == [s["says"] for s in report["statements"]]
-    assert "Minimum di kantor 8: DILANGGAR (7 di kantor)." in page
+    assert "Minimum di kantor 8: DILANGGAR menurut kehadiran (5 hadir pukul 10:40)" in page
     assert "Hendra Gunawan, S.Sos., M.M. (197805222003121002) oleh atasan langsung" in page
     for statement in report["statements"]:
         assert statement["statement"] not in page

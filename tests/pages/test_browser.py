@@ -141,20 +141,23 @@ def test_calendar_marks_the_breached_day_red(page: Page, demo_server: Demo) -> N
 
 
 def test_timeline_shows_who_when_what_policy_flags_and_proof(page: Page, demo_server: Demo) -> None:
-    _, tokens = demo_server
+    server, tokens = demo_server
+    auth = {"Authorization": f"Bearer {tokens['inspector']}"}
+    subject = httpx.get(f"{server.url}/v1/subjects/{REQUEST}", headers=auth).json()
+    [entry] = [e for e in subject["entries"] if e["payload"]["type"] == "wfa.approved"]
+    index = entry["index"]
+    assert [f["rule"] for f in subject["flags"] if f["entry"] == index] == ["unit-quota-exceeded"]
     sign_in(page, tokens["inspector"])
     page.goto(f"/subjects/{REQUEST}")
-    approved = page.locator("#timeline tr[data-index='277']")
+    approved = page.locator(f"#timeline tr[data-index='{index}']")
     expect(approved).to_contain_text("Permohonan disetujui")
     expect(approved).to_contain_text("Hendra Gunawan")
     expect(approved).to_contain_text("WIB")
     expect(approved).to_contain_text("Kuota unit terlampaui")
-    expect(approved.locator(".hash")).to_have_text(
-        "cec79ee26ea89b87d42c36314898ad0ee81dd7291bf9a2d4f7f7ebd02422461d"
-    )
+    expect(approved.locator(".hash")).to_have_text(entry["leaf_hash"])
     shoot(page, "timeline")
-    approved.locator("a[href='/entries/277']").click()
-    expect(page.locator("h1")).to_contain_text("#277")
+    approved.locator(f"a[href='/entries/{index}']").click()
+    expect(page.locator("h1")).to_contain_text(f"#{index}")
 
 
 def test_report_figures_match_the_report_api(page: Page, demo_server: Demo) -> None:
@@ -176,6 +179,11 @@ def test_report_figures_match_the_report_api(page: Page, demo_server: Demo) -> N
     expect(page.locator("#minimum")).to_contain_text("breached" if not report["minimum_held"]
                                                      else "held")  # fmt: skip
     expect(page.locator("#statements li")).to_have_count(len(report["statements"]))
+    expect(page.locator("#present-count")).to_have_text(str(report["present_at_lapse"]["count"]))
+    present = page.locator("#presence tr[data-present='yes']")
+    assert sorted(
+        present.nth(n).get_attribute("data-nip") or "" for n in range(present.count())
+    ) == sorted(report["present_at_lapse"]["nips"])
     size = int(page.locator("#checkpoint-size").inner_text())
     assert size > max(report["entries"])
     raw = base64.b64decode(key.split("+", 2)[2])[1:]

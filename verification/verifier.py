@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.errors import DomainError
-from domain.events import Event, parse_payload
+from domain.events import Event
 from verification.bundle import Bundle, BundleEntry
 from verification.dsse import pae
 from verification.errors import VerificationError
@@ -27,13 +26,14 @@ from verification.failures import (
     LeafHashMismatchError,
     OrderError,
     PayloadHashMismatchError,
-    PayloadUnreadableError,
+    UnusableInputError,
 )
 from verification.inclusion import InclusionVerifier
 from verification.leaf import parse_instant
 from verification.merkle import leaf_hash as merkle_leaf_hash
 from verification.merkle import verify_consistency
 from verification.note import Checkpoint, verify_checkpoint
+from verification.payloads import parse_event
 from verification.registry import KeyRegistry
 from verification.replay import Replay, replay_entries
 from verification.signatures import SignatureJob, SignaturePool
@@ -89,7 +89,7 @@ def load_trusted(note: str, log_key: str) -> Checkpoint:
     try:
         return verify_checkpoint(note, log_key)
     except VerificationError as error:
-        raise BundleFormatError(f"the trusted checkpoint does not verify: {error}") from None
+        raise UnusableInputError(f"the trusted checkpoint does not verify: {error}") from None
 
 
 def check_consistency(
@@ -131,15 +131,6 @@ def _payload_hash(entry: BundleEntry, failures: list[FailedCheckError]) -> None:
                 entry.index, "payload sha256", entry.leaf.payload_sha256, digest
             )
         )
-
-
-def parse_event(index: int, payload: bytes, failures: list[FailedCheckError]) -> Event | None:
-    """The payload as a catalogue event, or None with a PayloadUnreadableError."""
-    try:
-        return parse_payload(payload)
-    except DomainError as error:
-        failures.append(PayloadUnreadableError(index, str(error)))
-        return None
 
 
 def _signature(sig: str) -> bytes:
@@ -204,10 +195,8 @@ class _EntryChecks:
     def _order(self, entry: BundleEntry, failures: list[FailedCheckError]) -> datetime:
         try:
             at = parse_instant(entry.leaf.integrated_at)
-        except ValueError:
-            raise BundleFormatError(
-                f"entry {entry.index}: integrated_at is not an instant"
-            ) from None
+        except ValueError as error:
+            raise BundleFormatError(f"entry {entry.index}: integrated_at: {error}") from None
         if self.last is not None:
             last_index, last_at = self.last
             if entry.index <= last_index:
@@ -309,6 +298,6 @@ def _as_of(bundle: Bundle, entries: list[Checked]) -> datetime | None:
         return last
     try:
         stated = parse_instant(bundle.as_of)
-    except ValueError:
-        raise BundleFormatError("as_of is not an RFC 3339 instant") from None
+    except ValueError as error:
+        raise BundleFormatError(f"as_of: {error}") from None
     return stated if last is None or stated >= last else last

@@ -88,6 +88,7 @@ def _serve(
                 f"jejak: warning: {risk}; run as the writer role (README: `jejak db init`)",
                 file=sys.stderr,
             )
+        print(f"  pages for people   {base}/  (sign in with a token)")
         print(f"  API and its docs   {base}/docs")
         print(f"  log key (public)   {base}/v1/log-key")
         print(f"  latest checkpoint  {base}/v1/checkpoint")
@@ -96,7 +97,10 @@ def _serve(
 
             tokens = demo_tokens(settings)
             if tokens:
-                print("Tokens to explore with (curl -H 'Authorization: Bearer <token>' ...):")
+                print(
+                    f"Tokens to explore with: paste one at {base}/ to sign in, or"
+                    " curl -H 'Authorization: Bearer <token>' ..."
+                )
                 for role, token in tokens.items():
                     print(f"  {role:<28} {token}")
                 print(

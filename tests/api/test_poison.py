@@ -210,6 +210,7 @@ class Hostile:
             self.path_traversal_subject,
             self.fullwidth_nip,
             self.number_out_of_range,
+            self.slow_body,
         ]
 
 

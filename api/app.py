@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from api import routes_bundles, routes_entries, routes_log, routes_operator, routes_read
 from api.deps import TokenCache
 from api.lifecycle import ProjectionMode, lifespan
-from api.limits import BodySizeLimit
+from api.limits import BodyGuard
 from api.problems import install_problem_handlers
 from ledger.bootstrap import Runtime
 
@@ -32,5 +32,5 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
     app.include_router(routes_log.router)
     app.include_router(routes_operator.router)
     app.include_router(routes_bundles.router)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodyGuard)
     return app

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import PrincipalDep, RuntimeDep, get_principal, may_read_agency
+from api.params import Index
 from api.problems import NotJsonError
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
@@ -135,7 +136,7 @@ def _check_read(principal: Principal, entry: dict[str, object]) -> None:
 
 
 @router.get("/entries/{index}")
-def read_entry(index: int, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, object]:
+def read_entry(index: Index, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, object]:
     """One entry: its leaf, envelope and decoded payload."""
     runtime.ledger.sync()
     entry = entry_json(runtime.ledger.entry(index))

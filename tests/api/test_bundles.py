@@ -68,7 +68,7 @@ def _verified(runtime: Runtime, body: bytes) -> dict[str, object]:
         ("inspector", {"subject": REQUEST}),
         ("ombudsman", {"complaint": COMPLAINT}),
         ("agency", {"subject": REQUEST}),
-        ("agency", {"agency": AGENCY, "from": "2000-01-01", "to": "2100-01-01"}),
+        ("agency", {"agency": AGENCY, "from": "2000-01-01", "to": "2099-12-31"}),
         ("inspector", {"subject": REQUEST, "consistency_from": 3}),
     ],
 )

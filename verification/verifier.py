@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import sys
 from collections.abc import Callable
@@ -13,8 +11,8 @@ from datetime import datetime
 from domain.errors import DomainError
 from domain.events import Event, parse_payload
 from verification.bundle import Bundle, BundleEntry
-from verification.dsse import pae
-from verification.errors import VerificationError
+from verification.dsse import b64decode_dsse, pae
+from verification.errors import MalformedEnvelopeError, VerificationError
 from verification.failures import (
     BadEntrySignatureError,
     BundleFormatError,
@@ -144,8 +142,8 @@ def parse_event(index: int, payload: bytes, failures: list[FailedCheckError]) ->
 
 def _signature(sig: str) -> bytes:
     try:
-        return base64.b64decode(sig.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return b64decode_dsse(sig, "sig")
+    except MalformedEnvelopeError:
         return b""
 
 

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from api import routes_reports
 from api.deps import PrincipalDep, RuntimeDep, may_read_agency
 from api.params import AsOf, From, OptionalIndex, RequiredAsOf, To
-from api.routes_entries import entry_json
+from api.routes_entries import entry_json, no_subject, readable
 from ledger.bootstrap import Runtime
 from ledger.errors import (
     EnvelopeRejectedError,
@@ -182,16 +182,14 @@ def subject_history(
         view = ledger.state.subject_view(subject, at)
         current = ledger.state.subject_view(subject)
     if current is None:
-        raise NotFoundError(f"there is no subject {subject!r}")
+        raise no_subject(subject)
+    everything = [entry_json(e) for e in ledger.store.subject_events(stream_id(subject))]
+    if not readable(principal, everything):  # before as_of is looked at: no timing oracle
+        raise no_subject(subject)
     if view is None:
         raise NotFoundError(f"subject {subject!r} had no entries at {at.isoformat()}")
     wanted = set(view.indexes)
-    events = ledger.store.subject_events(stream_id(subject))
-    entries = [entry_json(e) for e in events if e.index in wanted]
-    payload = entries[0]["payload"] if entries else {}
-    agency = payload.get("agency") if isinstance(payload, dict) else None
-    if not may_read_agency(principal, str(agency)):
-        raise NotPermittedError("this token may not read another agency's entries")
+    entries = [entry for entry in everything if entry["index"] in wanted]
     return {
         "subject": subject,
         "kind": view.kind,

@@ -113,7 +113,7 @@ def test_bundles_keep_staff_who_moved_on_and_replay_agrees(
 @pytest.mark.parametrize(
     ("who", "params", "status", "rule"),
     [
-        ("other", {"subject": REQUEST}, 403, "not-permitted"),
+        ("other", {"subject": REQUEST}, 404, "not-found"),
         ("other", {"agency": AGENCY}, 403, "not-permitted"),
         ("operator", {"subject": REQUEST}, 403, "not-permitted"),
         ("inspector", {}, 400, "bad-bundle-query"),

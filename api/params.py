@@ -10,8 +10,8 @@ from pydantic import AfterValidator, BeforeValidator
 
 from verification.leaf import parse_instant
 
-MAX_INT = 2**63 - 1
-"""The largest index, size or count a store's integer columns hold (SQLite, PostgreSQL bigint)."""
+MAX_INT = 2**53
+"""The largest index, size or count accepted: within what JSON numbers and every store hold."""
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 """Dates and instants in queries lie in these bounds, as they do in payloads (DESIGN §5)."""

@@ -45,6 +45,10 @@ async def applied_runner(request: Request, min_index: OptionalIndex = None) -> P
     """The projection runner, after waiting (read-your-writes) until `min_index` is applied."""
     runner: ProjectionRunner = request.app.state.projections
     if min_index is not None:
+        runtime: Runtime = request.app.state.runtime
+        size = await run_in_threadpool(runtime.ledger.store.recorder.log_size)
+        if min_index >= size:  # no entry to wait for: waiting would only end in 503
+            raise NotFoundError(f"there is no entry {min_index}: the log holds {size}")
         reached = await run_in_threadpool(runner.wait_for, min_index + 1, WAIT_SECONDS)
         if not reached:
             raise ProjectionLagError(

@@ -99,3 +99,16 @@ def test_read_model_dates_out_of_bounds_are_422_problems(
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_min_index_past_the_log_is_404_at_once_not_a_503_wait(
+    client: TestClient, world: World
+) -> None:
+    size = world.runtime.ledger.store.recorder.log_size()
+    response = client.get(
+        f"/v1/agencies/{AGENCY}/requests",
+        params={"min_index": size + 10},
+        headers=auth(world.tokens["inspector"]),
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"

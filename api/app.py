@@ -9,6 +9,7 @@ from api.deps import TokenCache
 from api.lifecycle import ProjectionMode, lifespan
 from api.limits import BodyGuard
 from api.problems import install_problem_handlers
+from api.retry import RetryOnDeadConnection, pool_check
 from ledger.bootstrap import Runtime
 
 
@@ -32,5 +33,6 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
     app.include_router(routes_log.router)
     app.include_router(routes_operator.router)
     app.include_router(routes_bundles.router)
-    app.add_middleware(BodyGuard)
+    app.add_middleware(RetryOnDeadConnection, check_pools=pool_check(app))
+    app.add_middleware(BodyGuard)  # outermost: the retry above runs on the body it received
     return app

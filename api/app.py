@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from api import routes_bundles, routes_entries, routes_log, routes_operator, routes_read
 from api.deps import TokenCache
 from api.lifecycle import ProjectionMode, lifespan
-from api.limits import BodyGuard
+from api.limits import BodyGuard, UrlGuard
 from api.problems import install_problem_handlers
 from api.retry import RetryOnDeadConnection, pool_check
 from ledger.bootstrap import Runtime
@@ -34,5 +34,6 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
     app.include_router(routes_operator.router)
     app.include_router(routes_bundles.router)
     app.add_middleware(RetryOnDeadConnection, check_pools=pool_check(app))
-    app.add_middleware(BodyGuard)  # outermost: the retry above runs on the body it received
+    app.add_middleware(BodyGuard)  # the retry above runs on the body it received
+    app.add_middleware(UrlGuard)
     return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -115,3 +117,26 @@ class _TooLargeError(Exception):
 
 class _DisconnectedError(Exception):
     pass
+
+
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+
+
+class UrlGuard:
+    """400 for a path or query holding a control character (raw or %-encoded): ids and
+    filters never hold one (DESIGN §5), and PostgreSQL cannot even compare a NUL."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+            query = scope.get("query_string", b"")
+            if _CONTROL.search(unquote_to_bytes(path)) or _CONTROL.search(unquote_to_bytes(query)):
+                response = problem(
+                    400, "control-character", "the path or query holds a control character"
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

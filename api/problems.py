@@ -151,6 +151,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         request.scope[STORE_DOWN_KEY] = True  # api.retry may check the pools and try again
         return problem(503, "store-unavailable", "the store is unavailable; retry shortly")
 
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        LOG.error("unexpected error in %s %s", request.method, request.url.path, exc_info=error)
+        return problem(500, "internal-error", "an unexpected error; it was logged")
+
+    app.add_exception_handler(Exception, unexpected)  # a problem+json, never text/plain
     for kind in STORE_DOWN:
         app.add_exception_handler(kind, store_down)
     app.add_exception_handler(LedgerError, known)

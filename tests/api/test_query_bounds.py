@@ -112,3 +112,25 @@ def test_min_index_past_the_log_is_404_at_once_not_a_503_wait(
     )
     assert response.status_code == 404, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/v1/agencies/{AGENCY}/requests?status=%00",
+        f"/v1/agencies/{AGENCY}/requests?employee=a%00b",
+        f"/v1/agencies/{AGENCY}/compliance?unit=%00",
+        f"/v1/agencies/{AGENCY}/evaluations?period=%00",
+        "/v1/subjects/a%00b",
+        "/v1/subjects/a%00b/history?as_of=2026-01-01T00:00:00Z",
+        "/v1/complaints/a%00b",
+        "/v1/bundles?subject=a%00b",
+        f"/v1/agencies/{AGENCY}/units/a%00b/days",
+    ],
+)
+def test_nul_in_a_path_or_query_is_a_client_error(
+    client: TestClient, world: World, path: str
+) -> None:
+    response = client.get(path, headers=auth(world.tokens["inspector"]))
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"

@@ -17,19 +17,29 @@ from projections.runner import ProjectionRunner
 from projections.store import open_read_recorder
 
 
+def _printable(text: str) -> str:
+    """`text` with every control character escaped: error texts may quote signed data."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
 def _runner() -> ProjectionRunner:
     url = Settings.from_env().database_url
     return ProjectionRunner(open_store(url), open_read_recorder(url))
 
 
 def cmd_rebuild(_: argparse.Namespace) -> int:
+    """Rebuild every read model; name each agency whose entries could not be applied (exit 1)."""
     runner = _runner()
     try:
         folded = runner.rebuild(progress("rebuilding the read models"))
         print(f"rebuilt every read model from {folded} log entries")
+        failures = runner.failures()
     finally:
+        runner.reads.datastore.close()
         runner.events.close()
-    return 0
+    for failure in failures:
+        print(f"jejak: read models: {_printable(failure.describe())}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -51,18 +61,33 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """Each model's position and lag, then every agency whose entries are parked after a
+    failure (exit 1 when there is one, so monitoring notices)."""
     runner = _runner()
     try:
         found = runner.status()
+        failures = runner.failures()
     finally:
+        runner.reads.datastore.close()
         runner.events.close()
     if args.json:
-        print(json.dumps([s.as_json() for s in found]))
-        return 0
+        print(
+            json.dumps(
+                {
+                    "models": [s.as_json() for s in found],
+                    "failures": [f.as_json() for f in failures],
+                }
+            )
+        )
+        return 1 if failures else 0
     print(f"{'model':<12} {'notification':>12} {'applied':>10} {'lag':>8}")
     for s in found:
         print(f"{s.model:<12} {s.notification_id:>12} {s.applied:>10} {s.lag:>8}")
-    return 0
+    if failures:
+        print("read models failed for (entries parked until `jejak projections rebuild`):")
+        for failure in failures:
+            print(f"  {_printable(failure.describe())}")
+    return 1 if failures else 0
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:

@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator
 
+from domain.fields import EARLIEST, LATEST
 from verification.leaf import parse_instant
 
 MAX_INT = 2**53
 """The largest index, size or count accepted: within what JSON numbers and every store hold."""
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
-"""Dates and instants in queries lie in these bounds, as they do in payloads (DESIGN §5)."""
+# dates and instants in queries lie in the bounds of payloads (DESIGN §5)
 _FIRST_INSTANT = datetime(EARLIEST.year, 1, 1, tzinfo=UTC)
 _AFTER_LAST_INSTANT = datetime(LATEST.year + 1, 1, 1, tzinfo=UTC)
 

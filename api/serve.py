@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 
 import uvicorn
 
@@ -42,6 +43,12 @@ def serve(
         if loaded:
             print(loaded)
         print(f"Jejak ledger on {runtime.ledger.store.description}: {runtime.ledger.size} entries")
+        risk = runtime.ledger.store.rewrite_risk()
+        if risk is not None:
+            print(
+                f"jejak: warning: {risk}; run as the writer role (README: `jejak db init`)",
+                file=sys.stderr,
+            )
         print(f"  API and its docs   {base}/docs")
         print(f"  log key (public)   {base}/v1/log-key")
         print(f"  latest checkpoint  {base}/v1/checkpoint")

@@ -38,6 +38,13 @@ class PolicyVersion:
     backdating_limit_hours: int
     strict: frozenset[str]
     entry: int
+    weekly_hours: float = 37.5
+    ramadan: tuple[date, date, float] | None = None  # (from, to, weekly hours)
+    evaluation_cadence: str | None = None
+    evaluation_deadline_days: int = 10
+    designated_locations: frozenset[str] = frozenset()  # ids and descriptions
+    future_tolerance_minutes: int = 5
+    approvers: frozenset[str] = frozenset()  # officials the policy names to decide
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,24 @@ class Attendance:
     start: str
     end: str
     location_kind: str
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One day of an employee at the attendance system (the latest record of that day)."""
+
+    nip: str
+    agency: str
+    date: date
+    arrived: str
+    left: str | None
+    location_kind: str
+    source: str
+    entry: int
+
+    def present_at(self, hhmm: str) -> bool:
+        """Arrived by `hhmm` and not yet gone."""
+        return self.arrived <= hhmm and (self.left is None or self.left > hhmm)
 
 
 @dataclass(frozen=True)
@@ -236,4 +261,4 @@ class Annotation:
     actor: str
 
 
-Aggregate = Org | Key | Policy | Unit | Employee | Request | Evaluation | Complaint
+Aggregate = Org | Key | Policy | Unit | Employee | Request | Evaluation | Complaint | Presence

@@ -10,12 +10,18 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.fields import (
     HHMM,
+    MAX_OUTPUTS,
+    MAX_REQUEST_DATES,
+    MAX_TARGETS,
     Count,
     Data,
     Hours,
     Id,
     Instant,
     IsoDate,
+    Label,
+    Nip,
+    PublicKey,
     Sha256Hex,
     Slug,
     Text,
@@ -46,8 +52,8 @@ class OrgRegistered(Data):
 
 class KeyRegistered(Data):
     org: Slug
-    public_key: Id
-    holder: Id | None
+    public_key: PublicKey
+    holder: Nip | None
     valid_from: Instant
 
 
@@ -56,18 +62,46 @@ class KeyRevokedData(Data):
     reason: Text
 
 
+class Ramadan(Data):
+    """The Ramadan dates of a policy year and the weekly hours that hold in them."""
+
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
+    weekly_hours: float = Field(default=32.5, ge=0, le=168)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Ramadan:
+        if self.to < self.from_:
+            raise ValueError("ramadan.to is before ramadan.from")
+        return self
+
+
+class DesignatedLocation(Data):
+    """A work location the agency designates for location flexibility."""
+
+    id: Id
+    description: Text
+
+
 class PolicyEnacted(Data):
-    version: int | Id
+    version: int | Label
     effective_from: IsoDate
     max_location_days_per_week: Count = 2
     unit_quota_pct: int = Field(default=30, ge=0, le=100)
     probation_days: Count
     core_hours: Hours
-    eligible_positions: list[Id] | None = None
+    eligible_positions: list[Label] | None = None
     decision_window_days: Count
     output_report_deadline_days: Count
     backdating_limit_hours: Count
     strict: list[Id] = Field(default_factory=list)
+    weekly_hours: float = Field(default=37.5, ge=0, le=168)
+    ramadan: Ramadan | None = None
+    evaluation_cadence: Literal["monthly", "quarterly", "semester"] | None = None
+    evaluation_deadline_days: Count = 10
+    designated_locations: list[DesignatedLocation] = Field(default_factory=list)
+    future_tolerance_minutes: Count = 5
+    approvers: list[Nip] = Field(default_factory=list)  # named to decide besides supervisors
 
 
 class UnitRegistered(Data):
@@ -80,8 +114,8 @@ class UnitRegistered(Data):
 class EmployeeEnrolled(Data):
     name: Text
     unit: Id
-    position: Id
-    supervisor: Id | None
+    position: Label
+    supervisor: Nip | None
     placed_at: IsoDate
     discipline: Discipline
 
@@ -89,8 +123,8 @@ class EmployeeEnrolled(Data):
 class EmployeeUpdated(Data):
     name: Text | None = None
     unit: Id | None = None
-    position: Id | None = None
-    supervisor: Id | None = None
+    position: Label | None = None
+    supervisor: Nip | None = None
     placed_at: IsoDate | None = None
     discipline: Discipline | None = None
 
@@ -111,6 +145,7 @@ EMPLOYEE_FIELDS = ("name", "unit", "position", "supervisor", "placed_at", "disci
 class Location(Data):
     kind: LocationKind
     description: Text
+    id: Id | None = None  # for `designated`: the policy's designated location id
 
 
 class Target(Data):
@@ -119,14 +154,14 @@ class Target(Data):
 
 
 class WfaRequested(Data):
-    employee: Id
+    employee: Nip
     kind: Literal["location", "time"]
-    dates: list[IsoDate] = Field(min_length=1)
+    dates: list[IsoDate] = Field(min_length=1, max_length=MAX_REQUEST_DATES)
     location: Location | None = None
     time_pattern: Literal["shift", "dynamic"] | None = None
     special: Literal["field_duty", "keadaan_khusus"] | None = None
     reason: Text
-    targets: list[Target] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list, max_length=MAX_TARGETS)
 
     @model_validator(mode="after")
     def _kind_fields(self) -> WfaRequested:
@@ -134,13 +169,15 @@ class WfaRequested(Data):
             raise ValueError("dates must not repeat")
         if self.kind == "location" and self.location is None:
             raise ValueError("a location request needs a location")
+        if self.kind == "location" and not self.targets:
+            raise ValueError("a location request needs a work plan with measurable targets")
         if self.kind == "time" and self.time_pattern is None:
             raise ValueError("a time request needs a time_pattern")
         return self
 
 
 class WfaApproved(Data):
-    dates: list[IsoDate] | None = None
+    dates: list[IsoDate] | None = Field(default=None, max_length=MAX_REQUEST_DATES)
     note: Text | None = None
 
 
@@ -160,6 +197,22 @@ class AttendanceRecorded(Data):
     location_kind: LocationKind | Literal["office"]
 
 
+class PresenceRecorded(Data):
+    """One employee's day at the agency's attendance system: arrived `in`, left `out`."""
+
+    date: IsoDate
+    in_: HHMM = Field(alias="in")
+    out: HHMM | None
+    location_kind: Literal["office", "other_office", "domicile", "designated"]
+    source: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PresenceRecorded:
+        if self.out is not None and self.out < self.in_:
+            raise ValueError("out is before in")
+        return self
+
+
 class Output(Data):
     title: Text
     target: Text
@@ -168,7 +221,7 @@ class Output(Data):
 
 class OutputReported(Data):
     date: IsoDate
-    outputs: list[Output] = Field(min_length=1)
+    outputs: list[Output] = Field(min_length=1, max_length=MAX_OUTPUTS)
 
 
 class OutputReviewed(Data):
@@ -178,7 +231,7 @@ class OutputReviewed(Data):
 
 
 class EvaluationRecorded(Data):
-    employee: Id
+    employee: Nip
     period: Id
     results: Rating
     behaviour: Rating
@@ -241,6 +294,7 @@ EVENT_TYPES: Mapping[str, type[BaseModel]] = MappingProxyType(
         "wfa.withdrawn": WfaReason,
         "wfa.revoked": WfaRevoked,
         "attendance.recorded": AttendanceRecorded,
+        "presence.recorded": PresenceRecorded,
         "work.output_reported": OutputReported,
         "work.output_reviewed": OutputReviewed,
         "evaluation.recorded": EvaluationRecorded,

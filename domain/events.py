@@ -6,8 +6,9 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -22,7 +23,15 @@ from domain.event_data import (
     EvaluationRecorded,
     KeyRegistered,
 )
-from domain.fields import MAX_LIST, MAX_STRING, parse_instant
+from domain.fields import (
+    MAX_LIST,
+    MAX_NUMBER,
+    MAX_STRING,
+    check_id,
+    check_nip,
+    check_slug,
+    parse_instant,
+)
 
 __all__ = [
     "EVENT_TYPES",
@@ -38,7 +47,7 @@ OPERATOR = "operator"
 MAX_PAYLOAD_BYTES = 256 * 1024
 _MAX_DEPTH = 16
 _CONTROL = re.compile(r"[\x00-\x1f]")
-_SLUG = re.compile(r"[a-z0-9-]{1,64}")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _KEY_SUBJECT = re.compile(r"key:[0-9a-f]{64}")
 RESERVED_SUBJECT_SUFFIX = "/history"
 _FIELDS = ("type", "agency", "subject", "actor", "occurred_at", "data")
@@ -77,6 +86,12 @@ def _reject_constant(name: str) -> object:
     raise PayloadInvalid(f"payload contains the non-JSON number {name}")
 
 
+def _parse_int(text: str) -> int | float:
+    """Integers of more digits than any bound allows decode as floats, refused by value later
+    (Python's int() would refuse a very long one with a message that names no field)."""
+    return int(text) if len(text) <= 20 else float(text)
+
+
 def _unique_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
     result: dict[str, object] = {}
     for key, value in pairs:
@@ -86,33 +101,42 @@ def _unique_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return result
 
 
-def _check_unicode(text: str) -> None:
-    """Refuse lone surrogates (JSON escapes like \\ud800): they have no UTF-8 encoding."""
+def _check_string(text: str, where: str, *, free: bool) -> None:
+    """Bounded length, no C0 control character (tab and newline in free text), valid UTF-8."""
+    if len(text) > MAX_STRING:
+        raise PayloadInvalid(f"{where} holds a string longer than {MAX_STRING} characters")
+    bad = (_CONTROL_IN_TEXT if free else _CONTROL).search(text)
+    if bad is not None:
+        raise PayloadInvalid(f"{where} holds the control character U+{ord(bad.group()):04X}")
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise PayloadInvalid("payload holds a lone surrogate escape, not text") from None
+            raise PayloadInvalid(f"{where} holds a lone surrogate escape, not text") from None
 
 
-def _check_sizes(value: object, depth: int = 0) -> None:
+def _check_values(value: object, where: str, depth: int = 0) -> None:
+    """Every value of the decoded payload keeps the generic bounds; `where` names it."""
     if depth > _MAX_DEPTH:
-        raise PayloadInvalid(f"payload nests deeper than {_MAX_DEPTH} levels")
+        raise PayloadInvalid(f"payload nests deeper than {_MAX_DEPTH} levels (at {where})")
     if isinstance(value, str):
-        if len(value) > MAX_STRING:
-            raise PayloadInvalid(f"payload holds a string longer than {MAX_STRING} characters")
-        _check_unicode(value)
+        _check_string(value, where, free=True)
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int | float):
+        if not (math.isfinite(value) and -MAX_NUMBER <= value <= MAX_NUMBER):
+            raise PayloadInvalid(f"{where} is not a finite number within ±2^53")
     elif isinstance(value, list):
         if len(value) > MAX_LIST:
-            raise PayloadInvalid(f"payload holds a list longer than {MAX_LIST} items")
-        for item in value:
-            _check_sizes(item, depth + 1)
+            raise PayloadInvalid(f"{where} holds a list longer than {MAX_LIST} items")
+        for position, item in enumerate(value):
+            _check_values(item, f"{where}.{position}", depth + 1)
     elif isinstance(value, dict):
         if len(value) > MAX_LIST:
-            raise PayloadInvalid(f"payload holds an object with more than {MAX_LIST} keys")
+            raise PayloadInvalid(f"{where} holds an object with more than {MAX_LIST} keys")
         for key, item in value.items():
-            _check_sizes(key, depth + 1)
-            _check_sizes(item, depth + 1)
+            _check_string(key, f"a key of {where or 'the payload'}", free=False)
+            _check_values(item, f"{where}.{key}" if where else key, depth + 1)
 
 
 def _decode(payload: bytes) -> dict[str, object]:
@@ -121,34 +145,37 @@ def _decode(payload: bytes) -> dict[str, object]:
     try:
         text = payload.decode("utf-8")
         decoded: object = json.loads(
-            text, object_pairs_hook=_unique_object, parse_constant=_reject_constant
+            text,
+            object_pairs_hook=_unique_object,
+            parse_constant=_reject_constant,
+            parse_int=_parse_int,
         )
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise PayloadInvalid(f"payload is not UTF-8 JSON: {exc}") from None
     if not isinstance(decoded, dict):
         raise PayloadInvalid("payload is not a JSON object")
-    if not _obviously_within_limits(text):
-        _check_sizes(decoded)
+    _check_values(decoded, "")
     return decoded
-
-
-def _obviously_within_limits(text: str) -> bool:
-    """True when the raw text alone proves every limit `_check_sizes` enforces.
-
-    No string, list or object can exceed its limit in text shorter than the limits allow,
-    no nesting can pass the depth limit with fewer brackets than that, and a lone surrogate
-    can only arrive as a `\\u` escape. Most events pass here and skip the walk.
-    """
-    short = len(text) <= min(MAX_STRING, 2 * MAX_LIST)
-    return short and "\\u" not in text and text.count("{") + text.count("[") <= _MAX_DEPTH
 
 
 def _text(raw: Mapping[str, object], name: str) -> str:
     value = raw[name]
-    if not isinstance(value, str) or not value or len(value) > 256:
-        raise PayloadInvalid(f"payload field {name!r} must be a non-empty string of ≤ 256 chars")
-    if _CONTROL.search(value):
-        raise PayloadInvalid(f"payload field {name!r} holds control characters")
+    if not isinstance(value, str) or not value:
+        raise PayloadInvalid(f"payload field {name!r} must be a non-empty string")
+    return value
+
+
+def _check(check: Callable[[str], str], value: str, name: str, detail: str) -> None:
+    """Run a field check, refusing with the detail and the check's reason."""
+    try:
+        check(value)
+    except ValueError as exc:
+        raise PayloadInvalid(f"{name}: {detail} ({exc})") from None
+
+
+def _id(raw: Mapping[str, object], name: str) -> str:
+    value = _text(raw, name)
+    _check(check_id, value, name, f"{name} is not an id")
     return value
 
 
@@ -163,8 +190,12 @@ def _check_subject(event_type: str, agency: str, subject: str, data: BaseModel) 
         raise PayloadInvalid(f"{event_type} is an operator event: its agency must be 'operator'")
     if event_type.startswith("key.") and not _KEY_SUBJECT.fullmatch(subject):
         raise PayloadInvalid(f"{event_type} subject must be key:<64 hex keyid>, not {subject!r}")
-    if event_type == "org.registered" and not _SLUG.fullmatch(subject):
-        raise PayloadInvalid(f"org.registered subject {subject!r} is not an org slug")
+    if event_type == "org.registered":
+        _check(
+            check_slug, subject, "subject", f"org.registered subject {subject!r} is not an org slug"
+        )
+    if event_type.startswith("employee."):
+        _check(check_nip, subject, "subject", f"{event_type} subject must be the employee's NIP")
     if event_type == "policy.enacted" and subject != f"policy:{agency}":
         raise PayloadInvalid(f"policy.enacted subject must be 'policy:{agency}'")
     if isinstance(data, KeyRegistered):
@@ -192,19 +223,20 @@ def parse_payload(payload: bytes) -> Event:
     if model is None:
         raise UnknownEventType(f"event type {event_type!r} is not in the catalogue")
     agency = _text(raw, "agency")
-    if not _SLUG.fullmatch(agency):
-        raise PayloadInvalid(f"agency {agency!r} is not an org slug")
-    subject = _text(raw, "subject")
+    _check(check_slug, agency, "agency", f"agency {agency!r} is not an org slug")
+    subject = _id(raw, "subject")
     if subject.endswith(RESERVED_SUBJECT_SUFFIX):
         raise PayloadInvalid(
             f"subject {subject!r} ends in {RESERVED_SUBJECT_SUFFIX!r}, which is reserved "
             "(a subject's history is read at /v1/subjects/<subject>/history)"
         )
-    actor = _text(raw, "actor")
+    actor = _id(raw, "actor")
     try:
         occurred_at = parse_instant(raw["occurred_at"])
-    except ValueError:
-        raise PayloadInvalid("occurred_at must be an RFC 3339 instant with an offset") from None
+    except ValueError as exc:
+        raise PayloadInvalid(
+            f"occurred_at must be an RFC 3339 instant with an offset: {exc}"
+        ) from None
     if not isinstance(raw["data"], dict):
         raise PayloadInvalid("payload field 'data' must be a JSON object")
     try:

@@ -1,4 +1,4 @@
-"""Validated field types shared by the event data models (dates, instants, times, slugs)."""
+"""Validated field types shared by the event data models, and the input bounds they keep."""
 
 from __future__ import annotations
 
@@ -8,32 +8,94 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
-_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+# The input bounds of DESIGN §5 (docs/input-bounds.md): every payload keeps them.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+MAX_TEXT = 4_000
+MAX_STRING = MAX_TEXT
+MAX_LIST = 1_000
+MAX_ID = 128
+MAX_NUMBER = 2**53
+MAX_REQUEST_DATES = 31
+MAX_TARGETS = 20
+MAX_OUTPUTS = 50
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INSTANT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+)
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _SLUG = re.compile(r"[a-z0-9-]{1,64}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_ID = re.compile(rf"[A-Za-z0-9._:/-]{{1,{MAX_ID}}}")
+_NIP = re.compile(r"[0-9]{18}")
+_DOT_SEGMENTS = frozenset({".", ".."})
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
-MAX_STRING = 10_000
-MAX_LIST = 1_000
+
+def check_day(day: date) -> date:
+    """The date lies within the ledger's years, EARLIEST to LATEST."""
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(
+            f"{day.isoformat()} is outside {EARLIEST.isoformat()}..{LATEST.isoformat()}"
+        )
+    return day
 
 
 def parse_iso_date(value: object) -> date:
-    """An ISO `YYYY-MM-DD` string as a date; anything else is a ValueError."""
+    """An ISO `YYYY-MM-DD` string within bounds as a date; anything else is a ValueError."""
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
+        return check_day(value)
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise ValueError("expected a date as YYYY-MM-DD")
-    return date.fromisoformat(value)
+    return check_day(date.fromisoformat(value))
 
 
 def parse_instant(value: object) -> datetime:
-    """An RFC 3339 instant with an offset as an aware datetime; anything else is a ValueError."""
+    """An RFC 3339 instant with an offset, its wall date and its UTC date within bounds,
+    as an aware datetime; anything else is a ValueError (never an OverflowError)."""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value
-    if not isinstance(value, str) or not _INSTANT.fullmatch(value):
+        moment = value
+    elif isinstance(value, str) and _INSTANT.fullmatch(value):
+        if not EARLIEST.year <= int(value[:4]) <= LATEST.year:
+            raise ValueError(
+                f"{value[:10]} is outside {EARLIEST.isoformat()}..{LATEST.isoformat()}"
+            )
+        moment = datetime.fromisoformat(value.replace("z", "Z"))
+    else:
         raise ValueError("expected an RFC 3339 instant with an offset")
-    return datetime.fromisoformat(value.replace("z", "Z"))
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError("expected an RFC 3339 instant with an offset")
+    check_day(moment.date())
+    check_day((moment.replace(tzinfo=None) - offset).date())
+    return moment
+
+
+def check_id(value: str) -> str:
+    """An id: 1 to MAX_ID characters of `[A-Za-z0-9._:/-]`, no `.` or `..` path segment."""
+    if not _ID.fullmatch(value):
+        raise ValueError(f"expected an id of 1 to {MAX_ID} characters of A-Z a-z 0-9 . _ : / -")
+    if _DOT_SEGMENTS.intersection(value.split("/")):
+        raise ValueError("an id has no '.' or '..' path segment")
+    return value
+
+
+def check_label(value: str) -> str:
+    """A label (a position, a version): 1 to MAX_ID characters on one line."""
+    if not 1 <= len(value) <= MAX_ID:
+        raise ValueError(f"expected a label of 1 to {MAX_ID} characters")
+    if _CONTROL.search(value):
+        raise ValueError("a label holds no control character (no tab or newline)")
+    return value
+
+
+def check_nip(value: str) -> str:
+    """A NIP: exactly 18 ASCII digits."""
+    if not _NIP.fullmatch(value):
+        raise ValueError("expected a NIP of exactly 18 ASCII digits")
+    return value
 
 
 def _check_hhmm(value: str) -> str:
@@ -42,7 +104,8 @@ def _check_hhmm(value: str) -> str:
     return value
 
 
-def _check_slug(value: str) -> str:
+def check_slug(value: str) -> str:
+    """An organisation id: 1 to 64 characters of a-z, 0-9 and '-'."""
     if not _SLUG.fullmatch(value):
         raise ValueError("expected a slug of a-z, 0-9 and '-'")
     return value
@@ -57,10 +120,13 @@ def _check_hex64(value: str) -> str:
 IsoDate = Annotated[date, BeforeValidator(parse_iso_date)]
 Instant = Annotated[datetime, BeforeValidator(parse_instant)]
 HHMM = Annotated[str, AfterValidator(_check_hhmm)]
-Slug = Annotated[str, AfterValidator(_check_slug)]
+Slug = Annotated[str, AfterValidator(check_slug)]
 Sha256Hex = Annotated[str, AfterValidator(_check_hex64)]
-Text = Annotated[str, Field(max_length=MAX_STRING)]
-Id = Annotated[str, Field(min_length=1, max_length=256)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Id = Annotated[str, AfterValidator(check_id)]
+Nip = Annotated[str, AfterValidator(check_nip)]
+Label = Annotated[str, AfterValidator(check_label)]
+PublicKey = Annotated[str, Field(min_length=1, max_length=64)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 

@@ -16,6 +16,7 @@ from domain.aggregates import (
     Org,
     Policy,
     PolicyVersion,
+    Presence,
     Request,
     Unit,
 )
@@ -23,6 +24,8 @@ from domain.flags import Flag
 
 DayKey = tuple[str, date]  # (unit, day)
 WeekKey = tuple[str, int, int]  # (employee, ISO year, ISO week)
+PresenceKey = tuple[str, date]  # (employee, day)
+WorkTime = tuple[date, str, int]  # (day, source: "presence" or a request id, minutes)
 
 
 class StateReader(Protocol):
@@ -53,6 +56,18 @@ class StateReader(Protocol):
 
     def employee_week(self, key: WeekKey) -> frozenset[tuple[date, str]]: ...
 
+    def presence_on(self, nip: str, day: date) -> Presence | None: ...
+
+    def work_time(self, key: WeekKey) -> frozenset[WorkTime]: ...
+
+    def last_work_week(self, nip: str) -> tuple[int, int] | None: ...
+
+    def requests_of_employee(self, nip: str) -> frozenset[str]: ...
+
+    def evaluated_periods(self, nip: str) -> frozenset[str]: ...
+
+    def evaluation_judged(self, nip: str) -> date | None: ...
+
 
 @dataclass
 class Changes:
@@ -70,6 +85,12 @@ class Changes:
     unit_members: dict[str, frozenset[str]] = field(default_factory=dict)
     location_days: dict[DayKey, frozenset[tuple[str, str]]] = field(default_factory=dict)
     employee_weeks: dict[WeekKey, frozenset[tuple[date, str]]] = field(default_factory=dict)
+    presence_days: dict[PresenceKey, Presence] = field(default_factory=dict)
+    work_times: dict[WeekKey, frozenset[WorkTime]] = field(default_factory=dict)
+    last_work_weeks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    employee_requests: dict[str, frozenset[str]] = field(default_factory=dict)
+    evaluated: dict[str, frozenset[str]] = field(default_factory=dict)
+    evaluations_judged: dict[str, date] = field(default_factory=dict)
     value: Aggregate | None = None
     annotation: Annotation | None = None
     flags: list[tuple[Flag, PolicyVersion | None]] = field(default_factory=list)

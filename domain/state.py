@@ -13,6 +13,7 @@ from domain.aggregates import (
     Org,
     Policy,
     PolicyVersion,
+    Presence,
     Request,
     Unit,
 )
@@ -30,7 +31,7 @@ from domain.events import OPERATOR
 from domain.flags import Flag
 from domain.handlers import HANDLERS
 from domain.history import flag_order, missing_outputs, subject_view, value_of
-from domain.reader import Changes, WeekKey
+from domain.reader import Changes, WeekKey, WorkTime
 from domain.registry import RegistryState, RegistryView
 from domain.rules.keys import check_genesis, check_signing_keys
 from domain.rules.subjects import (
@@ -40,7 +41,7 @@ from domain.rules.subjects import (
     check_subject_owner,
     kind_of,
 )
-from domain.rules.timing import flag_backdated
+from domain.rules.timing import flag_backdated, flag_future_dated
 from domain.store import DEFAULT_CAPACITY, Chain, Loader, Step, Stores, SubjectLog
 from domain.views import SubjectView
 
@@ -94,6 +95,8 @@ class LedgerState:
         else:
             check_org_registered(event.agency, self.org(event.agency))
             check_signing_keys(entry, self.key, self.org)
+            if event.agency != OPERATOR:
+                check_subject_namespace(event.agency, event.subject, self.org)
         log = self._stores.subjects.get(event.subject)
         check_subject_owner(event.subject, log.agency if log else None, event.agency)
         check_subject_kind(event.subject, log.kind if log else None, event.type)
@@ -137,6 +140,10 @@ class LedgerState:
                     entry.index, event.occurred_at, entry.integrated_at, policy
                 )
                 changes.flag(backdated, policy)
+                future = flag_future_dated(
+                    entry.index, event.occurred_at, entry.integrated_at, policy
+                )
+                changes.flag(future, policy)
         for flag, strict_under in changes.flags:
             if strict_under is not None and flag.rule in strict_under.strict:
                 raise StrictFlagRefused(flag)
@@ -319,6 +326,27 @@ class LedgerState:
 
     def employee_week(self, key: WeekKey) -> frozenset[tuple[date, str]]:
         return self._stores.employee_weeks.get(key, frozenset())
+
+    def presence_on(self, nip: str, day: date) -> Presence | None:
+        """The employee's presence record of that day (the latest recorded)."""
+        return self._stores.presence_days.get((nip, day))
+
+    def work_time(self, key: WeekKey) -> frozenset[WorkTime]:
+        return self._stores.work_times.get(key, frozenset())
+
+    def last_work_week(self, nip: str) -> tuple[int, int] | None:
+        return self._stores.last_work_weeks.get(nip)
+
+    def requests_of_employee(self, nip: str) -> frozenset[str]:
+        return self._stores.employee_requests.get(nip, frozenset())
+
+    def evaluated_periods(self, nip: str) -> frozenset[str]:
+        """The cadence periods the employee's recorded evaluations cover."""
+        return self._stores.evaluated.get(nip, frozenset())
+
+    def evaluation_judged(self, nip: str) -> date | None:
+        """The first day of the last cadence period judged for a missing evaluation."""
+        return self._stores.evaluations_judged.get(nip)
 
     def unit_staff(self, agency: str, unit: str) -> frozenset[str]:
         """NIPs currently enrolled in the agency's unit."""

@@ -17,11 +17,12 @@ from domain.aggregates import (
     Key,
     Org,
     Policy,
+    Presence,
     Unit,
 )
 from domain.aggregates import Request as WfaRequest
 from domain.flags import Flag
-from domain.reader import Changes, DayKey, WeekKey
+from domain.reader import Changes, DayKey, PresenceKey, WeekKey, WorkTime
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -180,6 +181,12 @@ class Stores:
     unit_members: Layered[str, frozenset[str]]
     location_days: Layered[DayKey, frozenset[tuple[str, str]]]
     employee_weeks: Layered[WeekKey, frozenset[tuple[date, str]]]
+    presence_days: Layered[PresenceKey, Presence]
+    work_times: Layered[WeekKey, frozenset[WorkTime]]
+    last_work_weeks: Layered[str, tuple[int, int]]
+    employee_requests: Layered[str, frozenset[str]]
+    evaluated: Layered[str, frozenset[str]]
+    evaluations_judged: Layered[str, date]
     kinds: Layered[str, str]
     subjects: Layered[str, SubjectLog]
     agency_requests: Layered[str, Chain[str]]
@@ -253,6 +260,12 @@ _APPLIED = (
     "unit_members",
     "location_days",
     "employee_weeks",
+    "presence_days",
+    "work_times",
+    "last_work_weeks",
+    "employee_requests",
+    "evaluated",
+    "evaluations_judged",
 )
 
 PERSISTED = (*_APPLIED, "kinds")

@@ -17,6 +17,7 @@ from domain.aggregates import (
     Org,
     Policy,
     PolicyVersion,
+    Presence,
     Request,
     Unit,
 )
@@ -57,6 +58,15 @@ def _policy_version(v: PolicyVersion) -> dict[str, object]:
         "backdating_limit_hours": v.backdating_limit_hours,
         "strict": sorted(v.strict),
         "entry": v.entry,
+        "weekly_hours": v.weekly_hours,
+        "ramadan": None
+        if v.ramadan is None
+        else {"from": _day(v.ramadan[0]), "to": _day(v.ramadan[1]), "weekly_hours": v.ramadan[2]},
+        "evaluation_cadence": v.evaluation_cadence,
+        "evaluation_deadline_days": v.evaluation_deadline_days,
+        "designated_locations": sorted(v.designated_locations),
+        "future_tolerance_minutes": v.future_tolerance_minutes,
+        "approvers": sorted(v.approvers),
     }
 
 
@@ -215,6 +225,17 @@ def render(value: Aggregate | None) -> dict[str, object]:
             }
         case Complaint():
             return _complaint(value)
+        case Presence():
+            return {
+                "employee": value.nip,
+                "agency": value.agency,
+                "date": value.date.isoformat(),
+                "in": value.arrived,
+                "out": value.left,
+                "location_kind": value.location_kind,
+                "source": value.source,
+                "entry": value.entry,
+            }
 
 
 def render_annotations(annotations: tuple[Annotation, ...]) -> list[dict[str, object]]:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from ledger.keyfiles import load_or_create_log_key, load_or_create_operator_key
 from ledger.ledger import Clock, Ledger, Progress, utc_now
 from ledger.operator import Operator
+from ledger.private_files import private_dir
 from ledger.settings import Settings
 from ledger.signing import CheckpointSigner, EnvelopeSigner
-from ledger.store import open_store
+from ledger.start_lock import start_lock
+from ledger.store import open_store, store_environment
 
 
 @dataclass
@@ -29,11 +31,22 @@ def open_runtime(
     settings: Settings, clock: Clock = utc_now, progress: Progress | None = None
 ) -> Runtime:
     """Open the store, create the operator and log keys on first start, write the genesis entry."""
-    log_key = load_or_create_log_key(settings.log_key_file, settings.origin, settings.log_key)
-    checkpoint_signer = CheckpointSigner(settings.origin, log_key)
-    operator_signer = EnvelopeSigner(load_or_create_operator_key(settings.operator_key_file))
-    store = open_store(settings.database_url)
-    ledger = Ledger(store, checkpoint_signer, clock=clock, progress=progress)
-    operator = Operator(ledger, operator_signer, clock)
-    operator.bootstrap()
+    private_dir(settings.data_dir)
+    # servers starting at once: one creates the keys, tables and genesis, the others wait
+    with start_lock(store_environment(settings.database_url)):
+        log_key = load_or_create_log_key(settings.log_key_file, settings.origin, settings.log_key)
+        checkpoint_signer = CheckpointSigner(settings.origin, log_key)
+        operator_signer = EnvelopeSigner(load_or_create_operator_key(settings.operator_key_file))
+        store = open_store(settings.database_url)
+        try:
+            ledger = Ledger(store, checkpoint_signer, clock=clock, progress=progress)
+        except BaseException:
+            store.close()
+            raise
+        try:
+            operator = Operator(ledger, operator_signer, clock)
+            operator.bootstrap()
+        except BaseException:
+            ledger.close()
+            raise
     return Runtime(settings, ledger, operator, checkpoint_signer.verifier_key)

@@ -69,6 +69,12 @@ class StoreUnavailableError(LedgerError):
     rule = "store-unavailable"
 
 
+class SubmissionFailedError(LedgerError):
+    """Checking one submission raised an unexpected error (a bug): HTTP 500 for it alone."""
+
+    rule = "internal-error"
+
+
 class LedgerCorruptedError(LedgerError):
     """The stored log disagrees with itself (a tampered or foreign database)."""
 

@@ -80,8 +80,12 @@ class Selection:
         elif employee is not None:
             self._agency(employee.agency)
             self.add(employee.unit)
+            if any("discipline" in update.fields for update in employee.updates):
+                self.add_requests_of(employee.agency, employee.nip)  # arrangement-after-penalty
         elif unit is not None:
             self._agency(unit.agency)
+        elif subject.startswith("presence:"):
+            self.add_presence(subject.removeprefix("presence:"))
         else:
             view = state.subject_view(subject)
             if view is not None:
@@ -89,6 +93,22 @@ class Selection:
                     value = view.state.get(name)
                     if isinstance(value, str):
                         self._agency(value) if name == "agency" else self.add(value)
+
+    def add_requests_of(self, agency: str, nip: str) -> None:
+        """The employee's requests (the penalty rule reads the days they hold)."""
+        for request in self.neighbours(agency).by_employee.get(nip, ()):
+            self.add(request.id)
+
+    def add_presence(self, nip: str) -> None:
+        """A presence stream, its employee, and what its weekly-hours and evaluation-missing
+        flags read: the employee's requests (attendance) and evaluations."""
+        employee = self.state.employee(nip)
+        if employee is None:
+            return
+        self.add(nip)
+        self.add_requests_of(employee.agency, nip)
+        for period in sorted(self.state.evaluated_periods(nip)):
+            self.add(f"eval:{nip}:{period}")
 
     def add_staff(self, unit: str) -> None:
         """Everyone the log ever placed in the unit: replaying its quota and on-site flags

@@ -11,13 +11,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from ledger.errors import ConfigurationError
+from ledger.private_files import FILE_MODE, private_dir
 from verification.note import generate_key
 
 
 def write_secret(path: Path, text: str) -> None:
     """Create `path` with mode 0600 and write `text`; never overwrite an existing key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(fd, "w") as handle:
         handle.write(text + "\n")
 

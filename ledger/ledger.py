@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ from ledger.errors import (
     LedgerError,
     NotFoundError,
     StoreConflictError,
+    SubmissionFailedError,
     UnsupportedPayloadTypeError,
 )
 from ledger.head import LogHead, Outcome, Submission
+from ledger.integrity import check_stored_tree
 from ledger.proofs import ProofReader
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 from ledger.signers import check_known_signatures
@@ -32,6 +35,7 @@ from verification.leaf import format_instant
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 MAX_CONFLICT_RETRIES = 20
+log = logging.getLogger("jejak.ledger")
 
 
 def utc_now() -> datetime:
@@ -83,6 +87,7 @@ class Ledger:
         self._lock = threading.Lock()
         self.conflict_retries = 0  # group commits retried after another writer's entries
         self.catch_up(progress)
+        check_stored_tree(store.recorder, signer.verifier_key, signer.origin, self.head.frontier)
         self._committer = GroupCommitter(self._commit_group)
 
     # Reading the state ---------------------------------------------------------------------
@@ -112,9 +117,10 @@ class Ledger:
                 for stored in chunk:
                     try:
                         self.head.replay(self.store.decode(stored))
-                    except (Refusal, LedgerError, ValueError, KeyError, TypeError) as error:
+                    except Exception as error:  # any: start-up says which entry, in one line
                         raise LedgerCorruptedError(
-                            f"entry {stored.index} cannot be replayed: {error}"
+                            f"entry {stored.index} cannot be replayed:"
+                            f" {type(error).__name__}: {error}"
                         ) from error
                 if progress is not None:
                     progress(self.head.size, target)
@@ -152,15 +158,11 @@ class Ledger:
     def _commit_group(self, group: list[Request]) -> None:
         """Commit a group in this process's writer turn, caught up with other processes first.
 
-        Where the store cannot lock across processes (SQLite), another writer's entries
-        surface as a unique-key conflict, after which this head catches up and the group is
-        checked again."""
+        Where the turn is not a lock across processes (SQLite), another writer's entries
+        appended meanwhile surface as a unique-key conflict, after which this head catches up
+        and the group is checked again."""
         with self.store.recorder.writer_turn() as size:
-            if size is None:  # no size under a lock: catch up when a reader's sync() asks
-                stale = any(not request.submissions for request in group)
-            else:
-                stale = size > self.head.size
-            if stale:
+            if size > self.head.size:
                 self.catch_up()
             for _ in range(MAX_CONFLICT_RETRIES):
                 try:
@@ -187,6 +189,15 @@ class Ledger:
                         outcomes.append(unit.integrate(submission, at))
                     except (Refusal, LedgerError) as error:
                         raise ItemRefusedError(position, error) from error
+                    except Exception as error:  # a bug: it refuses this request, not the group
+                        log.exception(
+                            "checking submission %d of a request failed unexpectedly", position
+                        )
+                        failed = SubmissionFailedError(
+                            f"an unexpected error while checking this envelope"
+                            f" ({type(error).__name__}); it is logged and nothing was stored"
+                        )
+                        raise ItemRefusedError(position, failed) from error
             except ItemRefusedError as refused:
                 request.fail(refused.cause if len(request.submissions) == 1 else refused)
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,9 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.errors import ConfigurationError, StoreConflictError
+from ledger.private_files import private_file
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
+from ledger.start_lock import start_lock
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class LogRecorder(Protocol):
     """What the ledger needs of a store beyond eventsourcing's recorder (both backends)."""
 
     def log_size(self) -> int: ...
-    def writer_turn(self) -> AbstractContextManager[int | None]: ...
+    def writer_turn(self) -> AbstractContextManager[int]: ...
     def entries(self, start: int, stop: int) -> list[StoredEntry]: ...
     def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]: ...
     def checkpoint(self, size: int | None) -> CheckpointRow | None: ...
@@ -58,8 +60,9 @@ class LogApplication(Application[uuid.UUID]):
 class EventStore:
     """One opened store: appends batches atomically and reads entries, nodes and tokens."""
 
-    def __init__(self, app: LogApplication, description: str) -> None:
+    def __init__(self, app: LogApplication, description: str, env: Mapping[str, str]) -> None:
         self.app = app
+        self.env = env
         self.recorder = cast(LogRecorder, app.recorder)
         self.description = description
 
@@ -79,6 +82,15 @@ class EventStore:
             cast(EntryRecorded, self.app.mapper.to_domain_event(stored))
             for stored in self.app.recorder.select_events(stream)
         ]
+
+    def rewrite_risk(self) -> str | None:
+        """On PostgreSQL, why this connection's role could rewrite stored history (it should
+        be the writer role of `jejak db init`); None when it cannot, and on SQLite."""
+        if self.env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+            return None
+        from ledger.store_postgres import rewrite_risk
+
+        return rewrite_risk(self.env)
 
     def close(self) -> None:
         self.app.close()
@@ -121,22 +133,47 @@ def store_environment(database_url: str) -> dict[str, str]:
 def open_store(database_url: str) -> EventStore:
     """Open (and create if needed) the store named by `database_url`."""
     env = store_environment(database_url)
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        Path(env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
-        description = f"SQLite file {env['SQLITE_DBNAME']}"
-    else:
-        from ledger.store_postgres import ensure_schema
+    description = describe(env)
+    with start_lock(env):  # another process may be creating the same tables right now
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            private_file(Path(env["SQLITE_DBNAME"]))
+        else:
+            may_create(env, LOG_TABLES)
+        try:
+            app = LogApplication(env=env)
+        except Exception as error:
+            raise ConfigurationError(f"cannot open the store ({description}): {error}") from error
+    return EventStore(app, description, env)
 
-        ensure_schema(env)
-        description = (
-            f"PostgreSQL {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
-            f"{env['POSTGRES_DBNAME']} schema {env['POSTGRES_SCHEMA']}"
-        )
-    try:
-        app = LogApplication(env=env)
-    except Exception as error:
-        raise ConfigurationError(f"cannot open the store ({description}): {error}") from error
-    return EventStore(app, description)
+
+LOG_TABLES = ("jejak_events", "jejak_entries", "jejak_tree", "jejak_checkpoints", "jejak_tokens")
+
+
+def may_create(env: dict[str, str], tables: Sequence[str]) -> None:
+    """On PostgreSQL, create the schema if needed and let eventsourcing create the tables
+    only where this role may (`CREATE_TABLE`); a writer role needs them all there already."""
+    from ledger.store_postgres import ensure_schema, missing_tables
+
+    creates = ensure_schema(env)
+    env["CREATE_TABLE"] = "yes" if creates else "no"
+    if not creates:
+        missing = missing_tables(env, tables)
+        if missing:
+            raise ConfigurationError(
+                f"schema {env['POSTGRES_SCHEMA']} lacks {', '.join(missing)} and role"
+                f" {env['POSTGRES_USER']} may not create tables: run `jejak db init` as the"
+                " database's administrator"
+            )
+
+
+def describe(env: Mapping[str, str]) -> str:
+    """The store an environment names, for messages."""
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        return f"SQLite file {env['SQLITE_DBNAME']}"
+    return (
+        f"PostgreSQL {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
+        f"{env['POSTGRES_DBNAME']} schema {env['POSTGRES_SCHEMA']}"
+    )
 
 
 def drop_postgres_schema(database_url: str) -> None:

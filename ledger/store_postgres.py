@@ -13,13 +13,14 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from ledger.errors import ConfigurationError
 from ledger.records import CheckpointRow, LogBatch
 from ledger.store import StoredEntry, TokenRow
 
 LOG_TABLES = ("jejak_entries", "jejak_tree", "jejak_checkpoints")
 
 
-def _connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
+def connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
     return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
@@ -31,20 +32,70 @@ def _connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
     )
 
 
-def ensure_schema(env: Mapping[str, str]) -> None:
-    """Create the configured schema if it does not exist yet."""
-    with _connect(env) as conn:
-        conn.execute(
-            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(env["POSTGRES_SCHEMA"]))
-        )
+def ensure_schema(env: Mapping[str, str]) -> bool:
+    """Create the configured schema if it does not exist yet; say whether this role may
+    create tables in it (its owner or a superuser: True; a writer role set up by
+    `jejak db init`: False, the tables are the owner's)."""
+    schema = env["POSTGRES_SCHEMA"]
+    with connect(env) as conn:
+        row = conn.execute(
+            "SELECT has_schema_privilege(current_user, oid, 'CREATE') FROM pg_namespace"
+            " WHERE nspname = %s",
+            (schema,),
+        ).fetchone()
+        if row is not None:
+            return bool(row[0])
+        try:
+            conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+        except psycopg.errors.InsufficientPrivilege as error:
+            raise ConfigurationError(
+                f"schema {schema} does not exist and role {env['POSTGRES_USER']} may not create"
+                " it: run `jejak db init` as the database's administrator"
+            ) from error
+        return True
+
+
+def rewrite_risk(env: Mapping[str, str]) -> str | None:
+    """Why the connected role could rewrite the log (a superuser, or a member of the log
+    tables' owner), or None for a writer role that may only read and append."""
+    with connect(env) as conn:
+        row = conn.execute(
+            "SELECT r.rolsuper, pg_has_role(current_user, t.tableowner, 'USAGE')"
+            " FROM pg_roles r LEFT JOIN pg_tables t"
+            " ON t.schemaname = %s AND t.tablename = 'jejak_entries'"
+            " WHERE r.rolname = current_user",
+            (env["POSTGRES_SCHEMA"],),
+        ).fetchone()
+    user = env["POSTGRES_USER"]
+    if row is None:
+        return None
+    if row[0]:
+        return f"connected as {user}, a superuser, which can disable the triggers and rewrite"
+    if row[1]:
+        return f"connected as {user}, the log tables' owner, which can disable their triggers"
+    return None
+
+
+def missing_tables(env: Mapping[str, str], tables: Sequence[str]) -> list[str]:
+    """The tables of `tables` that the configured schema lacks."""
+    with connect(env) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (env["POSTGRES_SCHEMA"],)
+        ).fetchall()
+    present = {str(r[0]) for r in rows}
+    return [t for t in tables if t not in present]
 
 
 def drop_schema(env: Mapping[str, str]) -> None:
     """Drop the configured schema with everything in it."""
-    with _connect(env) as conn:
+    with connect(env) as conn:
         conn.execute(
             SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(env["POSTGRES_SCHEMA"]))
         )
+
+
+def _locks_table(statement: object) -> bool:
+    return isinstance(statement, SQL | Composed) and "LOCK TABLE" in statement.as_string()
 
 
 class PostgresLogRecorder(PostgresApplicationRecorder):
@@ -52,6 +103,11 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        # Every insert into the events table happens in a writer turn (the advisory lock of
+        # `writer_turn`), which already makes commit order equal notification order: the
+        # library's LOCK TABLE ... IN EXCLUSIVE MODE would need UPDATE, DELETE or TRUNCATE
+        # privilege, which the writer role must not have.
+        self.lock_table_statements = [s for s in self.lock_table_statements if not _locks_table(s)]
         schema = Identifier(datastore.schema)
         self.sql_create_statements += [self._sql(s) for s in self._table_statements()]
         self.sql_create_statements.append(
@@ -131,7 +187,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             return conn.execute(self._sql(statement), params, prepare=True).fetchall()
 
     @contextlib.contextmanager
-    def writer_turn(self) -> Iterator[int | None]:
+    def writer_turn(self) -> Iterator[int]:
         """Hold this schema's writer lock (a session advisory lock on a borrowed connection)
         and yield the log size under it.
 

@@ -78,9 +78,13 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             return list(c.fetchall())
 
     @contextlib.contextmanager
-    def writer_turn(self) -> Iterator[int | None]:
-        """SQLite serialises writers with its file lock; a stale head surfaces as a conflict."""
-        yield None
+    def writer_turn(self) -> Iterator[int]:
+        """Yield the log size as stored now, so the writer catches up with what other
+        processes (the CLI, a second server) appended before it checks a group.
+
+        SQLite serialises the commits themselves with its file lock; an entry appended between
+        this read and the commit surfaces as a unique-key conflict, and the group is retried."""
+        yield self.log_size()
 
     def log_size(self) -> int:
         rows = self._rows("SELECT MAX(idx) FROM jejak_entries")

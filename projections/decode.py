@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+
 from domain.entry import Entry
 from domain.events import parse_payload
 from ledger.records import EntryRecorded
@@ -15,3 +19,13 @@ def to_entry(recorded: EntryRecorded) -> Entry:
     event = parse_payload(envelope.payload)
     at = parse_instant(str(recorded.leaf["integrated_at"]))
     return Entry(recorded.index, event, tuple(s.keyid for s in envelope.signatures), at)
+
+
+def agency_of(recorded: EntryRecorded) -> str:
+    """The payload's `agency`, read as plainly as possible (for an entry `to_entry` refused)."""
+    try:
+        payload = json.loads(base64.b64decode(str(recorded.envelope["payload"])))
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return "?"
+    agency = payload.get("agency") if isinstance(payload, dict) else None
+    return agency if isinstance(agency, str) else "?"

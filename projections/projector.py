@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
 
+from domain.aggregates import Request
 from domain.entry import Entry
 from domain.flags import Flag
 from domain.state import LedgerState
 from projections import rows
+from projections.failures import ProjectionFailure
 from projections.schema import COMPLAINTS, EVALUATIONS, FLAGS, REQUESTS, UNIT_DAYS, WORK_DAYS
 from projections.store import RowBatch
+
+log = logging.getLogger("jejak.projections")
 
 _REQUEST_EVENTS = ("wfa.", "attendance.", "work.")
 
@@ -20,10 +27,17 @@ class Projector:
 
     Rows are pure functions of the folded state, and every entry that changes a row's inputs
     marks that row dirty; so the tables are the same however the log is cut into batches.
+
+    An entry the fold or a row cannot take (a bug: the writer accepted it) parks its agency:
+    that agency's entries from there on are skipped, the failure is kept in `new_failures`
+    for the runner to store, and every other agency's rows keep moving.
     """
 
     def __init__(self) -> None:
-        self.state = LedgerState()
+        self.state = LedgerState(allow_gaps=True)  # parked entries leave gaps
+        self.position = 0  # entries consumed: applied or parked
+        self.parked: dict[str, int] = {}  # agency -> the first of its entries not applied
+        self.new_failures: list[ProjectionFailure] = []
         self.day_requests: dict[tuple[str, date], set[str]] = defaultdict(set)
         self.unit_days: dict[str, set[date]] = defaultdict(set)
         self.agency_units: dict[str, set[str]] = defaultdict(set)
@@ -37,15 +51,46 @@ class Projector:
         self._dirty_complaints: set[str] = set()
         self._flag_rows: list[tuple[object, ...]] = []
 
-    @property
-    def size(self) -> int:
-        return self.state.size
+    def park(self, failures: Iterable[ProjectionFailure]) -> None:
+        """Skip the entries of agencies that failed before (as stored), from their failure on."""
+        for failure in failures:
+            self.parked[failure.agency] = failure.entry
+
+    def fail(self, index: int, agency: str, error: BaseException) -> None:
+        """Park `agency` from entry `index`: log the error with its traceback and keep it."""
+        log.error(
+            "the read models cannot apply entry %d of %s; its later entries are parked",
+            index,
+            agency,
+            exc_info=error,
+        )
+        self.parked[agency] = min(index, self.parked.get(agency, index))
+        text = "".join(  # one line, storable anywhere, harmless on a terminal
+            c if c.isprintable() else f"\\x{ord(c):02x}" for c in f"{type(error).__name__}: {error}"
+        )[:500]
+        self.new_failures.append(ProjectionFailure(agency, index, text))
+        self.position = max(self.position, index + 1)
 
     def apply(self, entry: Entry) -> None:
-        """Fold one entry and mark the rows it changes."""
+        """Fold one entry and mark the rows it changes (or park its agency if it cannot)."""
+        agency = entry.event.agency
+        parked = self.parked.get(agency)
+        if parked is not None and entry.index >= parked:
+            self.position = entry.index + 1
+            return
+        try:
+            self._apply(entry)
+        except Exception as error:  # a bug; recorded and shown by `jejak projections status`
+            self.fail(entry.index, agency, error)
+            return
+        self.position = entry.index + 1
+
+    def _apply(self, entry: Entry) -> None:
         event, state = entry.event, self.state
         before = state.employee(event.subject) if event.type.startswith("employee.") else None
-        flags = state.record(entry).flags
+        fork = state.fork()  # a record that raises halfway leaves the fold untouched
+        flags = fork.record(entry).flags
+        fork.commit()
         subject = event.subject
         self.entries[subject].append(entry.index)
         if flags:
@@ -88,7 +133,8 @@ class Projector:
         complaint = state.complaint(subject)
         if complaint is not None:
             return complaint.unit
-        nip = subject.split(":")[1] if subject.startswith("eval:") else subject
+        prefixed = subject.startswith(("eval:", "presence:"))
+        nip = subject.split(":")[1] if prefixed else subject
         employee = state.employee(nip)
         return None if employee is None else employee.unit
 
@@ -119,24 +165,55 @@ class Projector:
 
     def _write(self, batch: RowBatch) -> None:
         state = self.state
-        for values in self._flag_rows:
-            batch.put(FLAGS, values)
+        for values in self._flag_rows:  # raised by applied entries only
+            entry = values[0] if isinstance(values[0], int) else self.position - 1
+            self._row(str(values[3]), [entry], partial(batch.put, FLAGS, values))
         for rid in sorted(self._dirty_requests):
             request = state.request(rid)
-            if request is None:
-                continue
-            batch.put(REQUESTS, rows.request_row(request, self.flags[rid], self.entries[rid]))
-            batch.replace(WORK_DAYS, rid, rows.work_day_rows(state, request))
+            if request is not None:
+                self._row(request.agency, self.entries[rid], partial(self._request, batch, request))
         for unit_id, day in sorted(self._dirty_days):
-            row = rows.unit_day_row(state, unit_id, day, self.day_requests[(unit_id, day)])
-            if row is not None:
-                batch.put(UNIT_DAYS, row)
+            unit = state.unit(unit_id)
+            ids = self.day_requests[(unit_id, day)]
+            behind = [i for rid in ids for i in self.entries[rid][-1:]]
+            write = partial(self._unit_day, batch, unit_id, day, ids)
+            self._row(unit.agency if unit is not None else "", behind, write)
         for subject in sorted(self._dirty_evals):
-            agency, unit = self.eval_units[subject]
-            row = rows.evaluation_row(state, subject, agency, unit, self.flags[subject])
-            if row is not None:
-                batch.put(EVALUATIONS, row)
+            agency, unit_of = self.eval_units[subject]
+            write = partial(self._evaluation, batch, subject, agency, unit_of)
+            self._row(agency, self.entries[subject], write)
         for subject in sorted(self._dirty_complaints):
-            row = rows.complaint_row(state, subject, self.entries[subject])
-            if row is not None:
-                batch.put(COMPLAINTS, row)
+            complaint = state.complaint(subject)
+            agency = complaint.agency if complaint is not None else ""
+            self._row(agency, self.entries[subject], partial(self._complaint, batch, subject))
+
+    def _row(self, agency: str, entries: list[int], write: Callable[[], None]) -> None:
+        """Write one row unless its agency was parked at or before the latest entry behind
+        it; a row that fails parks its agency from that entry."""
+        parked = self.parked.get(agency)
+        if parked is not None and max(entries, default=parked) >= parked:
+            return
+        try:
+            write()
+        except Exception as error:  # a bug; recorded and shown by `jejak projections status`
+            self.fail(max(entries, default=self.position - 1), agency, error)
+
+    def _request(self, batch: RowBatch, request: Request) -> None:
+        rid = request.id
+        batch.put(REQUESTS, rows.request_row(request, self.flags[rid], self.entries[rid]))
+        batch.replace(WORK_DAYS, rid, rows.work_day_rows(self.state, request))
+
+    def _unit_day(self, batch: RowBatch, unit_id: str, day: date, ids: set[str]) -> None:
+        row = rows.unit_day_row(self.state, unit_id, day, ids)
+        if row is not None:
+            batch.put(UNIT_DAYS, row)
+
+    def _evaluation(self, batch: RowBatch, subject: str, agency: str, unit: str | None) -> None:
+        row = rows.evaluation_row(self.state, subject, agency, unit, self.flags[subject])
+        if row is not None:
+            batch.put(EVALUATIONS, row)
+
+    def _complaint(self, batch: RowBatch, subject: str) -> None:
+        row = rows.complaint_row(self.state, subject, self.entries[subject])
+        if row is not None:
+            batch.put(COMPLAINTS, row)

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from domain.state import LedgerState
 from ledger.errors import NotFoundError
 from projections import queries
+from projections.report_presence import arrivals_text, presence_at_lapse
 from projections.store import ReadRecorder
 
 
@@ -25,8 +26,8 @@ def _indexes(state: LedgerState, subject: str, at: datetime | None = None) -> tu
 def _arrangement(
     state: LedgerState, rid: str, day: str, lapse: datetime, staff: Mapping[str, Any]
 ) -> dict[str, object] | None:
-    then = state.subject_view(rid, lapse)
     now = state.subject_view(rid)
+    then = state.subject_view(rid, lapse) or now  # recorded after the lapse: as it stands now
     if then is None or now is None:
         return None
     s: Mapping[str, Any] = then.state
@@ -56,6 +57,7 @@ def _arrangement(
         "attendance": today.get("attendance", []),
         "entries": sorted(set(cited)),
         "output_entries": [int(o["entry"]) for o in outputs],
+        "recorded_after_lapse": then is now,
     }
 
 
@@ -76,20 +78,33 @@ def investigation_report(
     version = None if policy is None else policy.in_force(day)
     staff: dict[str, dict[str, Any]] = {}
     staff_entries: dict[str, tuple[int, ...]] = {}
-    for nip in sorted(state.staff_at(unit_id, lapse)):
-        view = state.subject_view(nip, lapse)
+    for nip in sorted(state.staff_on(unit_id, day)):  # the agency's dates, as the unit days
+        view = state.subject_view(nip, lapse) or state.subject_view(nip)
         if view is not None:
             staff[nip] = dict(view.state)
             staff_entries[nip] = view.indexes
+    known_then = sorted(state.staff_at(unit_id, lapse))
     found = [
         _arrangement(state, str(row["request"]), day.isoformat(), lapse, staff)
         for row in queries.work_days_on(reads, unit_id, day)
     ]
-    arrangements = [a for a in found if a is not None and a["in_effect_at_lapse"]]
-    away = {str(a["employee"]) for a in arrangements if a["kind"] == "location"}
+    arrangements = [
+        a for a in found if a is not None and a["in_effect_at_lapse"] and a["employee"] in staff
+    ]
+    away = {str(a["employee"]): str(a["request"]) for a in arrangements if a["kind"] == "location"}
+    timeflex = {
+        str(a["employee"]): str(a["request"]) for a in arrangements if a["kind"] != "location"
+    }
     on_site = [nip for nip in staff if nip not in away]
+    names = {nip: person.get("name") for nip, person in staff.items()}
+    hhmm = lapse.strftime("%H:%M")
+    presence = presence_at_lapse(state, staff, names, away, timeflex, day, hhmm)
+    people: list[dict[str, Any]] = presence["people"]  # type: ignore[assignment]
+    recorded = [p for p in people if p["presence"] is not None]
+    presence_entries = [int(p["presence"]["entry"]) for p in recorded]
+    present_count = int(str(presence["present_count"]))
     decisions = [e for a in arrangements for e in a["entries"]]  # type: ignore[attr-defined]
-    people = [e for nip in staff for e in staff_entries[nip]]
+    people_entries = [e for nip in staff for e in staff_entries[nip]]
     policy_entries = [] if version is None else [version.entry]
     statements = [
         _statement(
@@ -97,15 +112,49 @@ def investigation_report(
             [complaint.filed_entry],
         ),
         _statement(
-            f"{len(staff)} employees were enrolled in the unit at the lapse.",
-            [*unit_entries, *people],
-        ),
-        _statement(
-            f"{len(on_site)} were on site; {len(away)} were on location flexibility and "
-            f"{sum(1 for a in arrangements if a['kind'] != 'location')} on time flexibility.",
-            [*decisions, *people],
+            f"{len(staff)} employees were in the unit on {day.isoformat()} by the agency's "
+            "placement dates (placed_at), as the unit-day view counts them.",
+            [*unit_entries, *people_entries],
         ),
     ]
+    if known_then != sorted(staff):
+        later = sorted(set(staff) - set(known_then))
+        gone = sorted(set(known_then) - set(staff))
+        statements.append(
+            _statement(
+                f"At the lapse the log knew {len(known_then)} of the unit's staff; recorded "
+                f"only later: {len(later)} ({', '.join(later) or 'none'})"
+                + (
+                    f", and {len(gone)} it then placed here were not ({', '.join(gone)})"
+                    if gone
+                    else ""
+                )
+                + ".",
+                [e for nip in later for e in staff_entries.get(nip, ())],
+            )
+        )
+    statements += [
+        _statement(
+            f"{len(on_site)} were scheduled on site (basis: scheduled: in the unit and not on "
+            f"location flexibility); {len(away)} were on location flexibility and "
+            f"{len(timeflex)} on time flexibility.",
+            [*decisions, *people_entries],
+        ),
+        _statement(
+            f"At {hhmm}, {present_count} were present in the office by their presence records "
+            f"(basis: presence; {len(recorded)} of {len(staff)} have a record for the day, "
+            f"{len(staff) - len(recorded)} no record).",
+            presence_entries,
+        ),
+    ]
+    after: list[dict[str, Any]] = presence["arrived_after_lapse"]  # type: ignore[assignment]
+    if after:
+        statements.append(
+            _statement(
+                f"Arrived after the lapse: {arrivals_text(after)}.",
+                [int(a["entry"]) for a in after],
+            )
+        )
     for a in arrangements:
         verdict = "by the supervisor" if a["approved_by_supervisor"] else "NOT by the supervisor"
         statements.append(
@@ -117,12 +166,14 @@ def investigation_report(
             )
         )
     minimum_held = not unit.public_service or len(on_site) >= unit.min_on_site
+    held_present = not unit.public_service or present_count >= unit.min_on_site
     quota_held = version is None or len(away) * 100 <= version.unit_quota_pct * len(staff)
     statements.append(
         _statement(
-            f"On-site minimum {unit.min_on_site}: {'held' if minimum_held else 'BREACHED'} "
-            f"({len(on_site)} on site).",
-            [*unit_entries, *decisions],
+            f"On-site minimum {unit.min_on_site}: {'held' if held_present else 'BREACHED'} by "
+            f"presence ({present_count} present at {hhmm}); "
+            f"{'held' if minimum_held else 'BREACHED'} by schedule ({len(on_site)} scheduled).",
+            [*unit_entries, *decisions, *presence_entries],
         )
     )
     if version is not None:
@@ -177,8 +228,22 @@ def investigation_report(
             "unit_quota_pct": version.unit_quota_pct,
         },
         "on_site": [{"nip": n, "name": staff[n].get("name")} for n in on_site],
+        "staff_basis": "placed_at",
+        "staff": people,
+        "log_at_lapse": {"staff": known_then, "differs": known_then != sorted(staff)},
+        "present_at_lapse": {
+            "at": hhmm,
+            "count": present_count,
+            "basis": "presence",
+            "nips": presence["present"],
+            "no_presence_record": presence["no_presence_record"],
+        },
+        "scheduled_on_site": {"count": len(on_site), "basis": "scheduled"},
+        "arrived_after_lapse": after,
+        "late_arrivals": presence["late_arrivals"],
         "flexible": arrangements,
         "minimum_held": minimum_held,
+        "minimum_held_by_presence": held_present,
         "quota_held": quota_held,
         "earlier_complaints": earlier,
         "earlier_flags": flags,

@@ -20,6 +20,20 @@ def _cite(entries: Iterable[object]) -> str:
     return " ".join(links) or "—"
 
 
+def _person_row(p: Mapping[str, Any]) -> str:
+    """One staff member: schedule, presence record, whether present, and on what basis."""
+    seen = p.get("presence") or {}
+    present = {True: "yes", False: '<span class="bad">no</span>', None: "—"}[p.get("present")]
+    cited = _cite([seen["entry"]]) if seen else "—"
+    return (
+        f"<tr><td>{escape(str(p['name'] or ''))} ({escape(str(p['nip']))})</td>"
+        f"<td>{escape(str(p['scheduled']).replace('_', ' '))}</td>"
+        f"<td>{escape(str(seen.get('in') or '—'))}</td>"
+        f"<td>{escape(str(seen.get('out') or '—'))}</td>"
+        f"<td>{present}</td><td>{escape(str(p['basis']))}</td><td>{cited}</td></tr>"
+    )
+
+
 def render_report(report: Mapping[str, Any]) -> str:
     """The report as a standalone HTML document (no scripts, prints on A4)."""
     unit = report["unit"]
@@ -33,6 +47,7 @@ def render_report(report: Mapping[str, Any]) -> str:
             f"<td>{len(a['outputs'])}</td><td>{_cite(a['entries'])}</td></tr>"
         )
     on_site = ", ".join(escape(f"{p['name']} ({p['nip']})") for p in report["on_site"])
+    staff = "".join(_person_row(p) for p in report.get("staff", ()))
     statements = "".join(
         f"<li>{escape(str(s['statement']))} <small>[{_cite(s['entries'])}]</small></li>"
         for s in report["statements"]
@@ -47,7 +62,10 @@ def render_report(report: Mapping[str, Any]) -> str:
         f"{escape(str(report['lapse_at']))}; form {escape(str(report['form']))}; service "
         f"{escape(str(report['service']))}; status {escape(str(report['status']))}.</p>"
         f"<h2>Findings from the ledger</h2><ol>{statements}</ol>"
-        f"<h2>On site</h2><p>{on_site or '—'}</p>"
+        f"<h2>Scheduled on site</h2><p>{on_site or '—'}</p>"
+        f"<h2>Presence at {escape(str(report.get('present_at_lapse', {}).get('at', '')))}</h2>"
+        "<table><tr><th>employee</th><th>schedule</th><th>in</th><th>out</th>"
+        f"<th>present</th><th>basis</th><th>entry</th></tr>{staff}</table>"
         "<h2>Flexible work that day</h2><table><tr><th>employee</th><th>kind</th>"
         "<th>approver</th><th>by supervisor</th><th>policy</th><th>outputs</th>"
         f"<th>entries</th></tr>{''.join(rows)}</table>"

@@ -13,7 +13,8 @@ from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.records import EntryRecorded
 from ledger.store import EventStore
-from projections.decode import to_entry
+from projections.decode import agency_of, to_entry
+from projections.failures import ProjectionFailure
 from projections.projector import Projector
 from projections.schema import MODELS, TABLES
 from projections.store import ReadRecorder, RowBatch
@@ -114,6 +115,7 @@ class ProjectionRunner:
     def _catch_up(self, progress: Progress | None, crash_after_rows: bool) -> int:
         if self._positions is None:
             self._positions = self._load()
+            self.projector.park(self.reads.failures())
         positions = self._positions
         target = self.recorder.max_notification_id() or 0
         folded = 0
@@ -127,24 +129,26 @@ class ProjectionRunner:
                 recorded = self.events.app.mapper.to_domain_event(notification)
                 if not isinstance(recorded, EntryRecorded):
                     continue
-                if recorded.index != self.projector.size:
+                if recorded.index != self.projector.position:
                     raise ProjectionError(
                         f"notification {notification.id} holds entry {recorded.index}, "
-                        f"expected entry {self.projector.size}"
+                        f"expected entry {self.projector.position}"
                     )
-                self.projector.apply(to_entry(recorded))
+                self._apply(recorded)
             last = found[-1].id
             behind = {m for m, (nid, _) in positions.items() if nid < last}
+            batch = RowBatch()
             if behind:
-                batch = RowBatch()
                 self.projector.flush(batch)
                 batch.keep_only(behind)
-                batch.positions = {m: (last, self.projector.size) for m in behind}
+                batch.positions = {m: (last, self.projector.position) for m in behind}
+            else:
+                self.projector.flush(None)
+            batch.failures, self.projector.new_failures = self.projector.new_failures, []
+            if behind or batch.failures:
                 with self.reads.cursor(commit=True) as curs:
                     self.reads.write_batch(curs, batch, crash_after_rows)
                 positions.update(batch.positions)
-            else:
-                self.projector.flush(None)
             self._nid = last
             folded += len(found)
             with self._applied:
@@ -152,8 +156,22 @@ class ProjectionRunner:
             if progress is not None:
                 progress(min(last, target), target)
 
+    def _apply(self, recorded: EntryRecorded) -> None:
+        """Fold one stored entry; one that cannot even be decoded parks its agency too."""
+        try:
+            entry = to_entry(recorded)
+        except Exception as error:  # a bug: the writer accepted it; status shows it
+            self.projector.fail(recorded.index, agency_of(recorded), error)
+            return
+        self.projector.apply(entry)
+
+    def failures(self) -> list[ProjectionFailure]:
+        """The agencies whose entries the read models could not apply, as stored."""
+        return self.reads.failures()
+
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Empty every read model and its position, then apply the whole log again."""
+        """Empty every read model, its position and the recorded failures, then apply the
+        whole log again."""
         with self._lock:
             self.reads.clear(TABLES, MODELS)
             self._reset()

@@ -153,6 +153,8 @@ COMPLAINTS = Table(
     "complaints",
 )
 POSITIONS = Table("jp_positions", ("model", "log_size"), 1, "")
+# an agency whose entry a read model could not apply: its later entries are parked (skipped)
+FAILURES = Table("jp_failures", ("agency", "entry", "error"), 1, "")
 
 TABLES = (REQUESTS, UNIT_DAYS, FLAGS, WORK_DAYS, EVALUATIONS, COMPLAINTS)
 MODELS = tuple(t.model for t in TABLES)

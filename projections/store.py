@@ -13,11 +13,17 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 from psycopg.sql import SQL
 
-from ledger.store import store_environment
-from projections.schema import INDEXES, POSITIONS, TABLES, Table
+from ledger.start_lock import start_lock
+from ledger.store import may_create, store_environment
+from projections.failures import ProjectionFailure
+from projections.schema import FAILURES, INDEXES, POSITIONS, TABLES, Table
 
 Row = dict[str, Any]
 TRACKING_NAME = "jejak_projections"
+READ_TABLES = (
+    *(t.name for t in (*TABLES, POSITIONS, FAILURES)),
+    f"{TRACKING_NAME}_tracking",
+)
 
 
 @dataclass
@@ -27,6 +33,7 @@ class RowBatch:
     rows: dict[str, dict[tuple[object, ...], tuple[object, ...]]] = field(default_factory=dict)
     replaced: dict[str, dict[object, list[tuple[object, ...]]]] = field(default_factory=dict)
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # model -> (nid, size)
+    failures: list[ProjectionFailure] = field(default_factory=list)
 
     def keep_only(self, models: set[str]) -> None:
         """Drop the rows of tables whose model already applied this batch."""
@@ -35,15 +42,26 @@ class RowBatch:
         self.replaced = {n: r for n, r in self.replaced.items() if n in names}
 
     def put(self, table: Table, values: tuple[object, ...]) -> None:
+        _storable(table, values)
         self.rows.setdefault(table.name, {})[values[: table.key]] = values
 
     def replace(self, table: Table, first: object, values: list[tuple[object, ...]]) -> None:
         """Replace every row whose first key column equals `first` by `values`."""
+        for row in values:
+            _storable(table, row)
         self.replaced.setdefault(table.name, {})[first] = values
 
     def __len__(self) -> int:
         replaced = sum(len(v) for rows in self.replaced.values() for v in rows.values())
         return sum(len(rows) for rows in self.rows.values()) + replaced
+
+
+def _storable(table: Table, values: tuple[object, ...]) -> None:
+    """Refuse, while the row is computed (so the failure names its agency), a value that
+    would fail the whole batch's transaction in the database."""
+    for column, value in zip(table.columns, values, strict=False):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(f"{table.name}.{column} holds a NUL character, which cannot be stored")
 
 
 class Cursorish(Protocol):
@@ -61,7 +79,7 @@ class _ReadMixin:
         raise NotImplementedError
 
     def _tables(self) -> list[str]:
-        return [*(t.create() for t in (*TABLES, POSITIONS)), *INDEXES]
+        return [*(t.create() for t in (*TABLES, POSITIONS, FAILURES)), *INDEXES]
 
     @contextmanager
     def cursor(self, *, commit: bool) -> Iterator[Cursorish]:
@@ -86,14 +104,30 @@ class _ReadMixin:
         for name, rows in sorted(batch.rows.items()):
             if rows:
                 curs.executemany(self._sql(by_name[name].upsert()), list(rows.values()))
+        self.write_failures(curs, batch.failures)
         if fail_before_tracking:
             raise SimulatedCrashError("crash after the rows, before the tracking position")
         for model, (nid, size) in sorted(batch.positions.items()):
             self._insert_tracking(curs, Tracking(model, nid))  # type: ignore[attr-defined]
             curs.execute(self._sql(POSITIONS.upsert()), (model, size))
 
+    def write_failures(self, curs: Cursorish, failures: Sequence[ProjectionFailure]) -> None:
+        """Record each parked agency with the entry its read models could not apply."""
+        if failures:
+            curs.executemany(
+                self._sql(FAILURES.upsert()), [(f.agency, f.entry, f.error) for f in failures]
+            )
+
+    def failures(self) -> list[ProjectionFailure]:
+        found = self.rows("SELECT agency, entry, error FROM {s}jp_failures ORDER BY entry")
+        return [
+            ProjectionFailure(str(r["agency"]), int(r["entry"]), str(r["error"])) for r in found
+        ]
+
     def clear(self, tables: Sequence[Table], models: Sequence[str]) -> None:
+        """Empty `tables`, the recorded failures and the positions of `models`."""
         with self.cursor(commit=True) as curs:
+            curs.execute(self._sql("DELETE FROM {s}jp_failures"))
             for table in tables:
                 curs.execute(self._sql(f"DELETE FROM {{s}}{table.name}"))  # noqa: S608
             for model in models:
@@ -147,7 +181,10 @@ def open_read_recorder(database_url: str) -> ReadRecorder:
     env = store_environment(database_url)
     env.pop("APPLICATION_RECORDER_TOPIC", None)
     env["POSTGRES_POOL_SIZE"] = "2"
-    factory = InfrastructureFactory[TrackingRecorder].construct(Environment(TRACKING_NAME, env))
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        return factory.tracking_recorder(SQLiteReadRecorder)  # type: ignore[return-value]
-    return factory.tracking_recorder(PostgresReadRecorder)  # type: ignore[return-value]
+    with start_lock(env):  # another process may be creating the same tables right now
+        if env["PERSISTENCE_MODULE"] != "eventsourcing.sqlite":
+            may_create(env, READ_TABLES)
+        factory = InfrastructureFactory[TrackingRecorder].construct(Environment(TRACKING_NAME, env))
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            return factory.tracking_recorder(SQLiteReadRecorder)  # type: ignore[return-value]
+        return factory.tracking_recorder(PostgresReadRecorder)  # type: ignore[return-value]

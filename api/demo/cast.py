@@ -177,6 +177,10 @@ _KEMEN_POSITIONS = sorted(
 )
 
 
+# Ramadan 1448 H as the policies list it: 32.5 working hours a week (PermenPANRB 4/2025).
+RAMADAN = {"from": "2027-02-08", "to": "2027-03-09", "weekly_hours": 32.5}
+
+
 def policy_data(agency: str, version: int, effective_from: date) -> dict[str, object]:
     """The `policy.enacted` data of one version of an agency's flexible-work policy."""
     if agency == KAB:
@@ -194,6 +198,16 @@ def policy_data(agency: str, version: int, effective_from: date) -> dict[str, ob
             "output_report_deadline_days": 1,
             "backdating_limit_hours": 48,
             "strict": [] if version == 1 else ["self-approval"],
+            "weekly_hours": 37.5,
+            "ramadan": RAMADAN,
+            "evaluation_cadence": "monthly",
+            "designated_locations": [
+                {
+                    "id": "kecamatan-verifikasi",
+                    "description": "Kantor Camat Arga Makmur, Ketahun dan Putri Hijau "
+                    "(verifikasi faktual data ASN)",
+                }
+            ],
         }
         if version > 1:
             data["title"] = "Perubahan atas " + str(data["title"])
@@ -216,6 +230,12 @@ def policy_data(agency: str, version: int, effective_from: date) -> dict[str, ob
         "output_report_deadline_days": 2,
         "backdating_limit_hours": 72,
         "strict": [],
+        "weekly_hours": 37.5,
+        "ramadan": RAMADAN,
+        "evaluation_cadence": "semester",
+        "designated_locations": [
+            {"id": "mpp-jakarta", "description": "Mal Pelayanan Publik DKI Jakarta"}
+        ],
     }
 
 

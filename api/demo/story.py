@@ -18,11 +18,15 @@ from api.demo.cast import (
     supervisor_of,
 )
 from api.demo.plan import Period, Plan, Planned, at, digest, request_id
+from api.demo.presence import record_presence
 from api.demo.weeks import arrangements
 from api.demo.work import Arrangement, Writer
+from domain.rules.evaluations import predikat_of
 
 BREACH_DAY = (1, 2)  # week 2 Wednesday: five of twelve Dukcapil staff approved off site
 BREACH_UNIT = "bu-disdukcapil"
+MISGRADED = "siti"  # her predikat does not follow from her results and behaviour
+PENALISED = ("joni", (1, 1))  # a disciplinary penalty recorded on week 2 Tuesday
 
 
 def _setup(plan: Plan) -> None:
@@ -139,15 +143,6 @@ def _annotation(plan: Plan) -> None:
     plan.add(when, "entry.annotated", KAB, rid, INSPECTOR, note, signer=INSPECTORATE, cites=cited)
 
 
-def predikat(results: str, behaviour: str) -> str:
-    """The PermenPANRB 6/2022 matrix of work results and work behaviour."""
-    if "di_bawah" in (results, behaviour):
-        if results == behaviour:
-            return "sangat_kurang"
-        return "butuh_perbaikan" if results == "di_bawah" else "kurang"
-    return "sangat_baik" if results == behaviour == "di_atas" else "baik"
-
-
 def _evaluations(plan: Plan, arranged: list[Arrangement]) -> None:
     """End-of-period evaluations; BKPSDM's head records one in place of the assessor."""
     period = plan.period
@@ -165,8 +160,10 @@ def _evaluations(plan: Plan, arranged: list[Arrangement]) -> None:
             "period": period.label,
             "results": results,
             "behaviour": behaviour,
-            "predikat": predikat(results, behaviour),
+            "predikat": predikat_of(results, behaviour),
         }
+        if who == MISGRADED:  # recorded with a grade the quadrant does not give
+            data["predikat"] = "baik" if data["predikat"] == "sangat_baik" else "sangat_baik"
         subject = f"eval:{employee.nip}:{period.label}"
         when = at(period.day(2, 4), "13:30", 3 * n)
         plan.by(evaluator, when, "evaluation.recorded", subject, data)
@@ -185,6 +182,10 @@ def build_plan(period: Period) -> list[Planned]:
         on_breach_day = a.week == week and weekday in a.work_days()
         if on_breach_day and a.kind == "location" and a.person.unit == BREACH_UNIT:
             breach.append(rid)
+    record_presence(plan, writer.worked, period.day(*BREACH_DAY))
+    who, when = PENALISED
+    penalty = {"discipline": "penalty", "basis": "Keputusan Bupati: hukuman disiplin sedang"}
+    plan.hr(KAB, at(period.day(*when), "10:00"), "employee.updated", person(who).nip, penalty)
     revised = policy_data(KAB, 2, period.day(2, 0))
     plan.hr(KAB, at(period.day(1, 3), "10:00"), "policy.enacted", f"policy:{KAB}", revised)
     _complaint(plan, breach)

@@ -13,6 +13,7 @@ FIELD = (
     "designated",
     "Kantor Camat Arga Makmur, Ketahun dan Putri Hijau (verifikasi faktual data ASN)",
 )
+COWORKING = ("designated", "Ruang kerja bersama swasta, Jl. Sudirman, Jakarta Selatan")
 CARE = "Mengasuh anak balita; pekerjaan dapat diselesaikan secara daring."
 COMMUTE = "Jarak tempuh rumah ke kantor lebih dari 40 km; pekerjaan dapat dilakukan daring."
 FOCUS = "Penyelesaian target pengolahan data yang membutuhkan waktu kerja tanpa gangguan."
@@ -97,6 +98,7 @@ CHANGED = (
         TRAFFIC,
         outcome="rejected",
         note="Tenggat rekonsiliasi data formasi; tim hadir di kantor.",
+        approver="agung",  # rejected by the head of bureau, not by the supervisor
     ),
 )
 
@@ -104,9 +106,17 @@ CHANGED = (
 EXTRA = (
     A("tri", 0, (2, 4), COMMUTE, place=OTHER_OFFICE),  # placed 30 days ago: in probation
     A("meli", 1, (2,), "Keperluan keluarga; entri data dapat dikerjakan dari rumah."),  # fifth off
-    A("joni", 1, (3,), "Keperluan keluarga."),  # under disciplinary proceedings
+    A(
+        "joni",
+        1,
+        (3,),
+        "Keperluan keluarga.",  # under disciplinary proceedings, then penalised on Tuesday
+        revoke_from=3,
+        revoke_reason="Dijatuhi hukuman disiplin; fleksibilitas kerja dicabut.",
+    ),
     A("yuliana", 1, (4,), "Menyusun laporan kinerja bidang.", approver="yuliana"),  # self-approved
     A("slamet", 1, (1,), "Menyusun daftar arsip inaktif."),  # archivist: position not eligible
+    A("laras", 2, (1,), FOCUS, place=COWORKING),  # a location the policy does not designate
 )
 
 ABSENT = frozenset({("eka", 2)})  # in training at the office in week 3

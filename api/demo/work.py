@@ -90,12 +90,23 @@ class Arrangement:
         return tuple(d for d in self.days if self.revoke_from is None or d < self.revoke_from)
 
 
+@dataclass(frozen=True)
+class Worked:
+    """A flexible day as its attendance recorded it, for the presence system to mirror."""
+
+    start: datetime
+    end: datetime
+    location_kind: str
+    recorded: datetime
+
+
 class Writer:
     """Turns arrangements into planned events, spacing each actor's events through the day."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self._load: Counter[tuple[str, date]] = Counter()
+        self.worked: dict[tuple[str, date], Worked] = {}
 
     def slot(self, actor: str, day: date, hhmm: str, step: int = 6) -> datetime:
         """The next free moment of `actor` on `day` from `hhmm`, `step` minutes apart."""
@@ -191,6 +202,7 @@ class Writer:
             "location_kind": where,
         }
         plan.by(who, recorded, "attendance.recorded", rid, attendance)
+        self.worked[(a.who, day)] = Worked(start, end, where, recorded)
         if weekday in a.unreported:
             return
         outputs = [

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from domain.entry import Entry
-from domain.handlers import complaints, registry, requests
+from domain.handlers import complaints, presence, registry, requests
 from domain.reader import Changes, StateReader
 
 Handler = Callable[[StateReader, Entry, Changes], None]
@@ -29,6 +29,7 @@ HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "wfa.withdrawn": requests.wfa_withdrawn,
         "wfa.revoked": requests.wfa_revoked,
         "attendance.recorded": requests.attendance_recorded,
+        "presence.recorded": presence.presence_recorded,
         "work.output_reported": requests.output_reported,
         "work.output_reviewed": requests.output_reviewed,
         "complaint.filed": complaints.complaint_filed,

@@ -19,6 +19,8 @@ from domain.rules.complaints import (
     check_complaint_open,
     check_entries_exist,
     check_finding_recorded,
+    flag_closed_early,
+    flag_finding_unheard,
 )
 from domain.rules.people import check_unit_of_agency
 
@@ -77,6 +79,7 @@ def finding_recorded(reader: StateReader, entry: Entry, changes: Changes) -> Non
     data = FindingRecorded.model_validate(event.data)
     complaint = check_complaint_open(event.subject, reader.complaint(event.subject))
     check_entries_exist(data.entries, entry.index)
+    changes.flag(flag_finding_unheard(entry.index, complaint), None)
     changes.value = changes.complaints[event.subject] = replace(
         complaint,
         status=_advance(complaint.status, "finding"),
@@ -105,6 +108,7 @@ def complaint_closed(reader: StateReader, entry: Entry, changes: Changes) -> Non
     event = entry.event
     data = ComplaintClosed.model_validate(event.data)
     complaint = check_complaint_open(event.subject, reader.complaint(event.subject))
+    changes.flag(flag_closed_early(entry.index, complaint, event.occurred_at.date()), None)
     changes.value = changes.complaints[event.subject] = replace(
         complaint,
         status="closed",

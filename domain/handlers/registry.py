@@ -34,7 +34,10 @@ from domain.event_data import (
 from domain.events import OPERATOR, public_key_bytes
 from domain.reader import Changes, StateReader
 from domain.rules.approval import flag_evaluator_not_assessor
+from domain.rules.cadence import covered_periods
 from domain.rules.complaints import check_entries_exist
+from domain.rules.discipline import flag_arrangement_after_penalty
+from domain.rules.evaluations import flag_predikat_inconsistent
 from domain.rules.people import (
     check_employee_known,
     check_employee_new,
@@ -99,6 +102,17 @@ def policy_enacted(reader: StateReader, entry: Entry, changes: Changes) -> None:
         backdating_limit_hours=data.backdating_limit_hours,
         strict=frozenset(data.strict),
         entry=entry.index,
+        weekly_hours=data.weekly_hours,
+        ramadan=None
+        if data.ramadan is None
+        else (data.ramadan.from_, data.ramadan.to, data.ramadan.weekly_hours),
+        evaluation_cadence=data.evaluation_cadence,
+        evaluation_deadline_days=data.evaluation_deadline_days,
+        designated_locations=frozenset(
+            name for place in data.designated_locations for name in (place.id, place.description)
+        ),
+        future_tolerance_minutes=data.future_tolerance_minutes,
+        approvers=frozenset(data.approvers),
     )
     versions = (*current.versions, version) if current is not None else (version,)
     ordered = tuple(sorted(versions, key=lambda v: (v.effective_from, v.entry)))
@@ -165,6 +179,22 @@ def employee_updated(reader: StateReader, entry: Entry, changes: Changes) -> Non
         placements=placements,
     )
     changes.value = changes.employees[event.subject] = updated
+    if updated.discipline == "penalty" and current.discipline != "penalty":
+        _flag_penalised(reader, entry, changes, updated)
+
+
+def _flag_penalised(
+    reader: StateReader, entry: Entry, changes: Changes, employee: Employee
+) -> None:
+    """A penalty recorded while the employee holds approved flexible days from then on."""
+    on = entry.event.occurred_at.date()
+    policy = reader.policy(employee.agency)
+    version = None if policy is None else policy.in_force(on)
+    for rid in sorted(reader.requests_of_employee(employee.nip)):
+        request = reader.request(rid)
+        if request is not None:
+            flag = flag_arrangement_after_penalty(entry.index, employee.nip, request, on)
+            changes.flag(flag, version)
 
 
 def evaluation_recorded(reader: StateReader, entry: Entry, changes: Changes) -> None:
@@ -175,7 +205,7 @@ def evaluation_recorded(reader: StateReader, entry: Entry, changes: Changes) -> 
     policy = reader.policy(event.agency)
     in_force = policy.in_force(event.occurred_at.date()) if policy is not None else None
     changes.flag(flag_evaluator_not_assessor(entry.index, employee, event.actor), in_force)
-    changes.value = changes.evaluations[event.subject] = Evaluation(
+    evaluation = changes.value = changes.evaluations[event.subject] = Evaluation(
         subject=event.subject,
         agency=event.agency,
         employee=data.employee,
@@ -186,6 +216,9 @@ def evaluation_recorded(reader: StateReader, entry: Entry, changes: Changes) -> 
         evaluator=event.actor,
         entry=entry.index,
     )
+    changes.flag(flag_predikat_inconsistent(entry.index, evaluation), in_force)
+    held = changes.evaluated.get(data.employee, reader.evaluated_periods(data.employee))
+    changes.evaluated[data.employee] = held | covered_periods(data.period)
 
 
 def entry_annotated(reader: StateReader, entry: Entry, changes: Changes) -> None:

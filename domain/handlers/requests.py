@@ -18,8 +18,11 @@ from domain.event_data import (
     WfaRequested,
     WfaRevoked,
 )
+from domain.handlers.presence import book_time
 from domain.reader import Changes, StateReader, WeekKey
 from domain.rules import approval
+from domain.rules.decisions import flag_decision_by_non_approver
+from domain.rules.hours import minutes_between
 from domain.rules.people import check_employee_known
 from domain.rules.policy import decision_policy, require_policy
 from domain.rules.requests import (
@@ -55,6 +58,8 @@ def wfa_requested(reader: StateReader, entry: Entry, changes: Changes) -> None:
     existing = reader.request(event.subject)
     check_requestable(event.subject, existing, data.employee)
     require_policy(event.agency, reader.policy(event.agency), min(data.dates))
+    held = changes.employee_requests.get(data.employee, reader.requests_of_employee(data.employee))
+    changes.employee_requests[data.employee] = held | {event.subject}
     offset = event.occurred_at.utcoffset()
     changes.value = changes.requests[event.subject] = Request(
         id=event.subject,
@@ -62,7 +67,7 @@ def wfa_requested(reader: StateReader, entry: Entry, changes: Changes) -> None:
         employee=data.employee,
         kind=data.kind,
         dates=tuple(sorted(data.dates)),
-        location=None if data.location is None else (data.location.kind, data.location.description),
+        location=None if data.location is None else _location(data),
         time_pattern=data.time_pattern,
         special=data.special,
         reason=data.reason,
@@ -73,6 +78,14 @@ def wfa_requested(reader: StateReader, entry: Entry, changes: Changes) -> None:
         unit=employee.unit,
         history=(*(existing.history if existing else ()), _step(entry, "requested", None)),
     )
+
+
+def _location(data: WfaRequested) -> tuple[str, str]:
+    """(kind, name): a designated location is named by its policy id when it gives one."""
+    place = data.location
+    if place is None:
+        raise ImpossibleTransition("a location request needs a location")
+    return (place.kind, place.id or place.description)
 
 
 def _policy_on(
@@ -97,12 +110,21 @@ def _approval_flags(
         request.employee, reader.employee(request.employee), event.agency
     )
     changes.flag(approval.flag_self_approval(index, request, event.actor), policy)
-    changes.flag(approval.flag_approver_not_supervisor(index, employee, event.actor), policy)
+    named = policy.approvers
+    changes.flag(approval.flag_approver_not_supervisor(index, employee, event.actor, named), policy)
     changes.flag(approval.flag_ineligible_discipline(index, employee), policy)
     changes.flag(approval.flag_ineligible_position(index, employee, policy), policy)
     changes.flag(approval.flag_ineligible_probation(index, employee, days[0], policy), policy)
     if request.kind != "location":
         return employee.unit
+
+    def designated_on(day: date) -> bool:
+        return request.location is not None and (
+            request.location[1]
+            in _policy_on(reader, event.agency, day, policy).designated_locations
+        )
+
+    changes.flag(approval.flag_location_not_designated(index, request, days, designated_on), policy)
     unit = reader.unit(employee.unit)
     staff = len(changes.staff(reader, employee.unit))
     counted = not approval.exempt_from_cap(request)
@@ -149,6 +171,7 @@ def _decide(reader: StateReader, entry: Entry, changes: Changes, status: str) ->
         unit = _approval_flags(reader, entry, changes, request, approved, policy)
     else:
         reason = WfaReason.model_validate(event.data).reason
+        _flag_decider(reader, entry, changes, request, status, policy)
     changes.value = changes.requests[event.subject] = replace(
         request,
         status=status,
@@ -160,6 +183,26 @@ def _decide(reader: StateReader, entry: Entry, changes: Changes, status: str) ->
         policy_version=policy.version,
         history=(*request.history, _step(entry, status, reason)),
     )
+
+
+def _flag_decider(
+    reader: StateReader,
+    entry: Entry,
+    changes: Changes,
+    request: Request,
+    decision: str,
+    policy: PolicyVersion | None,
+) -> None:
+    """Flag a rejection, revision request or revocation by someone not entitled to decide."""
+    event = entry.event
+    employee = reader.employee(request.employee)
+    if employee is None:
+        return
+    named = () if policy is None else policy.approvers
+    flag = flag_decision_by_non_approver(
+        entry.index, request, employee, event.actor, decision, named
+    )
+    changes.flag(flag, policy)
 
 
 def wfa_approved(reader: StateReader, entry: Entry, changes: Changes) -> None:
@@ -205,6 +248,9 @@ def wfa_revoked(reader: StateReader, entry: Entry, changes: Changes) -> None:
     data = WfaRevoked.model_validate(event.data)
     check_actor_enrolled(event.actor, reader.employee(event.actor), event.agency)
     request = check_revocable(event.subject, reader.request(event.subject))
+    policy = reader.policy(event.agency)
+    version = None if policy is None else policy.in_force(event.occurred_at.date())
+    _flag_decider(reader, entry, changes, request, "revoked", version)
     released = [day for day in request.open_dates() if day >= data.effective_from]
     _release(reader, changes, request, released)
     changes.value = changes.requests[event.subject] = replace(
@@ -229,6 +275,8 @@ def attendance_recorded(reader: StateReader, entry: Entry, changes: Changes) -> 
     data = AttendanceRecorded.model_validate(entry.event.data)
     request = _open_day(reader, entry, data.date, requester_only=True)
     record = Attendance(entry.index, data.date, data.start, data.end, data.location_kind)
+    minutes = minutes_between(data.start, data.end)
+    book_time(reader, entry, changes, request.employee, data.date, request.id, minutes)
     changes.value = changes.requests[request.id] = replace(
         request, attendance=(*request.attendance, record)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 
 from domain.aggregates import Employee, PolicyVersion, Request, Unit
@@ -18,9 +18,13 @@ def flag_self_approval(entry: int, request: Request, approver: str) -> Flag | No
     return Flag("self-approval", entry, f"{approver} approved their own request {request.id}")
 
 
-def flag_approver_not_supervisor(entry: int, employee: Employee, approver: str) -> Flag | None:
-    """The approver is not the employee's supervisor."""
+def flag_approver_not_supervisor(
+    entry: int, employee: Employee, approver: str, named: Collection[str] = ()
+) -> Flag | None:
+    """The approver is neither the employee's supervisor nor an approver the policy names."""
     if employee.supervisor is not None and approver == employee.supervisor:
+        return None
+    if approver in named and approver != employee.nip:
         return None
     return Flag(
         "approver-not-supervisor",
@@ -123,4 +127,21 @@ def flag_evaluator_not_assessor(entry: int, employee: Employee, evaluator: str) 
         "evaluator-not-assessor",
         entry,
         f"{evaluator} evaluated {employee.nip}, whose assessor is {employee.supervisor}",
+    )
+
+
+def flag_location_not_designated(
+    entry: int, request: Request, days: Collection[date], designated_on: Callable[[date], bool]
+) -> Flag | None:
+    """A `designated` location that the policy in force on a day does not designate."""
+    if request.location is None or request.location[0] != "designated":
+        return None
+    missing = sorted(day for day in days if not designated_on(day))
+    if not missing:
+        return None
+    return Flag(
+        "location-not-designated",
+        entry,
+        f"request {request.id} names the location {request.location[1]!r}, not designated by "
+        f"the policy in force on {', '.join(day.isoformat() for day in missing)}",
     )

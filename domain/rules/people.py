@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.aggregates import Employee, Unit
-from domain.errors import ImpossibleTransition
+from domain.errors import ImpossibleTransition, PayloadInvalid
 
 
 def check_unit_new(subject: str, unit: Unit | None) -> None:
@@ -30,3 +30,14 @@ def check_employee_known(nip: str, employee: Employee | None, agency: str) -> Em
     if employee is None or employee.agency != agency:
         raise ImpossibleTransition(f"employee {nip!r} is not enrolled in {agency!r}")
     return employee
+
+
+PRESENCE_PREFIX = "presence:"
+
+
+def check_presence_subject(subject: str) -> str:
+    """A presence stream is `presence:<NIP>`; returns the NIP."""
+    nip = subject.removeprefix(PRESENCE_PREFIX)
+    if nip == subject or not nip:
+        raise PayloadInvalid(f"presence.recorded subject must be presence:<NIP>, not {subject!r}")
+    return nip

@@ -11,6 +11,7 @@ from domain.errors import (
     SubjectOfOtherAgency,
     UnknownOrganisation,
 )
+from domain.events import OPERATOR
 
 KIND_OF_FAMILY = {
     "org": "org",
@@ -22,6 +23,7 @@ KIND_OF_FAMILY = {
     "attendance": "request",
     "work": "request",
     "evaluation": "evaluation",
+    "presence": "presence",
     "complaint": "complaint",
 }
 
@@ -56,13 +58,15 @@ REGISTRY_PREFIXES = ("key:", "redaction:")
 
 
 def check_subject_namespace(log: str, subject: str, org_of: Callable[[str], Org | None]) -> None:
-    """An agency log's subject is neither the registry's (`key:…`, `redaction:…`, an
-    organisation's id) nor another organisation's (`policy:<other>`, `<other>/…`)."""
+    """An agency's subject is neither the registry's (`key:…`, `redaction:…`, an organisation's
+    id), nor the operator's, nor another organisation's (`policy:<other>`, `<other>/…`)."""
     if subject.startswith(REGISTRY_PREFIXES) or subject == log:
         raise SubjectInOtherNamespace(f"subject {subject!r} is in the registry's namespace")
     if subject.startswith("policy:") and subject != f"policy:{log}":
         raise SubjectInOtherNamespace(f"subject {subject!r} is another organisation's policy")
     head = subject.split("/", 1)[0]
+    if head == OPERATOR:
+        raise SubjectInOtherNamespace(f"subject {subject!r} is in the operator's namespace")
     if head != log and org_of(head) is not None:
         raise SubjectInOtherNamespace(f"subject {subject!r} is in {head!r}'s namespace")
 

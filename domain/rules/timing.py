@@ -63,3 +63,18 @@ def missing_output_flags(
                 )
             )
     return tuple(flags)
+
+
+def flag_future_dated(
+    entry: int, occurred_at: datetime, integrated_at: datetime, policy: PolicyVersion
+) -> Flag | None:
+    """The event claims a business time later than its integration, beyond the tolerance."""
+    lead = occurred_at - integrated_at
+    if lead <= timedelta(minutes=policy.future_tolerance_minutes):
+        return None
+    return Flag(
+        "future-dated",
+        entry,
+        f"occurred_at {occurred_at.isoformat()} is {lead.total_seconds() / 3600:.1f} h after "
+        f"integration, tolerance {policy.future_tolerance_minutes} min",
+    )

@@ -31,17 +31,22 @@ from verification.leaf import parse_instant
 
 EXPECTED_FLAGS = {
     "approver-not-supervisor": 2,  # intan approved by the head of bureau; yuliana by herself
+    "arrangement-after-penalty": 1,  # joni penalised while holding an approved Thursday
     "backdated": 1,
+    "decision-by-non-approver": 1,  # yoga's week-3 request rejected by the head of bureau
     "evaluator-not-assessor": 1,
     "ineligible-discipline": 1,
     "ineligible-position": 1,
     "ineligible-probation": 1,
     "late-decision": 1,
+    "location-not-designated": 1,  # laras at a co-working space the ministry did not designate
     "missing-output-report": 3,
     "on-site-minimum-breached": 1,
+    "predikat-inconsistent": 1,  # siti's predikat does not follow from her quadrant
     "self-approval": 1,
     "unit-quota-exceeded": 2,  # the fourth and the fifth approval for the same Wednesday
     "weekly-cap-exceeded": 1,
+    "weekly-hours-short": 1,  # ratna left at 12:30 three days of week 1
 }
 
 
@@ -107,6 +112,8 @@ def test_every_flag_rule_appears_as_designed(demo: Loaded) -> None:
         ("backdated", "riki", 1),
         ("missing-output-report", "galih", 2),
         ("missing-output-report", "bayu", 2),
+        ("decision-by-non-approver", "yoga", 2),
+        ("location-not-designated", "laras", 2),
     ],
 )
 def test_flag_lands_on_the_intended_request(demo: Loaded, rule: str, who: str, week: int) -> None:
@@ -255,3 +262,38 @@ def test_period_is_the_last_three_full_weeks(today: date, start: date, end: date
     period = Period.ending_before(today)
     assert (period.start, period.end) == (start, end)
     assert period.start.weekday() == 0
+
+
+def test_presence_is_recorded_for_every_employee_and_working_day(demo: Loaded) -> None:
+    state = demo.runtime.ledger.state
+    missing = []
+    for who in PEOPLE:
+        for week in range(3):
+            for weekday in range(5):
+                day = demo.period.day(week, weekday)
+                if (
+                    day >= who.placed_at(demo.period.start)
+                    and state.presence_on(who.nip, day) is None
+                ):
+                    missing.append((who.label, day))
+    assert missing == []
+
+
+def test_the_counter_clerk_arrives_after_the_lapse_on_the_breach_day(demo: Loaded) -> None:
+    state = demo.runtime.ledger.state
+    presence = state.presence_on(person("bambang").nip, demo.period.day(*BREACH_DAY))
+    assert presence is not None
+    assert (presence.arrived, presence.location_kind) == ("10:41", "office")
+    assert not presence.present_at("10:40")
+
+
+def test_penalty_flag_names_the_day_still_held(demo: Loaded) -> None:
+    state = demo.runtime.ledger.state
+    view = state.subject_view(person("joni").nip, _now())
+    assert view is not None
+    [flag] = view.flags
+    assert flag.rule == "arrangement-after-penalty"
+    assert demo.period.day(1, 3).isoformat() in flag.detail
+    request = state.request(request_id(person("joni"), demo.period, 1))
+    assert request is not None
+    assert request.status == "revoked"

@@ -76,8 +76,8 @@ def test_refuses_subject_of_another_agency() -> None:
 
 def test_refuses_event_on_subject_of_another_kind() -> None:
     w = world()
-    with pytest.raises(ImpossibleTransition, match="is a unit"):
-        w.add("employee.enrolled", UNIT, employee_data())
+    with pytest.raises(ImpossibleTransition, match="is a employee"):
+        w.add("unit.registered", STAFF, UNIT_DATA)
 
 
 def test_refuses_enrolling_an_employee_twice() -> None:

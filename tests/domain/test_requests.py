@@ -25,6 +25,7 @@ OUTPUT = {
 }
 REVIEW = {"date": "2026-12-07", "verdict": "accepted", "note": "ok"}
 ON_DEC_8 = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
+NOBODY = "999999999999999999"  # a well-formed NIP nobody is enrolled under
 
 
 def approved(dates: tuple[str, ...] = ("2026-12-07",)) -> World:
@@ -55,7 +56,7 @@ def test_records_request_and_approval() -> None:
 def test_refuses_request_by_unknown_actor() -> None:
     w = world()
     with pytest.raises(UnknownActor, match="not an enrolled employee of 'kab-a'"):
-        w.add("wfa.requested", "req-1", {**request_data(), "employee": "999"}, actor="999")
+        w.add("wfa.requested", "req-1", {**request_data(), "employee": NOBODY}, actor=NOBODY)
 
 
 def test_refuses_request_on_behalf_of_someone_else() -> None:

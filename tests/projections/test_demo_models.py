@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from api.demo.cast import KAB, person
+from api.demo.cast import KAB, UNITS, person
 from api.demo.load import demo_period, open_demo_runtime
+from api.demo.presence import LATE
 from api.demo.story import BREACH_UNIT, complaint_id
 from ledger.bootstrap import Runtime
 from ledger.settings import Settings
@@ -71,3 +72,76 @@ def test_demo_compliance_matches_the_domain_flags(demo: Runtime) -> None:
     ]
     days = queries.unit_days(runner.reads, BREACH_UNIT, None, None, limit=500)
     assert any(not d["minimum_held"] for d in days.items)
+
+
+def test_demo_report_counts_presence_at_the_lapse_beside_the_schedule(demo: Runtime) -> None:
+    runner = runner_for(demo)
+    runner.catch_up()
+    state = demo.ledger.state
+    subject = complaint_id(demo_period())
+    report = investigation_report(state, runner.reads, subject, datetime.now(UTC))
+    complaint = state.complaint(subject)
+    assert complaint is not None
+    day, at = complaint.lapse_at.date(), complaint.lapse_at.strftime("%H:%M")
+    staff = sorted(state.staff_on(BREACH_UNIT, day))
+    present = sorted(
+        nip
+        for nip in staff
+        if (p := state.presence_on(nip, day)) is not None
+        and p.location_kind == "office"
+        and p.present_at(at)
+    )
+    [unit] = [u for u in UNITS if u.id == BREACH_UNIT]
+    counted = report["present_at_lapse"]
+    assert counted == {  # type: ignore[comparison-overlap]
+        "at": "10:40",
+        "count": len(present),
+        "basis": "presence",
+        "nips": present,
+        "no_presence_record": [],
+    }
+    assert len(present) < report["scheduled_on_site"]["count"] == 7  # type: ignore[index]
+    assert report["minimum_held_by_presence"] is False
+    assert len(present) < unit.min_on_site
+    late = person(LATE[0])
+    assert [(a["nip"], a["in"]) for a in report["late_arrivals"]] == [(late.nip, LATE[1])]  # type: ignore[attr-defined]
+    texts = [s["statement"] for s in report["statements"]]  # type: ignore[attr-defined]
+    assert any(f"{late.name} ({late.nip}) at 10:41 (late arrival)" in t for t in texts)
+    assert any(
+        f"At 10:40, {len(present)} were present" in t and "basis: presence" in t for t in texts
+    )
+    assert any(f"BREACHED by presence ({len(present)} present at 10:40)" in t for t in texts)
+    [unit_day] = [
+        d
+        for d in queries.unit_days(runner.reads, BREACH_UNIT, None, None, limit=500).items
+        if d["day"] == day.isoformat()
+    ]
+    assert [p["nip"] for p in report["staff"]] == staff  # type: ignore[attr-defined]
+    assert unit_day["staff"] == len(staff)
+    assert [p["nip"] for p in report["on_site"]] == unit_day["on_site"]  # type: ignore[attr-defined]
+    assert sorted([*unit_day["on_site"], *(nip for nip, _ in unit_day["location"])]) == staff
+
+
+NEW_RULES = {
+    "arrangement-after-penalty": "joni",
+    "weekly-hours-short": "ratna",
+    "decision-by-non-approver": "yoga",
+    "location-not-designated": "laras",
+    "predikat-inconsistent": "siti",
+}
+
+
+def test_demo_read_models_carry_the_new_flags_with_their_units(demo: Runtime) -> None:
+    from api.demo.cast import AGENCIES
+
+    runner = runner_for(demo)
+    runner.catch_up()
+    now = datetime.now(UTC)
+    items = [f for a in AGENCIES for f in queries.compliance(runner.reads, a, now, 500).items]
+    for rule, who in NEW_RULES.items():
+        [flag] = [f for f in items if f["rule"] == rule]
+        text = f"{flag['subject']} {flag['detail']}"
+        assert person(who).nip in text or f"-{who} " in text
+    ratna = person("ratna")
+    unit_flags = queries.compliance(runner.reads, KAB, now, 500, None, ratna.unit).items
+    assert "weekly-hours-short" in {f["rule"] for f in unit_flags}

@@ -141,7 +141,9 @@ def test_a_transfer_changes_the_unit_days_after_it_not_before(world: World) -> N
     assert digest(fresh) == incremental
 
 
-def test_the_report_names_the_staff_at_the_lapse_not_today(world: World) -> None:
+def test_the_report_takes_the_staff_by_the_agencys_dates_and_says_what_the_log_knew(
+    world: World,
+) -> None:
     lapse = now()
     filed = payload(
         "complaint.filed",
@@ -157,15 +159,20 @@ def test_the_report_names_the_staff_at_the_lapse_not_today(world: World) -> None
     )
     ledger = world.runtime.ledger
     ledger.append([ledger.prepare(world.ombudsman_signer.sign(filed))])
+    tomorrow = (lapse + timedelta(days=1)).date().isoformat()
     world.append(
         unit_payload(OTHER_UNIT),
-        payload("employee.updated", STAFF2, HEAD, {"unit": OTHER_UNIT}),
+        payload("employee.updated", STAFF2, HEAD, {"unit": OTHER_UNIT, "placed_at": tomorrow}),
         payload("employee.enrolled", NEWCOMER, HEAD, employee("Dewi Lestari", HEAD)),
     )
     runner = runner_for(world.runtime)
     runner.catch_up()
     report = investigation_report(ledger.state, runner.reads, "lm-transfer-0001", now())
     on_site = [person["nip"] for person in report["on_site"]]  # type: ignore[attr-defined]
-    assert on_site == [HEAD, STAFF, STAFF2]
-    enrolled = report["statements"][1]  # type: ignore[index]
-    assert enrolled["statement"] == "3 employees were enrolled in the unit at the lapse."
+    assert on_site == sorted([HEAD, STAFF, STAFF2, NEWCOMER])
+    assert report["log_at_lapse"] == {"staff": sorted([HEAD, STAFF, STAFF2]), "differs": True}
+    statements = [s["statement"] for s in report["statements"]]  # type: ignore[attr-defined]
+    assert statements[1].startswith("4 employees were in the unit on ")
+    assert f"log knew 3 of the unit's staff; recorded only later: 1 ({NEWCOMER})" in statements[2]
+    assert report["present_at_lapse"]["count"] == 0  # type: ignore[index]
+    assert {p["basis"] for p in report["staff"]} == {"no record"}  # type: ignore[attr-defined]

@@ -102,3 +102,32 @@ def test_every_other_subject_bundle_verifies_and_agrees(demo: Runtime) -> None:
     for subject in others:
         result, at = _verified(demo, subject=subject)
         _assert_agrees(demo, result, at, subject)
+
+
+def test_agency_bundle_replay_raises_each_new_rule_as_the_server(demo: Runtime) -> None:
+    from api.demo.cast import AGENCIES
+
+    wanted = {
+        "arrangement-after-penalty",
+        "weekly-hours-short",
+        "decision-by-non-approver",
+        "location-not-designated",
+        "predikat-inconsistent",
+    }
+    replayed: set[str] = set()
+    for agency in AGENCIES:
+        result, _ = _verified(demo, agency=agency)
+        assert result.replay is not None
+        replayed |= {f.rule for flags in result.replay.flags.values() for f in flags}
+    assert wanted <= replayed
+
+
+def test_presence_bundle_replays_the_short_week(demo: Runtime) -> None:
+    from api.demo.cast import person
+
+    subject = f"presence:{person('ratna').nip}"
+    result, at = _verified(demo, subject=subject)
+    _assert_agrees(demo, result, at, subject)
+    view = result.replay.view(subject) if result.replay else None
+    assert view is not None
+    assert [f.rule for f in view.flags] == ["weekly-hours-short"]

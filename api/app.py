@@ -8,6 +8,8 @@ from api import routes_bundles, routes_entries, routes_log, routes_operator, rou
 from api.deps import TokenCache
 from api.lifecycle import ProjectionMode, lifespan
 from api.limits import BodyGuard, UrlGuard
+from api.openapi import install_docs
+from api.pages.routes import install_pages
 from api.problems import install_problem_handlers
 from api.retry import RetryOnDeadConnection, pool_check
 from ledger.bootstrap import Runtime
@@ -22,6 +24,8 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
         summary="Signed, verifiable ledger of flexible work of Indonesian civil servants",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.projection_mode = projections
@@ -33,6 +37,8 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
     app.include_router(routes_log.router)
     app.include_router(routes_operator.router)
     app.include_router(routes_bundles.router)
+    install_pages(app)
+    install_docs(app)
     app.add_middleware(RetryOnDeadConnection, check_pools=pool_check(app))
     app.add_middleware(BodyGuard)  # the retry above runs on the body it received
     app.add_middleware(UrlGuard)

@@ -7,32 +7,26 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
+from api.cli_errors import UsageError, run_command
 from api.terminal import progress
-from domain.errors import DomainError
 from ledger.bootstrap import Runtime, open_runtime
-from ledger.errors import LedgerError
 from ledger.settings import Settings
 from ledger.tokens import ROLES, issue_token
-from verification.errors import VerificationError
 from verification.leaf import format_instant, parse_instant
 from verification.note import generate_key
-
-
-class UsageError(Exception):
-    """Unusable command-line input: exit status 2."""
 
 
 def _runtime() -> Runtime:
     return open_runtime(Settings.from_env(), progress=progress("replaying the log"))
 
 
-def _instant(text: str | None) -> datetime | None:
+def _instant(option: str, text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
         return parse_instant(text)
     except ValueError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(f"{option}: {error}") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -61,11 +55,10 @@ def cmd_org_add(args: argparse.Namespace) -> int:
 
 
 def cmd_key_add(args: argparse.Namespace) -> int:
+    valid_from = _instant("--valid-from", args.valid_from)
     runtime = _runtime()
     try:
-        keyid, _ = runtime.operator.add_key(
-            args.org, args.public_key, args.holder, _instant(args.valid_from)
-        )
+        keyid, _ = runtime.operator.add_key(args.org, args.public_key, args.holder, valid_from)
         print(keyid)
     finally:
         runtime.close()
@@ -73,9 +66,10 @@ def cmd_key_add(args: argparse.Namespace) -> int:
 
 
 def cmd_key_revoke(args: argparse.Namespace) -> int:
+    effective_at = _instant("--effective-at", args.effective_at)
     runtime = _runtime()
     try:
-        receipt = runtime.operator.revoke_key(args.keyid, args.reason, _instant(args.effective_at))
+        receipt = runtime.operator.revoke_key(args.keyid, args.reason, effective_at)
         print(f"revoked {args.keyid} at index {receipt.index}")
     finally:
         runtime.close()
@@ -183,15 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        code: int = args.func(args)
-    except UsageError as error:
-        print(f"jejak: {error}", file=sys.stderr)
-        return 2
-    except (LedgerError, DomainError, VerificationError, ValueError) as error:
-        print(f"jejak: {getattr(error, 'rule', 'error')}: {error}", file=sys.stderr)
-        return 1
-    return code
+    return run_command(args.func, args)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from api.cli_errors import UsageError
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -21,26 +24,39 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from None
 
 
+def writable(path: Path) -> Path:
+    """The output file, refused before any work if it cannot be written where it is named."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: no such directory: {folder}")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {path}: the directory {folder} is not writable")
+    return path
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from api.terminal import progress
     from ledger.bootstrap import open_runtime
     from ledger.export import BundleQuery, plan_export, stream_bundle
     from ledger.settings import Settings
 
+    out = writable(Path(args.output))
     query = BundleQuery(
         args.subject, args.agency, args.start, args.end, args.complaint, args.consistency_from
     )
     runtime = open_runtime(Settings.from_env(), progress=progress("replaying the log"))
+    temporary = out.with_name(out.name + ".part")
     try:
         plan = plan_export(runtime.ledger, query, None)
-        out = Path(args.output)
-        temporary = out.with_name(out.name + ".part")
         with temporary.open("w", encoding="utf-8") as handle:
             for piece in stream_bundle(runtime.ledger, plan):
                 handle.write(piece)
         temporary.replace(out)
         print(f"wrote {len(plan.indexes)} entries against checkpoint size {plan.checkpoint.size}")
     finally:
+        temporary.unlink(missing_ok=True)  # a half-written bundle is never left behind
         runtime.close()
     return 0
 

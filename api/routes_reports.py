@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.deps import PrincipalDep, RuntimeDep
 from ledger.bootstrap import Runtime
-from ledger.errors import NotFoundError, NotPermittedError
+from ledger.errors import EnvelopeRejectedError, NotFoundError, NotPermittedError
 from ledger.tokens import Principal
 from projections import queries
+from projections.queries import MAX_LIMIT, BadCursorError
 from projections.report import investigation_report
 from projections.report_html import render_report
 from projections.runner import ProjectionRunner
 
 router = APIRouter(tags=["complaints"])
+
+
+class ComplaintQueryError(EnvelopeRejectedError):
+    """A cursor this server did not issue: HTTP 400 (the read models' `bad-query`)."""
+
+    rule = "bad-query"
 
 
 def _check(runtime: Runtime, principal: Principal, subject: str) -> None:
@@ -33,6 +41,36 @@ def _check(runtime: Runtime, principal: Principal, subject: str) -> None:
 def _runner(request: Request) -> ProjectionRunner:
     runner: ProjectionRunner = request.app.state.projections
     return runner
+
+
+def complaint_scope(principal: Principal) -> str | None:
+    """Which agency's complaints a reader sees: None for all (Ombudsman, inspectors)."""
+    if principal.role in ("ombudsman", "inspector"):
+        return None
+    if principal.role == "agency" and principal.org is not None:
+        return principal.org
+    raise NotPermittedError(f"a {principal.role} token may not read complaints")
+
+
+@router.get("/complaints")
+async def list_complaints(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: str | None = None,
+) -> dict[str, object]:
+    """Complaints in filing order: all of them for the Ombudsman and inspectors, an agency's own
+    for an agency."""
+    agency = complaint_scope(principal)
+    runner = _runner(request)
+    await run_in_threadpool(runtime.ledger.sync)
+    await run_in_threadpool(runner.wait_for, runtime.ledger.size, 5.0)
+    try:
+        page = await run_in_threadpool(queries.complaints, runner.reads, agency, limit, cursor)
+    except BadCursorError as error:
+        raise ComplaintQueryError(str(error)) from None
+    return page.as_json(runner.applied)
 
 
 @router.get("/complaints/{subject}")

@@ -273,3 +273,48 @@ def work_days_on(reads: ReadRecorder, unit: str, day: date) -> list[Row]:
         [unit, day.isoformat()],
     )
     return [_json(r, "attendance", "outputs") for r in found]
+
+
+def complaints(
+    reads: ReadRecorder, agency: str | None, limit: int = 100, cursor: str | None = None
+) -> Page:
+    """Complaints in filing order, of one agency or (None) of all."""
+    clauses: list[str] = []
+    params: list[object] = []
+    _match(clauses, params, (("agency =", agency),))
+    _after(decode_cursor(cursor, 1), "filed_entry", clauses, params)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    found = reads.rows(
+        "SELECT subject, agency, unit, status, lapse_at, form, filed_entry, entries"  # noqa: S608
+        f" FROM {{s}}jp_complaints{where} ORDER BY filed_entry LIMIT {limit + 1}",
+        params,
+    )
+    found, next_cursor = _page(found, limit, ("filed_entry",))
+    return Page([_json(r, "entries") for r in found], next_cursor)
+
+
+def units_of(reads: ReadRecorder, agency: str) -> list[str]:
+    """The units of an agency that have requests or days in the read models."""
+    found = reads.rows(
+        "SELECT DISTINCT unit FROM {s}jp_requests WHERE agency = ?"
+        " UNION SELECT DISTINCT unit FROM {s}jp_unit_days WHERE agency = ?",
+        [agency, agency],
+    )
+    return sorted({str(r["unit"]) for r in found})
+
+
+def last_unit_day(reads: ReadRecorder, unit: str) -> date | None:
+    """The latest day of a unit in the unit-days read model."""
+    found = reads.rows("SELECT MAX(day) AS day FROM {s}jp_unit_days WHERE unit = ?", [unit])
+    day = found[0]["day"] if found else None
+    return None if day is None else date.fromisoformat(str(day))
+
+
+def agencies(reads: ReadRecorder) -> list[str]:
+    """The agencies that have requests or unit days in the read models."""
+    found = reads.rows(
+        "SELECT DISTINCT agency FROM {s}jp_requests"
+        " UNION SELECT DISTINCT agency FROM {s}jp_unit_days",
+        [],
+    )
+    return sorted({str(r["agency"]) for r in found})

@@ -110,11 +110,14 @@ def investigation_report(
         _statement(
             f"{complaint.id} reports a lapse at {unit_id} at {lapse.isoformat()}.",
             [complaint.filed_entry],
+            says="filed",
         ),
         _statement(
             f"{len(staff)} employees were in the unit on {day.isoformat()} by the agency's "
             "placement dates (placed_at), as the unit-day view counts them.",
             [*unit_entries, *people_entries],
+            says="enrolled",
+            staff=len(staff),
         ),
     ]
     if known_then != sorted(staff):
@@ -131,6 +134,10 @@ def investigation_report(
                 )
                 + ".",
                 [e for nip in later for e in staff_entries.get(nip, ())],
+                says="known",
+                known=len(known_then),
+                later=later,
+                gone=gone,
             )
         )
     statements += [
@@ -139,12 +146,21 @@ def investigation_report(
             f"location flexibility); {len(away)} were on location flexibility and "
             f"{len(timeflex)} on time flexibility.",
             [*decisions, *people_entries],
+            says="presence",
+            on_site=len(on_site),
+            away=len(away),
+            time=len(timeflex),
         ),
         _statement(
             f"At {hhmm}, {present_count} were present in the office by their presence records "
             f"(basis: presence; {len(recorded)} of {len(staff)} have a record for the day, "
             f"{len(staff) - len(recorded)} no record).",
             presence_entries,
+            says="present",
+            at=hhmm,
+            present=present_count,
+            recorded=len(recorded),
+            staff=len(staff),
         ),
     ]
     after: list[dict[str, Any]] = presence["arrived_after_lapse"]  # type: ignore[assignment]
@@ -153,6 +169,8 @@ def investigation_report(
             _statement(
                 f"Arrived after the lapse: {arrivals_text(after)}.",
                 [int(a["entry"]) for a in after],
+                says="arrived",
+                arrivals=after,
             )
         )
     for a in arrangements:
@@ -163,6 +181,8 @@ def investigation_report(
                 f"approved by {a['approver']} {verdict} ({a['supervisor']}), "
                 f"policy version {a['policy_version']}.",
                 [*a["entries"], *staff_entries.get(str(a["employee"]), ()), *policy_entries],  # type: ignore[misc]
+                says="arrangement",
+                request=a["request"],
             )
         )
     minimum_held = not unit.public_service or len(on_site) >= unit.min_on_site
@@ -174,6 +194,11 @@ def investigation_report(
             f"presence ({present_count} present at {hhmm}); "
             f"{'held' if minimum_held else 'BREACHED'} by schedule ({len(on_site)} scheduled).",
             [*unit_entries, *decisions, *presence_entries],
+            says="minimum",
+            held=minimum_held,
+            held_present=held_present,
+            present=present_count,
+            at=hhmm,
         )
     )
     if version is not None:
@@ -182,11 +207,18 @@ def investigation_report(
                 f"Quota {version.unit_quota_pct}% of {len(staff)} under policy version "
                 f"{version.version}: {'held' if quota_held else 'EXCEEDED'} ({len(away)} away).",
                 [version.entry, *decisions],
+                says="quota",
+                held=quota_held,
             )
         )
     outputs = [e for a in arrangements for e in a["output_entries"]]  # type: ignore[attr-defined]
     statements.append(
-        _statement(f"{len(outputs)} output reports were recorded for {day.isoformat()}.", outputs)
+        _statement(
+            f"{len(outputs)} output reports were recorded for {day.isoformat()}.",
+            outputs,
+            says="outputs",
+            outputs=len(outputs),
+        )
     )
     earlier = [
         c
@@ -202,6 +234,9 @@ def investigation_report(
         _statement(
             f"{len(earlier)} earlier complaints and {len(flags)} earlier flags for the unit.",
             [*(c["filed_entry"] for c in earlier), *(int(str(f["entry"])) for f in flags)],
+            says="earlier",
+            complaints=len(earlier),
+            flags=len(flags),
         )
     )
     cited = sorted({e for s in statements for e in s["entries"]})  # type: ignore[attr-defined]

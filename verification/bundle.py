@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from verification.dsse import Signature
 from verification.failures import BundleFormatError
 from verification.leaf import Leaf
+from verification.nesting import MAX_NESTING, too_deep
 
 FORMAT = "jejak-bundle/1"
 _HEX64 = re.compile("[0-9a-f]{64}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 LEAF_FIELDS = frozenset(
     {"payload_type", "payload_sha256", "signatures", "subject", "version", "prev", "integrated_at"}
 )
@@ -169,12 +171,32 @@ def parse_bundle(obj: object) -> Bundle:
 
 
 def load_bundle(data: bytes) -> Bundle:
-    """Parse bundle bytes (UTF-8 JSON)."""
+    """Parse bundle bytes (UTF-8 JSON), refusing nesting deeper than MAX_NESTING unparsed."""
+    if too_deep(data):
+        raise BundleFormatError(f"JSON nested deeper than {MAX_NESTING} levels")
     try:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:
         raise BundleFormatError(f"not JSON: {error}") from None
+    if _SURROGATE_ESCAPE.search(data):  # rare: only then look for a lone one
+        _refuse_lone_surrogates(obj, "bundle")
     return parse_bundle(obj)
+
+
+def _refuse_lone_surrogates(obj: object, where: str) -> None:
+    """JSON can spell a lone surrogate (`\\ud800`), which is no text: no leaf or note holds one."""
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            _refuse_lone_surrogates(key, where)
+            _refuse_lone_surrogates(value, f"{where}.{key}")
+    elif isinstance(obj, list):
+        for n, item in enumerate(obj):
+            _refuse_lone_surrogates(item, f"{where}[{n}]")
+    elif isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BundleFormatError(f"{where} holds a lone surrogate, not text") from None
 
 
 # --- Writing, piece by piece (the server streams a bundle without holding it) -------------------

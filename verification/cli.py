@@ -5,18 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
 
-from verification.bundle import Bundle, load_bundle
-from verification.errors import VerificationError
-from verification.failures import BundleFormatError
-from verification.leaf import parse_instant
+from verification.bundle import load_bundle
+from verification.errors import VerificationError, unexpected
+from verification.failures import UnusableInputError
+from verification.inputs import check, log_key_text, read_file, trusted_text
 from verification.note import key_name
+from verification.printable import printable
 from verification.report import render_json, render_text
-from verification.verifier import Verification, verify_bundle
+from verification.verifier import Verification
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+MAX_LINE = 2000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,45 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     remote.add_argument("--state", help="checkpoints kept per origin (~/.jejak/checkpoints.json)")
 
 
-class _Progress:
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.enabled and total >= 2000:
-            end = "\n" if done >= total else ""
-            print(f"\rverifying: {done}/{total}", end=end, file=sys.stderr, flush=True)
-
-
-def _text_or_file(value: str) -> str:
-    path = Path(value)
-    if "+" not in value and path.is_file():
-        return path.read_text().strip()
-    return value.strip()
-
-
-def _as_of(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise BundleFormatError(f"--as-of {text!r} is not an RFC 3339 instant") from None
-
-
-def check(
-    bundle: Bundle, log_key: str, trusted: str | None, args: argparse.Namespace
-) -> Verification:
-    return verify_bundle(
-        bundle,
-        log_key,
-        trusted,
-        workers=max(1, args.workers),
-        progress=_Progress(),
-        as_of=_as_of(args.as_of),
-    )
-
-
 def _print(verification: Verification, as_json: bool) -> int:
     print(
         render_json(verification) if as_json else render_text(verification),
@@ -83,30 +44,48 @@ def _print(verification: Verification, as_json: bool) -> int:
     return EXIT_OK if verification.ok else EXIT_FAILED
 
 
+def _verify_file(args: argparse.Namespace) -> Verification:
+    if not args.bundle or not args.log_key:
+        raise UnusableInputError("give BUNDLE and --log-key (or --server)")
+    log_key = log_key_text(args.log_key)
+    key_name(log_key)
+    trusted = None if args.trusted_checkpoint is None else trusted_text(args.trusted_checkpoint)
+    data = sys.stdin.buffer.read() if args.bundle == "-" else read_file(args.bundle, "bundle")
+    return check(load_bundle(data), log_key, trusted, args)
+
+
+def fail(message: str) -> int:
+    """Print one line on stderr, every control character escaped; the unusable-input status."""
+    line = printable(message)
+    if len(line) > MAX_LINE:  # a bundle may quote a megabyte of its own text back
+        line = line[: MAX_LINE - 1] + "…"
+    print(f"verify: {line}", file=sys.stderr)
+    return EXIT_UNUSABLE
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run `verify`; return the exit status (0 verified, 1 failed, 2 unusable input)."""
+    """Run `verify`; return the exit status (0 verified, 1 failed, 2 unusable input).
+
+    Nothing the input holds ends in a traceback: unusable input is one line and status 2, and
+    so is an error the verifier did not foresee (nothing was verified; status 1 would claim a
+    failed check).
+    """
     try:
         if args.server:
             from verification.remote import verify_remote
 
             verification = verify_remote(args)
         else:
-            if not args.bundle or not args.log_key:
-                raise BundleFormatError("give BUNDLE and --log-key (or --server)")
-            data = sys.stdin.buffer.read() if args.bundle == "-" else Path(args.bundle).read_bytes()
-            log_key = _text_or_file(args.log_key)
-            key_name(log_key)
-            trusted = None
-            if args.trusted_checkpoint:
-                trusted = Path(args.trusted_checkpoint).read_text()
-            verification = check(load_bundle(data), log_key, trusted, args)
-    except (BundleFormatError, OSError) as error:
-        print(f"verify: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
+            verification = _verify_file(args)
+        return _print(verification, args.json)
+    except UnusableInputError as error:
+        return fail(str(error))
     except VerificationError as error:  # a malformed log key or trusted checkpoint
-        print(f"verify: unusable input: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    return _print(verification, args.json)
+        return fail(f"unusable input: {error}")
+    except KeyboardInterrupt:
+        return fail("interrupted, nothing verified")
+    except Exception as error:  # a verifier bug must still not look like a verdict
+        return fail(f"internal error, nothing verified: {unexpected(error)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
+
+def unexpected(error: BaseException) -> str:
+    """One line for an error nobody foresaw: its type, its message and where it was raised."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {error}{where}"
+
 
 class VerificationError(Exception):
     """Base of every failure found while verifying log data."""

@@ -5,12 +5,20 @@ from __future__ import annotations
 from verification.errors import VerificationError
 
 
-class BundleFormatError(VerificationError):
-    """The input is not a usable `jejak-bundle/1` document (exit status 2, nothing verified)."""
+class UnusableInputError(VerificationError):
+    """Input the verifier cannot use: a missing file, a bad option, a refusing server (exit 2)."""
 
     def __init__(self, detail: str) -> None:
         self.detail = detail
-        super().__init__(f"unusable bundle: {detail}")
+        super().__init__(detail)
+
+
+class BundleFormatError(UnusableInputError):
+    """The input is not a usable `jejak-bundle/1` document (exit status 2, nothing verified)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.args = (f"unusable bundle: {detail}",)
 
 
 class FailedCheckError(VerificationError):

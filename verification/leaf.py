@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from verification.dsse import Envelope, Signature
 from verification.merkle import leaf_hash
@@ -16,14 +16,24 @@ def format_instant(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+"""The ledger's years (DESIGN §5): an instant's wall date and its UTC date lie within them."""
+
+
 def parse_instant(text: str) -> datetime:
-    """Parse an RFC 3339 instant with an offset (as `format_instant` writes); else ValueError."""
+    """Parse an RFC 3339 instant with an offset (as `format_instant` writes), its wall date and
+    UTC date within EARLIEST..LATEST; anything else is a ValueError (never an OverflowError)."""
     try:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{text!r} is not an RFC 3339 instant") from None
-    if at.tzinfo is None:
+    offset = at.utcoffset()
+    if offset is None:
         raise ValueError(f"{text!r} needs an offset, e.g. 2026-12-01T08:00:00+07:00")
+    if not EARLIEST <= at.date() <= LATEST:
+        raise ValueError(f"{text!r} is outside {EARLIEST}..{LATEST}")
+    if not EARLIEST <= (at.replace(tzinfo=None) - offset).date() <= LATEST:  # cannot overflow now
+        raise ValueError(f"{text!r} is outside {EARLIEST}..{LATEST} in UTC")
     return at
 
 

@@ -12,8 +12,11 @@ import urllib.request
 from pathlib import Path
 
 from verification.bundle import load_bundle
-from verification.failures import BundleFormatError
+from verification.failures import UnusableInputError
+from verification.inputs import check, log_key_text, read_file, trusted_text
+from verification.nesting import too_deep
 from verification.note import key_name, parse_checkpoint, verify_note
+from verification.printable import printable
 from verification.verifier import Verification
 
 DEFAULT_STATE = Path.home() / ".jejak" / "checkpoints.json"
@@ -28,10 +31,43 @@ def _get(url: str, token: str | None) -> bytes:
             body: bytes = response.read()
             return body
     except urllib.error.HTTPError as error:
-        detail = error.read().decode("utf-8", "replace")[:500]
-        raise BundleFormatError(f"GET {url}: HTTP {error.code}: {detail}") from None
-    except (urllib.error.URLError, TimeoutError) as error:
-        raise BundleFormatError(f"GET {url}: {error}") from None
+        raise ServerRefusedError(url, error.code, _problem(error.read(PROBLEM_BYTES))) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        if isinstance(reason, OSError) and reason.strerror:
+            reason = reason.strerror  # "Connection refused", without "[Errno 111]"
+        raise UnusableInputError(f"cannot reach {url}: {reason}") from None
+
+
+PROBLEM_BYTES = 64 * 1024
+"""Of an error body, this much is read: a problem document is a few hundred bytes."""
+
+
+def _problem(body: bytes) -> str:
+    """An RFC 9457 problem as `title: detail`; any other body as its first line."""
+    problem: object = None
+    if not too_deep(body):
+        try:
+            problem = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            problem = None
+    if isinstance(problem, dict):
+        parts = [problem.get("title"), problem.get("detail")]
+        text = ": ".join(str(part) for part in parts if isinstance(part, str) and part)
+        if text:
+            return text
+    first = body.decode("utf-8", "replace").strip().split("\n", 1)[0]
+    return first[:200] or "no explanation"
+
+
+class ServerRefusedError(UnusableInputError):
+    """The server answered an HTTP error: nothing was fetched, so nothing can be verified."""
+
+    def __init__(self, url: str, status: int, problem: str) -> None:
+        self.url = url
+        self.status = status
+        self.problem = problem
+        super().__init__(f"the server refused GET {url}: HTTP {status}: {problem}")
 
 
 State = dict[str, dict[str, str]]
@@ -41,40 +77,49 @@ def load_state(path: Path) -> tuple[State, State]:
     """(checkpoints by origin, log keys by server URL) from {"logs": ..., "servers": ...}."""
     if not path.exists():
         return {}, {}
+    data = read_file(str(path), "state file")
+    if too_deep(data):
+        raise UnusableInputError(f"the state file {path} is not a checkpoint state")
     try:
-        loaded = json.loads(path.read_text())
+        loaded = json.loads(data)
         logs = {str(k): {"checkpoint": str(v["checkpoint"])} for k, v in loaded["logs"].items()}
         servers = {"keys": {str(k): str(v) for k, v in loaded["servers"].items()}}
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise BundleFormatError(f"the state file {path} is not a checkpoint state") from None
+        raise UnusableInputError(f"the state file {path} is not a checkpoint state") from None
     return logs, servers
 
 
 def save_state(path: Path, state: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(state, indent=2) + "\n")
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(state, indent=2) + "\n")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise UnusableInputError(
+            f"cannot keep the checkpoint in {path}: {error.strerror}"
+        ) from None
 
 
 def verify_remote(args: argparse.Namespace) -> Verification:
     """Fetch, verify against the kept checkpoint, and keep the new one if all verified."""
-    from verification.cli import _text_or_file, check
-
     if not (args.subject or args.complaint):
-        raise BundleFormatError("--server needs --subject or --complaint")
+        raise UnusableInputError("--server needs --subject or --complaint")
     base = args.server.rstrip("/")
+    if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
+        raise UnusableInputError(f"--server {base} is not an http:// or https:// URL")
     path = Path(args.state) if args.state else DEFAULT_STATE
     logs, servers = load_state(path)
     keys = servers.setdefault("keys", {})
-    log_key = _text_or_file(args.log_key) if args.log_key else keys.get(base)
+    log_key = log_key_text(args.log_key) if args.log_key else keys.get(base)
     if log_key is None:
-        log_key = _get(f"{base}/v1/log-key", None).decode().strip()
-        print(f"verify: trusting the log key {log_key} on first use", file=sys.stderr)
+        log_key = _get(f"{base}/v1/log-key", None).decode("utf-8", "replace").strip()
+        key_name(log_key)  # a malformed key is refused before it is shown or kept
+        print(f"verify: trusting the log key {printable(log_key)} on first use", file=sys.stderr)
     origin = key_name(log_key)
     kept = logs.get(origin, {}).get("checkpoint")
     if args.trusted_checkpoint:
-        kept = Path(args.trusted_checkpoint).read_text()
+        kept = trusted_text(args.trusted_checkpoint)
     query = {"subject": args.subject} if args.subject else {"complaint": args.complaint}
     if kept is not None:
         query["consistency_from"] = str(parse_checkpoint(verify_note(kept, log_key)).size)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.entry import Entry
 from domain.errors import DomainError, Refusal
-from domain.events import Event, parse_payload
+from domain.events import Event
 from domain.flags import Flag
 from domain.state import LedgerState, SubjectView
-from verification.failures import FailedCheckError, PayloadUnreadableError, ReplayRefusedError
+from verification.errors import unexpected
+from verification.failures import FailedCheckError, ReplayRefusedError
+from verification.payloads import parse_event
 
 if TYPE_CHECKING:
     from verification.verifier import Checked
@@ -36,7 +38,7 @@ class Replay:
 
 
 def replay_entries(
-    entries: Sequence[Checked], subjects: Sequence[str], as_of: datetime | None
+    entries: Iterable[Checked], subjects: Sequence[str], as_of: datetime | None
 ) -> Replay:
     """Record every verified, readable entry in index order into a gap-tolerant LedgerState.
 
@@ -70,13 +72,16 @@ def replay_entries(
             replay.failures.append(ReplayRefusedError(index, refusal.rule, str(refusal)))
         except DomainError as error:
             replay.failures.append(ReplayRefusedError(index, "out-of-order", str(error)))
+        except Exception as error:  # a signed entry the rules cannot fold
+            hidden.add(subject)
+            replay.failures.append(ReplayRefusedError(index, "replay-error", unexpected(error)))
     return replay
 
 
 def _parse(index: int, payload: bytes, replay: Replay) -> Event | None:
-    try:
-        return parse_payload(payload)
-    except DomainError as error:
-        replay.failures.append(PayloadUnreadableError(index, str(error)))
+    failures: list[FailedCheckError] = []
+    event = parse_event(index, payload, failures)
+    if event is None:
+        replay.failures.extend(failures)
         replay.skipped[index] = "unreadable"
-        return None
+    return event

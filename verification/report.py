@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from domain.events import Event
+from verification.printable import printable, printable_json
 from verification.verifier import Checked, Verification
 
 
@@ -103,13 +104,18 @@ def _json_default(value: object) -> str:
 
 
 def render_json(verification: Verification) -> str:
-    return json.dumps(
-        report_json(verification), ensure_ascii=False, indent=2, default=_json_default
+    """The report as JSON; characters a terminal would act on stay `\\u` escapes."""
+    return printable_json(
+        json.dumps(report_json(verification), ensure_ascii=False, indent=2, default=_json_default)
     )
 
 
 def render_text(verification: Verification) -> str:
-    """A report for a person: the verdict, failures, then each subject's history."""
+    """A report for a person: the verdict, failures, then each subject's history.
+
+    Every line is escaped whole, so no field (a subject, an actor, a reason) can hold an escape
+    sequence, a carriage return or a line break that writes over or adds a line.
+    """
     data = report_json(verification)
     lines = []
     checkpoint = data["checkpoint"]
@@ -141,7 +147,7 @@ def render_text(verification: Verification) -> str:
             lines.append("  " + _step_line(step))
         for flag in subject["flags"]:
             lines.append(f"  FLAG {flag['rule']} (entry {flag['entry']}): {flag['detail']}")
-    return "\n".join(lines) + "\n"
+    return "".join(printable(line) + "\n" for line in lines)  # a field cannot break a line
 
 
 def _step_line(step: dict[str, object]) -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import sys
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 
-from domain.errors import DomainError
-from domain.events import Event, parse_payload
+from domain.events import Event
 from verification.bundle import Bundle, BundleEntry
+from verification.canonical import leaf_canonical
 from verification.dsse import b64decode_dsse, pae
 from verification.errors import MalformedEnvelopeError, VerificationError
 from verification.failures import (
@@ -25,20 +26,21 @@ from verification.failures import (
     LeafHashMismatchError,
     OrderError,
     PayloadHashMismatchError,
-    PayloadUnreadableError,
+    UnusableInputError,
 )
 from verification.inclusion import InclusionVerifier
 from verification.leaf import parse_instant
 from verification.merkle import leaf_hash as merkle_leaf_hash
 from verification.merkle import verify_consistency
 from verification.note import Checkpoint, verify_checkpoint
+from verification.parallel import ProcessSignaturePool, use_processes
+from verification.payloads import parse_event
+from verification.progress import Phases, due
 from verification.registry import KeyRegistry
 from verification.replay import Replay, replay_entries
-from verification.signatures import SignatureJob, SignaturePool
+from verification.signatures import SignatureJob
 
 Progress = Callable[[int, int], None]
-SWITCH_INTERVAL = 0.0005
-"""Seconds between GIL hand-offs while checking (5 ms by default starves the signature threads)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def load_trusted(note: str, log_key: str) -> Checkpoint:
     try:
         return verify_checkpoint(note, log_key)
     except VerificationError as error:
-        raise BundleFormatError(f"the trusted checkpoint does not verify: {error}") from None
+        raise UnusableInputError(f"the trusted checkpoint does not verify: {error}") from None
 
 
 def check_consistency(
@@ -131,15 +133,6 @@ def _payload_hash(entry: BundleEntry, failures: list[FailedCheckError]) -> None:
         )
 
 
-def parse_event(index: int, payload: bytes, failures: list[FailedCheckError]) -> Event | None:
-    """The payload as a catalogue event, or None with a PayloadUnreadableError."""
-    try:
-        return parse_payload(payload)
-    except DomainError as error:
-        failures.append(PayloadUnreadableError(index, str(error)))
-        return None
-
-
 def _signature(sig: str) -> bytes:
     try:
         return b64decode_dsse(sig, "sig")
@@ -150,7 +143,9 @@ def _signature(sig: str) -> bytes:
 class _EntryChecks:
     """The per-entry checks, in index order, with the state they carry between entries."""
 
-    def __init__(self, bundle: Bundle, checkpoint: Checkpoint | None, pool: SignaturePool) -> None:
+    def __init__(
+        self, bundle: Bundle, checkpoint: Checkpoint | None, pool: ProcessSignaturePool
+    ) -> None:
         later: dict[str, int] = {}
         for entry in bundle.entries:
             if entry.leaf.subject.startswith("key:") and entry.leaf.version == 1:
@@ -166,7 +161,7 @@ class _EntryChecks:
     def check(self, entry: BundleEntry, failures: list[FailedCheckError]) -> Checked:
         index, leaf = entry.index, entry.leaf
         before = len(failures)
-        computed = merkle_leaf_hash(leaf.canonical())
+        computed = merkle_leaf_hash(leaf_canonical(leaf))
         if computed.hex() != entry.leaf_hash:
             failures.append(
                 LeafHashMismatchError(index, "leaf hash", computed.hex(), entry.leaf_hash)
@@ -202,10 +197,8 @@ class _EntryChecks:
     def _order(self, entry: BundleEntry, failures: list[FailedCheckError]) -> datetime:
         try:
             at = parse_instant(entry.leaf.integrated_at)
-        except ValueError:
-            raise BundleFormatError(
-                f"entry {entry.index}: integrated_at is not an instant"
-            ) from None
+        except ValueError as error:
+            raise BundleFormatError(f"entry {entry.index}: integrated_at: {error}") from None
         if self.last is not None:
             last_index, last_at = self.last
             if entry.index <= last_index:
@@ -240,10 +233,16 @@ def verify_bundle(
     progress: Progress | None = None,
     as_of: datetime | None = None,
     replay: bool = True,
+    phases: Phases | None = None,
 ) -> Verification:
     """Check the bundle; failures are collected (each names its entry), never raised.
 
+    With `workers` > 1 on more than one CPU, a large bundle's signatures are checked in that many
+    processes while this one runs the other checks and replays each entry as soon as its
+    signatures are in. The verdict and failures are those of the serial path (`workers=1`, or a
+    small bundle), which checks every entry in this process, then replays.
     `replay=False` stops after the cryptographic and chain checks (the rules are not replayed).
+    `progress` hears of the checks; `phases` of every phase by name (checking, replaying).
     """
     trusted = None if trusted_note is None else load_trusted(trusted_note, log_key)
     checkpoint, failures = _check_checkpoint(bundle, log_key)
@@ -252,61 +251,128 @@ def verify_bundle(
         broken = check_consistency(bundle, checkpoint, trusted)
         if broken is not None:
             failures.append(broken)
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)  # signature threads get the GIL back promptly
-    try:
-        _check_entries(bundle, checkpoint, result, workers, progress)
-    finally:
-        sys.setswitchinterval(switch)
-    if replay:
-        at = as_of or _as_of(bundle, result.entries)
-        result.replay = replay_entries(result.entries, bundle.subjects, at)
+    processes = workers if use_processes(workers, len(bundle.entries)) else 0
+    with ProcessSignaturePool(processes) as pool:
+        at = _pipelined_as_of(bundle, as_of) if replay and processes else None
+        early = at is not None
+        checked = _checked_entries(bundle, checkpoint, result, pool, progress, phases, early)
+        if at is not None:  # replay each entry as it comes out of the checks
+            entries = _counted(checked, len(bundle.entries), "checking and replaying", phases)
+            result.replay = replay_entries(entries, _subjects(bundle), at)
+        else:
+            for _ in checked:
+                pass
+    failures.sort(key=lambda f: (-1 if f.index is None else f.index, f.reason))
+    if replay and result.replay is None:
+        last = result.entries[-1].integrated_at if result.entries else None
+        at = as_of or _as_of(bundle, last)
+        entries = _counted(result.entries, len(result.entries), "replaying", phases)
+        result.replay = replay_entries(entries, bundle.subjects, at)
+    if result.replay is not None:
         failures.extend(result.replay.failures)
     return result
 
 
-def _check_entries(
+def _counted(
+    entries: Iterable[Checked], total: int, phase: str, phases: Phases | None
+) -> Iterable[Checked]:
+    """`entries`, reporting to `phases` as they are taken."""
+    if phases is None or not due(total, total):
+        return entries
+
+    def counted() -> Iterator[Checked]:
+        for done, checked in enumerate(entries, start=1):
+            yield checked
+            if due(done, total):
+                phases(phase, done, total)
+
+    return counted()
+
+
+def _subjects(bundle: Bundle) -> tuple[str, ...]:
+    """The subjects the replay lists: the bundle's, else every subject in entry order."""
+    return bundle.subjects or tuple(dict.fromkeys(e.leaf.subject for e in bundle.entries))
+
+
+def _pipelined_as_of(bundle: Bundle, as_of: datetime | None) -> datetime | None:
+    """The replay's instant, if entries can be replayed while later ones are checked.
+
+    They can when indices strictly increase (an entry's failures are then all known once it and
+    its signatures are checked) and the last entry's time reads; otherwise None, and the replay
+    waits for every check, as the failures of a later entry may name an earlier index.
+    """
+    entries = bundle.entries
+    if not entries or any(a.index >= b.index for a, b in pairwise(entries)):
+        return None
+    try:
+        return as_of or _as_of(bundle, parse_instant(entries[-1].leaf.integrated_at))
+    except (ValueError, BundleFormatError):
+        return None  # raised after (or by) the checks, as the serial path raises it
+
+
+def _checked_entries(
     bundle: Bundle,
     checkpoint: Checkpoint | None,
     result: Verification,
-    workers: int,
+    pool: ProcessSignaturePool,
     progress: Progress | None,
-) -> None:
+    phases: Phases | None,
+    early: bool,
+) -> Iterator[Checked]:
+    """Each entry once all its checks are in, signatures included, in bundle order.
+
+    `early`: hand each one out as soon as its signatures are checked (indices strictly
+    increase); otherwise after the last entry's, when every failure of every index is known.
+    """
     failures, total = result.failures, len(bundle.entries)
-    with SignaturePool(workers) as pool:
-        checks = _EntryChecks(bundle, checkpoint, pool)
-        for done, entry in enumerate(bundle.entries, start=1):
-            result.entries.append(checks.check(entry, failures))
-            if entry.payload is None:
-                result.redacted.append(entry.index)
-            if progress is not None and (done % 2000 == 0 or done == total):
-                progress(done, total)
-        signed = pool.results()
-    bad = {(job.index, job.keyid) for job, ok in signed if not ok}
-    for job, ok in signed:
-        if not ok:
-            failures.append(BadEntrySignatureError(job.index, job.keyid))
-    failed = {f.index for f in failures if f.index is not None}
-    result.entries = [
-        Checked(
-            c.entry,
-            c.event,
-            c.integrated_at,
-            tuple(k for k in c.keyids if (c.entry.index, k) not in bad),
-            c.failed or c.entry.index in failed,
-        )
-        for c in result.entries
-    ]
-    failures.sort(key=lambda f: (-1 if f.index is None else f.index, f.reason))
+    checks = _EntryChecks(bundle, checkpoint, pool)
+    bad: set[tuple[int, str]] = set()
+    failed: set[int] = set()
+    pending: deque[tuple[Checked, int]] = deque()
+    resolved = 0
+
+    def take(outcomes: Iterator[tuple[SignatureJob, bool]]) -> None:
+        nonlocal resolved
+        for job, ok in outcomes:
+            resolved += 1
+            if not ok:
+                bad.add((job.index, job.keyid))
+                failed.add(job.index)
+                failures.append(BadEntrySignatureError(job.index, job.keyid))
+
+    def final(c: Checked) -> Checked:
+        index = c.entry.index
+        keyids = tuple(k for k in c.keyids if (index, k) not in bad)
+        checked = Checked(c.entry, c.event, c.integrated_at, keyids, c.failed or index in failed)
+        result.entries.append(checked)
+        return checked
+
+    for done, entry in enumerate(bundle.entries, start=1):
+        before = len(failures)
+        checked = checks.check(entry, failures)
+        failed.update(f.index for f in failures[before:] if f.index is not None)
+        pending.append((checked, pool.added))
+        if entry.payload is None:
+            result.redacted.append(entry.index)
+        if progress is not None and (done % 2000 == 0 or done == total):
+            progress(done, total)
+        if phases is not None and not early and due(done, total):
+            phases("checking", done, total)
+        if early:
+            take(pool.ready())
+            while pending and pending[0][1] <= resolved:
+                yield final(pending.popleft()[0])
+    take(pool.rest())
+    while pending:
+        yield final(pending.popleft()[0])
 
 
-def _as_of(bundle: Bundle, entries: list[Checked]) -> datetime | None:
+def _as_of(bundle: Bundle, last: datetime | None) -> datetime | None:
     """The bundle's stated as_of (the checkpoint's publication), never before its last entry."""
-    last = entries[-1].integrated_at if entries else None
     if bundle.as_of is None:
         return last
     try:
         stated = parse_instant(bundle.as_of)
-    except ValueError:
-        raise BundleFormatError("as_of is not an RFC 3339 instant") from None
+    except ValueError as error:
+        raise BundleFormatError(f"as_of: {error}") from None
     return stated if last is None or stated >= last else last

@@ -78,3 +78,33 @@ def test_complaint_state_shows_the_investigation(demo: tuple[TestClient, dict[st
     assert body["status"] == body["state"]["status"]
     assert body["unit"] == "bu-disdukcapil"
     assert body["state"]["substantiated"] is True
+
+
+def test_complaints_list_shows_oversight_every_complaint(
+    demo: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = demo
+    got = client.get("/v1/complaints", headers=auth(tokens["ombudsman"]))
+    assert got.status_code == 200
+    assert [c["subject"] for c in got.json()["items"]] == [complaint_id(demo_period())]
+
+
+def test_complaints_list_shows_an_agency_only_its_own(
+    demo: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = demo
+    own = client.get("/v1/complaints", headers=auth(tokens[f"agency {KAB}"])).json()
+    other = client.get("/v1/complaints", headers=auth(tokens[f"agency {KEMEN}"])).json()
+    assert [c["agency"] for c in own["items"]] == [KAB]
+    assert other["items"] == []
+
+
+def test_complaints_list_refuses_the_operator_and_foreign_cursors(
+    demo: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = demo
+    refused = client.get("/v1/complaints", headers=auth(tokens["operator"]))
+    bad = client.get("/v1/complaints?cursor=zzz", headers=auth(tokens["inspector"]))
+    assert refused.status_code == 403
+    assert bad.status_code == 400
+    assert bad.json()["type"] == "urn:jejak:problem:bad-query"

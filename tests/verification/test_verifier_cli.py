@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from api.cli import main as jejak
-from tests.servers import ROOT
+from tests.servers import ROOT, Server
 from tests.verification.fixtures.damage import DAMAGES
-from tests.verification.fixtures.genuine import REQUEST, Genuine, build_genuine
+from tests.verification.fixtures.genuine import REQUEST, Genuine, build_genuine, open_world
+from tests.verification.fixtures.hostile import DANGEROUS, injected, leaf_instant
 
 BLOCKED = [
     "fastapi",
@@ -118,3 +119,132 @@ def test_jejak_export_then_verify(
     report = json.loads(capsys.readouterr().out.split("\n", 1)[1])
     assert report["ok"] is True
     assert report["subjects"][0]["subject"] == REQUEST
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], status: int = 2) -> str:
+    """The process ended with `status` and a single `verify: ...` line on stderr."""
+    assert done.returncode == status, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith("verify: ")
+    return line
+
+
+def test_missing_log_key_file_is_named_not_a_malformed_key(
+    genuine: Genuine, tmp_path: Path
+) -> None:
+    bundle = _write(tmp_path / "b.json", genuine.bundle)
+    line = _one_line_error(_verify(bundle, "--log-key", "missing.key"))
+    assert line == "verify: no such file: missing.key"
+
+
+def test_missing_bundle_and_trusted_checkpoint_files_are_named(
+    genuine: Genuine, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "nowhere.json")
+    line = _one_line_error(_verify(missing, "--log-key", genuine.log_key))
+    assert line == f"verify: no such file: {missing}"
+    bundle = _write(tmp_path / "b.json", genuine.bundle)
+    kept = str(tmp_path / "kept.note")
+    line = _one_line_error(
+        _verify(bundle, "--log-key", genuine.log_key, "--trusted-checkpoint", kept)
+    )
+    assert line == f"verify: no such file: {kept}"
+
+
+def test_log_key_from_a_directory_says_so(genuine: Genuine, tmp_path: Path) -> None:
+    bundle = _write(tmp_path / "b.json", genuine.bundle)
+    line = _one_line_error(_verify(bundle, "--log-key", str(tmp_path)))
+    assert line.endswith("is a directory, not a file")
+
+
+@pytest.mark.parametrize("instant", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00Z"])
+def test_as_of_outside_the_ledger_years_is_unusable_input(
+    genuine: Genuine, tmp_path: Path, instant: str
+) -> None:
+    bundle = _write(tmp_path / "b.json", genuine.bundle)
+    line = _one_line_error(_verify(bundle, "--log-key", genuine.log_key, "--as-of", instant))
+    assert "--as-of" in line
+    assert "outside 2000-01-01..2099-12-31" in line
+
+
+def test_leaf_instant_outside_the_ledger_years_is_unusable_input(
+    genuine: Genuine, tmp_path: Path
+) -> None:
+    bundle = _write(tmp_path / "b.json", leaf_instant(genuine, "9999-12-31T23:59:59-23:59"))
+    line = _one_line_error(_verify(bundle, "--log-key", genuine.log_key))
+    assert "integrated_at" in line
+
+
+def test_bundle_nested_100000_levels_is_unusable_input(tmp_path: Path, genuine: Genuine) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    line = _one_line_error(_verify(str(path), "--log-key", genuine.log_key))
+    assert "nested deeper than" in line
+
+
+@pytest.mark.parametrize(
+    "name", ["payload-date-out-of-bounds", "payload-instant-out-of-bounds", "payload-nul-in-string"]
+)
+def test_poisoned_entry_fails_naming_it_without_a_traceback(
+    genuine: Genuine, tmp_path: Path, name: str
+) -> None:
+    poisoned = DAMAGES[name](genuine, tmp_path)
+    done = _verify(_write(tmp_path / "b.json", poisoned.bundle), "--log-key", genuine.log_key)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith("FAILED")
+    assert f"\n  FAIL entry {poisoned.index}: {poisoned.reason}: " in done.stdout
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_report_escapes_terminal_controls_from_signed_data(
+    genuine: Genuine, tmp_path: Path, as_json: bool
+) -> None:
+    bundle, subject = injected(genuine)
+    args = [_write(tmp_path / "b.json", bundle), "--log-key", genuine.log_key]
+    done = _verify(*args, *(["--json"] if as_json else []))
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    printed = done.stdout + done.stderr
+    assert not DANGEROUS & set(printed), sorted(DANGEROUS & set(printed))
+    if as_json:  # the escapes are JSON's own: the report still says exactly what was signed
+        assert json.loads(done.stdout)["subjects"][0]["subject"] == subject
+    else:
+        lines = done.stdout.splitlines()
+        assert [line for line in lines if "VERIFIED" in line or "FAILED" in line][:1] == [lines[0]]
+        assert not any(line.startswith(("VERIFIED", "FAILED")) for line in lines[1:])
+        assert "req-\\x1b[2J\\x1b[H\\rVERIFIED: 14 entries, 0 failures\\nVERIFIED" in done.stdout
+
+
+def test_verify_server_errors_name_the_status_and_the_problem(tmp_path: Path) -> None:
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data")}
+    runtime, world = open_world(tmp_path / "data")
+    log_key, token = runtime.log_verifier_key, world.tokens["inspector"]
+    runtime.close()
+    state = str(tmp_path / "state.json")
+    server = Server(env, tmp_path / "server.log")
+    try:
+        common = ["--server", server.url, "--state", state, "--log-key", log_key]
+        refused = _verify(*common, "--subject", REQUEST, "--token", "jejak_not-a-token")
+        unknown = _verify(*common, "--subject", "req-nobody", "--token", token)
+    finally:
+        server.stop()
+    unreachable = _verify(*common, "--subject", REQUEST, "--token", token)
+    line = _one_line_error(refused)
+    assert "HTTP 401: Unauthorized: " in line
+    line = _one_line_error(unknown)
+    assert "HTTP 404: Not Found: " in line
+    assert "req-nobody" in line
+    for line in (_one_line_error(refused), _one_line_error(unknown)):
+        assert "unusable bundle" not in line
+        assert "{" not in line  # the problem's fields, not its JSON
+    assert "cannot reach" in _one_line_error(unreachable)
+
+
+def test_an_error_quoting_the_bundle_stays_one_short_line(genuine: Genuine, tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"format": "\x1b[2J" + "x" * 100_000}))
+    line = _one_line_error(_verify(str(path), "--log-key", genuine.log_key))
+    assert line.startswith("verify: unusable bundle: format is '\\x1b[2J")
+    assert len(line) < 2100

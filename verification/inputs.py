@@ -1,0 +1,83 @@
+"""What the inspector hands `verify`: files, the log key, options; read, or refused as unusable."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from verification.bundle import Bundle
+from verification.failures import UnusableInputError
+from verification.leaf import parse_instant
+from verification.verifier import Verification, verify_bundle
+
+
+class _Progress:
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled and total >= 2000:
+            end = "\n" if done >= total else ""
+            print(f"\rverifying: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def read_file(path: str, what: str) -> bytes:
+    """The bytes of the file the inspector named, or unusable input saying why not."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UnusableInputError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UnusableInputError(f"{what} {path} is a directory, not a file") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise UnusableInputError(f"cannot read {what} {path}: {reason}") from None
+
+
+def _text(data: bytes, path: str, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnusableInputError(f"{what} {path} is not UTF-8 text") from None
+
+
+def log_key_text(value: str) -> str:
+    """`--log-key`: a file holding the verifier key, or the key itself (`name+hash+key`)."""
+    try:
+        exists = Path(value).exists()
+    except (OSError, ValueError):  # a name too long for a path, or a NUL: not a file
+        exists = False
+    if exists:
+        return _text(read_file(value, "log key file"), value, "log key file").strip()
+    if "+" not in value:  # a key always holds '+'; anything else was meant as a file
+        raise UnusableInputError(f"no such file: {value}")
+    return value.strip()
+
+
+def trusted_text(path: str) -> str:
+    """`--trusted-checkpoint`: the signed checkpoint note kept from an earlier visit."""
+    return _text(read_file(path, "trusted checkpoint"), path, "trusted checkpoint")
+
+
+def _as_of(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except ValueError as error:
+        raise UnusableInputError(f"--as-of: {error}") from None
+
+
+def check(
+    bundle: Bundle, log_key: str, trusted: str | None, args: argparse.Namespace
+) -> Verification:
+    return verify_bundle(
+        bundle,
+        log_key,
+        trusted,
+        workers=max(1, args.workers),
+        progress=_Progress(),
+        as_of=_as_of(args.as_of),
+    )

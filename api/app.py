@@ -7,10 +7,11 @@ from fastapi import FastAPI
 from api import routes_bundles, routes_entries, routes_log, routes_operator, routes_read
 from api.deps import TokenCache
 from api.lifecycle import ProjectionMode, lifespan
-from api.limits import BodySizeLimit
+from api.limits import BodyGuard, UrlGuard
 from api.openapi import install_docs
 from api.pages.routes import install_pages
 from api.problems import install_problem_handlers
+from api.retry import RetryOnDeadConnection, pool_check
 from ledger.bootstrap import Runtime
 
 
@@ -38,5 +39,7 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
     app.include_router(routes_bundles.router)
     install_pages(app)
     install_docs(app)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(RetryOnDeadConnection, check_pools=pool_check(app))
+    app.add_middleware(BodyGuard)  # the retry above runs on the body it received
+    app.add_middleware(UrlGuard)
     return app

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from http import HTTPStatus
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -29,6 +32,16 @@ from ledger.proofs import ImpossibleProofError
 from ledger.tokens import InvalidTokenRequestError
 from verification.errors import MalformedEnvelopeError
 
+LOG = logging.getLogger(__name__)
+STORE_DOWN: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
+"""What a database raises when it cannot be reached or a connection died: HTTP 503."""
+STORE_DOWN_KEY = "jejak.store_down"
+"""Set in the request's scope when its answer is a 503 because the store failed."""
 PROBLEM_TYPE = "urn:jejak:problem:"
 MEDIA_TYPE = "application/problem+json"
 
@@ -133,6 +146,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = error.detail if isinstance(error, StarletteHTTPException) else "internal error"
         return problem(status, "http-" + str(status), str(detail))
 
+    async def store_down(request: Request, error: Exception) -> JSONResponse:
+        LOG.warning("store unavailable: %s", str(error).strip().splitlines()[:1])
+        request.scope[STORE_DOWN_KEY] = True  # api.retry may check the pools and try again
+        return problem(503, "store-unavailable", "the store is unavailable; retry shortly")
+
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        LOG.error("unexpected error in %s %s", request.method, request.url.path, exc_info=error)
+        return problem(500, "internal-error", "an unexpected error; it was logged")
+
+    app.add_exception_handler(Exception, unexpected)  # a problem+json, never text/plain
+    for kind in STORE_DOWN:
+        app.add_exception_handler(kind, store_down)
     app.add_exception_handler(LedgerError, known)
     app.add_exception_handler(Refusal, known)
     app.add_exception_handler(MalformedEnvelopeError, known)

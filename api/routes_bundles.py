@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api.deps import RuntimeDep, require
+from api.params import From, OptionalSize, To
 from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.tokens import Principal
 
@@ -23,10 +23,10 @@ async def bundle(
     principal: Reader,
     subject: str | None = None,
     agency: str | None = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: From = None,
+    end: To = None,
     complaint: str | None = None,
-    consistency_from: Annotated[int | None, Query(ge=1)] = None,
+    consistency_from: OptionalSize = None,
 ) -> StreamingResponse:
     """A jejak-bundle/1 for a subject, an agency and period, or a complaint."""
     query = BundleQuery(subject, agency, start, end, complaint, consistency_from)

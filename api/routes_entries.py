@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import PrincipalDep, RuntimeDep, get_principal, may_read_agency
+from api.params import Index
 from api.problems import NotJsonError
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
@@ -127,19 +128,29 @@ def entry_json(event: EntryRecorded) -> dict[str, object]:
     }
 
 
-def _check_read(principal: Principal, entry: dict[str, object]) -> None:
-    payload = entry["payload"]
-    agency = payload.get("agency") if isinstance(payload, dict) else None
-    if not may_read_agency(principal, str(agency)):
-        raise NotPermittedError("this token may not read another agency's entries")
+def readable(principal: Principal, entries: list[dict[str, object]]) -> bool:
+    """Whether the principal may read every one of these entries (its agency's, or public)."""
+    for entry in entries:
+        payload = entry["payload"]
+        agency = payload.get("agency") if isinstance(payload, dict) else None
+        if not may_read_agency(principal, str(agency)):
+            return False
+    return True
+
+
+def no_subject(subject: str) -> NotFoundError:
+    """The answer for a subject that does not exist, or that this reader may not see: the
+    same 404, so another agency's ids cannot be probed (DESIGN §7)."""
+    return NotFoundError(f"there is no subject {subject!r}")
 
 
 @router.get("/entries/{index}")
-def read_entry(index: int, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, object]:
+def read_entry(index: Index, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, object]:
     """One entry: its leaf, envelope and decoded payload."""
     runtime.ledger.sync()
     entry = entry_json(runtime.ledger.entry(index))
-    _check_read(principal, entry)
+    if not readable(principal, [entry]):
+        raise NotFoundError(f"there is no entry {index}")  # as for a missing one
     return entry
 
 
@@ -151,10 +162,10 @@ def read_subject(subject: str, runtime: RuntimeDep, principal: PrincipalDep) -> 
     with ledger.read_lock():
         view = ledger.state.subject_view(subject)
     if view is None:
-        raise NotFoundError(f"there is no subject {subject!r}")
+        raise no_subject(subject)
     entries = [entry_json(event) for event in ledger.store.subject_events(stream_id(subject))]
-    for entry in entries:
-        _check_read(principal, entry)
+    if not readable(principal, entries):
+        raise no_subject(subject)
     return {
         "subject": subject,
         "kind": view.kind,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from api.deps import RuntimeDep
+from api.params import QueryIndex, QuerySize, Size
 from ledger.errors import NotFoundError
 
 router = APIRouter(prefix="/v1", tags=["log"])
@@ -28,7 +27,7 @@ def latest_checkpoint(runtime: RuntimeDep) -> PlainTextResponse:
 
 
 @router.get("/checkpoints/{size}", response_class=PlainTextResponse)
-def checkpoint_at(size: int, runtime: RuntimeDep) -> PlainTextResponse:
+def checkpoint_at(size: Size, runtime: RuntimeDep) -> PlainTextResponse:
     """The checkpoint published at exactly `size`; 404 when none was."""
     checkpoint = runtime.ledger.store.recorder.checkpoint(size)
     if checkpoint is None:
@@ -37,9 +36,7 @@ def checkpoint_at(size: int, runtime: RuntimeDep) -> PlainTextResponse:
 
 
 @router.get("/proofs/inclusion")
-async def inclusion(
-    runtime: RuntimeDep, index: Annotated[int, Query(ge=0)], size: Annotated[int, Query(ge=1)]
-) -> dict[str, object]:
+async def inclusion(runtime: RuntimeDep, index: QueryIndex, size: QuerySize) -> dict[str, object]:
     """The inclusion proof of entry `index` in the tree of `size` entries."""
     ledger = runtime.ledger
 
@@ -57,9 +54,7 @@ async def inclusion(
 
 
 @router.get("/proofs/consistency")
-async def consistency(
-    runtime: RuntimeDep, old: Annotated[int, Query(ge=1)], new: Annotated[int, Query(ge=1)]
-) -> dict[str, object]:
+async def consistency(runtime: RuntimeDep, old: QuerySize, new: QuerySize) -> dict[str, object]:
     """The consistency proof between tree sizes `old` and `new`."""
 
     def build() -> dict[str, object]:

@@ -29,15 +29,13 @@ class ComplaintQueryError(EnvelopeRejectedError):
 
 
 def _check(runtime: Runtime, principal: Principal, subject: str) -> None:
-    """Ombudsman and inspectors read every complaint; an agency only those about itself."""
+    """Ombudsman and inspectors read every complaint; an agency only those about itself, and
+    another agency's complaint is answered as a missing one (404), so none can be probed."""
+    if principal.role not in ("ombudsman", "inspector", "agency"):
+        raise NotPermittedError(f"a {principal.role} token may not read complaints")
     complaint = runtime.ledger.state.complaint(subject)
-    if complaint is None:
+    if complaint is None or (principal.role == "agency" and principal.org != complaint.agency):
         raise NotFoundError(f"there is no complaint {subject!r}")
-    if principal.role in ("ombudsman", "inspector"):
-        return
-    if principal.role == "agency" and principal.org == complaint.agency:
-        return
-    raise NotPermittedError(f"a {principal.role} token may not read complaint {subject!r}")
 
 
 def _runner(request: Request) -> ProjectionRunner:

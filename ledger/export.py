@@ -66,9 +66,11 @@ class ExportPlan:
     reader_org: str | None
 
 
-def _may_read(principal: Principal | None, agency: str) -> None:
+def _may_read(principal: Principal | None, agency: str, hidden: LedgerError | None = None) -> None:
+    """An agency exports only its own data; `hidden`, when given, is raised instead of the
+    refusal, so another agency's subject or complaint answers exactly as a missing one."""
     if principal is not None and principal.role == "agency" and agency != principal.org:
-        raise NotPermittedError("an agency token may export only its own agency's data")
+        raise hidden or NotPermittedError("an agency token may export only its own agency's data")
 
 
 def _instant_bound(day: date, end: bool) -> datetime:
@@ -140,17 +142,19 @@ def _plan(
     subjects: list[str]
     if query.subject is not None:
         view = state.subject_view(query.subject)
+        missing = NotFoundError(f"there is no subject {query.subject!r}")
         if view is None or not any(i < size for i in view.indexes):
-            raise NotFoundError(f"there is no subject {query.subject!r}")
+            raise missing
         owner = view.state.get("agency") or _owner(ledger, view.indexes[0])
-        _may_read(principal, str(owner))
+        _may_read(principal, str(owner), hidden=missing)
         selection.add_request_with_neighbours(query.subject)
         subjects = [query.subject]
     elif query.complaint is not None:
         complaint = state.complaint(query.complaint)
+        missing = NotFoundError(f"there is no complaint {query.complaint!r}")
         if complaint is None or complaint.filed_entry >= size:
-            raise NotFoundError(f"there is no complaint {query.complaint!r}")
-        _may_read(principal, complaint.agency)
+            raise missing
+        _may_read(principal, complaint.agency, hidden=missing)
         around = selection.add_complaint(query.complaint)
         for index in complaint.finding_entries:
             if index < size:

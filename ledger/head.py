@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.entry import Entry
+from domain.errors import UnknownKey
 from domain.events import Event, parse_payload
 from domain.flags import Flag
 from domain.state import LedgerState
@@ -20,6 +21,7 @@ from ledger.errors import (
     SignatureRejectedError,
 )
 from ledger.records import EntryRecorded, EntryRow, stream_id
+from ledger.signers import check_key_rules
 from ledger.tree import Node, append_leaves, root_of
 from verification.dsse import Envelope, keyid_of, parse_envelope, signature_valid
 from verification.leaf import Leaf, parse_instant
@@ -125,16 +127,22 @@ class LogHead:
                     return decoded
         return key
 
-    def check_signatures(self, submission: Submission) -> tuple[str, ...]:
-        """Verify the signatures not yet verified; unknown keys are left to the domain rules."""
+    def check_signatures(self, submission: Submission, at: datetime) -> tuple[str, ...]:
+        """Every signature verifies by a registered key that may sign this entry at `at`
+        (DESIGN §5); the genesis entry's by the key it registers. UnknownKey otherwise."""
+        event = submission.event
         for signature in submission.envelope.signatures:
-            if signature.keyid in submission.verified:
-                continue
-            key = self.public_key(signature.keyid, submission.event)
-            if key is not None and not signature_valid(key, submission.envelope, signature):
+            key = self.public_key(signature.keyid, event)
+            if key is None:
+                raise UnknownKey(f"key {signature.keyid} is not registered")
+            if signature.keyid not in submission.verified and not signature_valid(
+                key, submission.envelope, signature
+            ):
                 raise SignatureRejectedError(
                     f"the signature by key {signature.keyid} does not verify", signature.keyid
                 )
+            if self.size > 0 or self.state.key(signature.keyid) is not None:
+                check_key_rules(self.state, signature.keyid, event, at)
         return tuple(s.keyid for s in submission.envelope.signatures)
 
     def integrate(self, submission: Submission, at: datetime) -> Outcome:
@@ -147,7 +155,7 @@ class LogHead:
             raise DuplicatePayloadError(
                 f"this payload was recorded at index {index} with other signatures", index
             )
-        keyids = self.check_signatures(submission)
+        keyids = self.check_signatures(submission, at)
         flags = self.state.record(Entry(self.size, submission.event, keyids, at)).flags
         self._add(submission, at)
         return Outcome(self.size - 1, created=True, flags=flags)

@@ -17,7 +17,6 @@ from ledger.errors import (
     LedgerCorruptedError,
     LedgerError,
     NotFoundError,
-    SignatureRejectedError,
     StoreConflictError,
     SubmissionFailedError,
     UnsupportedPayloadTypeError,
@@ -26,10 +25,11 @@ from ledger.head import LogHead, Outcome, Submission
 from ledger.integrity import check_stored_tree
 from ledger.proofs import ProofReader
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
+from ledger.signers import check_known_signatures
 from ledger.signing import CheckpointSigner
 from ledger.store import EventStore
 from ledger.tree import Node
-from verification.dsse import PAYLOAD_TYPE, parse_envelope, signature_valid
+from verification.dsse import PAYLOAD_TYPE, parse_envelope
 from verification.leaf import format_instant
 
 Clock = Callable[[], datetime]
@@ -133,24 +133,15 @@ class Ledger:
     # Appending -----------------------------------------------------------------------------
 
     def prepare(self, obj: object) -> Submission:
-        """Check an envelope's shape, payload and the signatures of already known keys."""
+        """Check an envelope's shape, payload and the signatures by already known keys."""
         envelope = parse_envelope(obj)
         if envelope.payload_type != PAYLOAD_TYPE:
             raise UnsupportedPayloadTypeError(
                 f"payloadType must be {PAYLOAD_TYPE!r}, not {envelope.payload_type!r}"
             )
         event = parse_payload(envelope.payload)
-        verified: set[str] = set()
-        for signature in envelope.signatures:
-            key = self.head.state.public_key(signature.keyid)
-            if key is None:
-                continue
-            if not signature_valid(key, envelope, signature):
-                raise SignatureRejectedError(
-                    f"the signature by key {signature.keyid} does not verify", signature.keyid
-                )
-            verified.add(signature.keyid)
-        return Submission.of(envelope, event, frozenset(verified))
+        named, verified = check_known_signatures(self.head.state, envelope, event)
+        return Submission.of(named, event, verified)
 
     def append(self, submissions: Sequence[Submission]) -> list[Receipt]:
         """Integrate submissions all or nothing; return once they are durable."""

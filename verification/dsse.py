@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,8 @@ PAYLOAD_TYPE = "application/vnd.jejak.event+json"
 
 @dataclass(frozen=True)
 class Signature:
-    """One DSSE signature: the signer's keyid and the base64 signature as sent."""
+    """One DSSE signature: the signer's keyid ("" when the sender gave none) and the base64
+    signature (standard alphabet, padded, whatever the sender used)."""
 
     keyid: str
     sig: str
@@ -44,6 +46,13 @@ class Envelope:
             "signatures": [s.as_json() for s in self.signatures],
         }
 
+    def with_keyids(self, keyids: Sequence[str]) -> Envelope:
+        """The envelope with each signature's keyid as found (DSSE's keyid is an unsigned hint)."""
+        signatures = tuple(
+            Signature(keyid, s.sig) for keyid, s in zip(keyids, self.signatures, strict=True)
+        )
+        return Envelope(self.payload_type, self.payload, self.payload_b64, signatures)
+
 
 def keyid_of(public_key: bytes) -> str:
     """The keyid of a raw 32-byte Ed25519 public key: hex SHA-256 of its bytes."""
@@ -56,16 +65,56 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
 
 
-def b64decode_strict(text: str, what: str) -> bytes:
-    """Decode standard base64 (padding required), refusing anything else."""
+_STANDARD = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_URL_SAFE = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+
+
+def b64decode_dsse(text: str, what: str) -> bytes:
+    """Decode base64 as DSSE allows it: the standard or the URL-safe alphabet (not mixed),
+    padded or not; anything else is a MalformedEnvelopeError."""
+    if _STANDARD.fullmatch(text):
+        alphabet = b"+/"
+    elif _URL_SAFE.fullmatch(text):
+        alphabet = b"-_"
+    else:
+        raise MalformedEnvelopeError(f"{what} is not base64 (standard or URL-safe)")
+    bare = text.rstrip("=")
+    if len(bare) % 4 == 1 or (text != bare and len(text) % 4 != 0):
+        raise MalformedEnvelopeError(f"{what} is not base64: wrong length or padding")
+    padded = bare + "=" * (-len(bare) % 4)
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise MalformedEnvelopeError(f"{what} is not standard base64") from None
+        return base64.b64decode(padded.encode("ascii"), altchars=alphabet, validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedEnvelopeError(f"{what} is not base64") from None
+
+
+def as_standard(text: str, raw: bytes) -> str:
+    """`text` (which decodes to `raw`) in standard padded base64, how the ledger stores it;
+    text already in that form is kept as sent, so stored envelopes read back unchanged."""
+    if _STANDARD.fullmatch(text) and len(text) % 4 == 0:
+        return text
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _keyid(item: Mapping[str, object], position: int) -> str:
+    """A signature's keyid: 64 lowercase hex digits, or "" when absent (DSSE: optional)."""
+    keyid = item.get("keyid")
+    if keyid is None or keyid == "":
+        return ""
+    if not isinstance(keyid, str) or len(keyid) != 64:
+        raise MalformedEnvelopeError(f"signatures[{position}].keyid is not a 64-hex keyid")
+    try:
+        bytes.fromhex(keyid)
+    except ValueError:
+        raise MalformedEnvelopeError(f"signatures[{position}].keyid is not hex") from None
+    if keyid != keyid.lower():
+        raise MalformedEnvelopeError(f"signatures[{position}].keyid must be lowercase hex")
+    return keyid
 
 
 def parse_envelope(obj: object) -> Envelope:
-    """Check the shape of a decoded DSSE envelope and decode its payload."""
+    """Check the shape of a decoded DSSE envelope and decode its payload; base64 comes back
+    in the standard alphabet, so equal envelopes compare (and hash) equal however sent."""
     if not isinstance(obj, Mapping):
         raise MalformedEnvelopeError("an envelope must be a JSON object")
     payload_type = obj.get("payloadType")
@@ -83,22 +132,15 @@ def parse_envelope(obj: object) -> Envelope:
     for position, item in enumerate(signatures):
         if not isinstance(item, Mapping):
             raise MalformedEnvelopeError(f"signatures[{position}] is not an object")
-        keyid, sig = item.get("keyid"), item.get("sig")
-        if not isinstance(keyid, str) or len(keyid) != 64:
-            raise MalformedEnvelopeError(f"signatures[{position}].keyid is not a 64-hex keyid")
-        try:
-            bytes.fromhex(keyid)
-        except ValueError:
-            raise MalformedEnvelopeError(f"signatures[{position}].keyid is not hex") from None
-        if keyid != keyid.lower():
-            raise MalformedEnvelopeError(f"signatures[{position}].keyid must be lowercase hex")
+        keyid, sig = _keyid(item, position), item.get("sig")
         if not isinstance(sig, str):
             raise MalformedEnvelopeError(f"signatures[{position}].sig is not a string")
-        if len(b64decode_strict(sig, f"signatures[{position}].sig")) != 64:
+        raw = b64decode_dsse(sig, f"signatures[{position}].sig")
+        if len(raw) != 64:
             raise MalformedEnvelopeError(f"signatures[{position}].sig is not a 64-byte signature")
-        parsed.append(Signature(keyid=keyid, sig=sig))
-    payload = b64decode_strict(payload_b64, "payload")
-    return Envelope(payload_type, payload, payload_b64, tuple(parsed))
+        parsed.append(Signature(keyid=keyid, sig=as_standard(sig, raw)))
+    payload = b64decode_dsse(payload_b64, "payload")
+    return Envelope(payload_type, payload, as_standard(payload_b64, payload), tuple(parsed))
 
 
 def parse_envelope_json(body: bytes) -> Envelope:

@@ -66,14 +66,14 @@ class KeyRegistry:
     def check(
         self, index: int, event: Event | None, at: datetime, signatures: tuple[Signature, ...]
     ) -> KeyRuleError | None:
-        """None if one signature's key may sign this entry at `at`; else the first failure."""
-        failures: list[KeyRuleError] = []
+        """None if every signature's key may sign this entry at `at` (DESIGN §5: a valid
+        signature beside others by unknown keys is no better than those); else the first
+        failure."""
         for signature in signatures:
             failure = self._check_one(index, event, at, signature.keyid)
-            if failure is None:
-                return None
-            failures.append(failure)
-        return failures[0] if failures else KeyNotRegisteredError(index, "-", "none given")
+            if failure is not None:
+                return failure
+        return None if signatures else KeyNotRegisteredError(index, "-", "none given")
 
     def _check_one(
         self, index: int, event: Event | None, at: datetime, keyid: str

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -14,8 +12,8 @@ from itertools import pairwise
 from domain.events import Event
 from verification.bundle import Bundle, BundleEntry
 from verification.canonical import leaf_canonical
-from verification.dsse import pae
-from verification.errors import VerificationError
+from verification.dsse import b64decode_dsse, pae
+from verification.errors import MalformedEnvelopeError, VerificationError
 from verification.failures import (
     BadEntrySignatureError,
     BundleFormatError,
@@ -137,8 +135,8 @@ def _payload_hash(entry: BundleEntry, failures: list[FailedCheckError]) -> None:
 
 def _signature(sig: str) -> bytes:
     try:
-        return base64.b64decode(sig.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return b64decode_dsse(sig, "sig")
+    except MalformedEnvelopeError:
         return b""
 
 

@@ -68,7 +68,7 @@ def _verified(runtime: Runtime, body: bytes) -> dict[str, object]:
         ("inspector", {"subject": REQUEST}),
         ("ombudsman", {"complaint": COMPLAINT}),
         ("agency", {"subject": REQUEST}),
-        ("agency", {"agency": AGENCY, "from": "2000-01-01", "to": "2100-01-01"}),
+        ("agency", {"agency": AGENCY, "from": "2000-01-01", "to": "2099-12-31"}),
         ("inspector", {"subject": REQUEST, "consistency_from": 3}),
     ],
 )
@@ -113,7 +113,7 @@ def test_bundles_keep_staff_who_moved_on_and_replay_agrees(
 @pytest.mark.parametrize(
     ("who", "params", "status", "rule"),
     [
-        ("other", {"subject": REQUEST}, 403, "not-permitted"),
+        ("other", {"subject": REQUEST}, 404, "not-found"),
         ("other", {"agency": AGENCY}, 403, "not-permitted"),
         ("operator", {"subject": REQUEST}, 403, "not-permitted"),
         ("inspector", {}, 400, "bad-bundle-query"),

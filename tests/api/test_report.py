@@ -55,7 +55,7 @@ def test_report_is_a_printable_page_when_html_is_asked(
 
 
 @pytest.mark.parametrize(
-    ("label", "status"), [(f"agency {KAB}", 200), (f"agency {KEMEN}", 403), ("operator", 403)]
+    ("label", "status"), [(f"agency {KAB}", 200), (f"agency {KEMEN}", 404), ("operator", 403)]
 )
 def test_report_is_read_by_oversight_and_the_agency_concerned(
     demo: tuple[TestClient, dict[str, str]], label: str, status: int

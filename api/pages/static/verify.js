@@ -279,7 +279,9 @@ async function verifyBundle(bundle, verifierKey, trustedNote) {
         return null;
       };
       const results = leaf.signatures.map((s) => checkOne(s.keyid));
-      if (!results.includes(null)) fail(results[0] || "key-not-registered", index);
+      // every signature's key must pass (DESIGN §5), as verification/registry.py checks
+      const refusal = results.find((r) => r !== null);
+      if (refusal || results.length === 0) fail(refusal || "key-not-registered", index);
       const message = concat(enc.encode(`DSSEv1 ${enc.encode(leaf.payload_type).length} ${leaf.payload_type} ${payload.length} `), payload);
       for (const s of leaf.signatures) {
         const publicKey = (keys.get(s.keyid) || {}).publicKey || selfKey(s.keyid);

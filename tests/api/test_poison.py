@@ -210,7 +210,6 @@ class Hostile:
             self.path_traversal_subject,
             self.fullwidth_nip,
             self.number_out_of_range,
-            self.slow_body,
         ]
 
 
@@ -293,8 +292,19 @@ def test_poison_client_harms_nobody(database_url: str, tmp_path: Path) -> None:
                 if stop.is_set():
                     break
 
+    def slow_client() -> None:
+        """Bodies that never arrive, one after another: each holds a connection until refused."""
+        hostile = Hostile(world, server.url, world.tokens["agency"])
+        while not stop.is_set():
+            try:
+                status = hostile.slow_body()
+            except OSError:
+                status = 0
+            with lock:
+                hostile_answers[("slow_body", status)] += 1
+
     threads = [threading.Thread(target=valid_client, args=(n,)) for n in range(VALID_CLIENTS)]
-    threads.append(threading.Thread(target=poison_client))
+    threads += [threading.Thread(target=poison_client), threading.Thread(target=slow_client)]
     try:
         for thread in threads:
             thread.start()
@@ -328,4 +338,4 @@ def test_poison_client_harms_nobody(database_url: str, tmp_path: Path) -> None:
     assert bad == {}
     assert {case for case, _ in hostile_answers} >= {
         case.__name__ for case in Hostile(world, server.url, "").cases()
-    }
+    } | {"slow_body"}

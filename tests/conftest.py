@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from ledger.bootstrap import Runtime, open_runtime
+from ledger.settings import Settings
 from ledger.store import drop_postgres_schema
 
 POSTGRES_URL = os.environ.get(
@@ -56,3 +59,14 @@ def database_url(request: pytest.FixtureRequest) -> str:
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture
+def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    """A ledger runtime on each store, its data directory in the test's tmp_path."""
+    settings = Settings.from_env(
+        {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
+    )
+    opened = open_runtime(settings)
+    yield opened
+    opened.close()

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.bootstrap import Runtime, open_runtime
-from ledger.settings import Settings
+from ledger.bootstrap import Runtime
 from tests.support import World
-
-
-@pytest.fixture
-def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings.from_env(
-        {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
-    )
-    opened = open_runtime(settings)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 import domain.state
 from api.app import create_app
-from ledger.bootstrap import Runtime, open_runtime
+from ledger.bootstrap import Runtime
 from ledger.committer import Request
 from ledger.errors import SubmissionFailedError
-from ledger.settings import Settings
 from tests.support import World, unit_payload
 
 POISON = "unit-poison"
-
-
-@pytest.fixture
-def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings.from_env(
-        {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
-    )
-    opened = open_runtime(settings)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 import domain.state
 import projections.rows
 from api.cli import main
-from ledger.bootstrap import Runtime, open_runtime
-from ledger.settings import Settings
+from ledger.bootstrap import Runtime
 from tests.projections.helpers import runner_for
 from tests.support import (
     AGENCY,
@@ -31,16 +28,6 @@ POISON_UNIT = f"{AGENCY}/poison"
 OTHER_UNIT = f"{OTHER_AGENCY}/loket"
 OTHER_HEAD = "196001012000011001"
 OTHER_STAFF = "196502022000012002"
-
-
-@pytest.fixture
-def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings.from_env(
-        {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
-    )
-    opened = open_runtime(settings)
-    yield opened
-    opened.close()
 
 
 def _other_agency_request(world: World, subject: str) -> None:

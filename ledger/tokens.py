@@ -32,6 +32,10 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+OVERSIGHT_KIND = {"ombudsman": "ombudsman", "inspector": "inspectorate"}
+"""An oversight token may be bound to its own body, which must be of that kind."""
+
+
 def issue_token(
     recorder: LogRecorder, state: LedgerState, role: str, org: str | None, label: str, now: str
 ) -> str:
@@ -44,7 +48,12 @@ def issue_token(
         view = state.subject_view(org)
         if view is None or view.kind != "org" or view.state.get("kind") != "agency":
             raise InvalidTokenRequestError(f"{org!r} is not a registered agency")
-    elif org is not None and role != "ombudsman" and role != "inspector":
+    elif org is not None and role in OVERSIGHT_KIND:
+        view = state.subject_view(org)
+        kind = OVERSIGHT_KIND[role]
+        if view is None or view.kind != "org" or view.state.get("kind") != kind:
+            raise InvalidTokenRequestError(f"{org!r} is not a registered {kind}")
+    elif org is not None:
         raise InvalidTokenRequestError(f"a {role} token is not bound to an organisation")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     recorder.insert_token(TokenRow(token_digest(token), role, org, label, now))

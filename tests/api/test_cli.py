@@ -221,6 +221,12 @@ UNREACHABLE = "postgresql://postgres@127.0.0.1:9/test"
             "--effective-at: '9999-12-31T23:59:59-23:59' is outside",
         ),
         ({}, ["token", "create", "--role", "agency", "--org", "kab-nope"], 1, "not a registered"),
+        (
+            {},
+            ["token", "create", "--role", "inspector", "--org", "kab-x"],
+            1,
+            "'kab-x' is not a registered inspectorate",
+        ),
         ({}, ["keygen", "bad name"], 1, "invalid key name"),
         ({}, ["export", "--subject", "kab-x", "-o", "/"], 2, "it is a directory"),
         (

@@ -10,6 +10,7 @@ from ledger.errors import EnvelopeRejectedError
 from ledger.ledger import Clock, Ledger, Receipt
 from ledger.signing import EnvelopeSigner
 from verification.dsse import keyid_of
+from verification.ed25519 import is_strong_public_key
 from verification.leaf import format_instant
 
 OPERATOR = "operator"
@@ -61,6 +62,11 @@ class Operator:
             raise EnvelopeRejectedError("public_key must be standard base64") from None
         if len(raw) != 32:
             raise EnvelopeRejectedError("public_key must be the 32 raw bytes of an Ed25519 key")
+        if not is_strong_public_key(raw):
+            raise EnvelopeRejectedError(
+                "public_key is a small-order or non-canonical Ed25519 point (it would verify"
+                " forged signatures)"
+            )
         keyid = keyid_of(raw)
         receipt = self._append(
             "key.registered",

@@ -14,10 +14,17 @@ from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from nacl.bindings import crypto_sign_open
+from nacl.bindings import crypto_core_ed25519_is_valid_point, crypto_sign_open
 from nacl.exceptions import BadSignatureError, CryptoError
 
 KEY_SIZE, SIGNATURE_SIZE = 32, 64
+
+
+def is_strong_public_key(public_key: bytes) -> bool:
+    """A canonical encoding of a point of the prime-order subgroup. A small-order key (the
+    identity, say) "verifies" a forged signature for any message under OpenSSL's rules, so
+    the ledger never registers one and the verifier never trusts one."""
+    return len(public_key) == KEY_SIZE and bool(crypto_core_ed25519_is_valid_point(public_key))
 
 
 def openssl_verify(public_key: bytes, signature: bytes, message: bytes) -> bool:

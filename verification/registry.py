@@ -10,6 +10,7 @@ from domain.event_data import KeyRegistered, KeyRevokedData, OrgRegistered
 from domain.events import OPERATOR, Event, public_key_bytes
 from domain.rules.keys import allowed_signers, holder_may_sign
 from verification.dsse import Signature
+from verification.ed25519 import is_strong_public_key
 from verification.failures import (
     KeyNotOfHolderError,
     KeyNotOfOrganisationError,
@@ -41,6 +42,7 @@ class KeyRegistry:
         self.keys: dict[str, RegisteredKey] = {}
         self.orgs: dict[str, Org] = {OPERATOR: Org(OPERATOR, OPERATOR, OPERATOR)}
         self._later = later  # keyid -> index of its registration anywhere in the bundle
+        self.weak: set[str] = set()  # registered small-order keys: never trusted
 
     def signed_by_operator(self, index: int, signatures: tuple[Signature, ...]) -> bool:
         """Entry 0, or signed by a registered operator key: the entries the registry reads."""
@@ -79,6 +81,10 @@ class KeyRegistry:
         self, index: int, event: Event | None, at: datetime, keyid: str
     ) -> KeyRuleError | None:
         key = self.keys.get(keyid)
+        if keyid in self.weak:
+            return KeyNotRegisteredError(
+                index, keyid, "is a small-order Ed25519 key (it verifies forged signatures)"
+            )
         if key is None:
             if index == 0 and self.public_key(index, event, keyid) is not None:
                 return None
@@ -114,7 +120,9 @@ class KeyRegistry:
         data = event.data
         if isinstance(data, KeyRegistered):
             keyid = event.subject.removeprefix("key:")
-            if keyid not in self.keys:
+            if not is_strong_public_key(public_key_bytes(data)):
+                self.weak.add(keyid)
+            elif keyid not in self.keys:
                 self.keys[keyid] = RegisteredKey(
                     keyid, data.org, public_key_bytes(data), data.valid_from, data.holder, index
                 )

@@ -59,7 +59,9 @@ def judge_evaluation(
 ) -> None:
     """A record dated after a cadence period's deadline judges that period once: the employee,
     in post by its last day, should have an evaluation covering it. Periods are judged from the
-    first one starting on or after the earliest policy version that sets a cadence."""
+    first one starting on or after the earliest policy version that sets a cadence. Only an
+    employee whose assessor (the supervisor) is in the log is judged: the head of an agency is
+    assessed from outside it, and any evaluation recorded here would be `evaluator-not-assessor`."""
     policy = reader.policy(entry.event.agency)
     version = None if policy is None else policy.in_force(day)
     if policy is None or version is None or version.evaluation_cadence is None:
@@ -72,7 +74,7 @@ def judge_evaluation(
         return
     changes.evaluations_judged[nip] = period[1]
     employee = reader.employee(nip)
-    if employee is None or employee.placed_at > period[2]:
+    if employee is None or employee.supervisor is None or employee.placed_at > period[2]:
         return
     held = changes.evaluated.get(nip, reader.evaluated_periods(nip))
     changes.flag(flag_evaluation_missing(entry.index, nip, period, deadline, held), version)

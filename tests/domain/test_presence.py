@@ -173,6 +173,13 @@ def test_flags_a_missing_evaluation_after_the_deadline() -> None:
     assert [f.rule for f in later] == ["weekly-hours-short"]
 
 
+def test_no_evaluation_flag_for_a_head_assessed_outside_the_log() -> None:
+    w = world(monthly())
+    assert record(w, "2026-12-11", nip=HEAD) == ()  # no supervisor: no assessor in the log
+    (flag,) = record(w, "2026-12-11")
+    assert flag.rule == "evaluation-missing"
+
+
 def test_no_evaluation_flag_when_the_period_is_evaluated() -> None:
     w = world(monthly())
     evaluation: dict[str, object] = {

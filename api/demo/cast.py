@@ -179,6 +179,7 @@ _KEMEN_POSITIONS = sorted(
 
 # Ramadan 1448 H as the policies list it: 32.5 working hours a week (PermenPANRB 4/2025).
 RAMADAN = {"from": "2027-02-08", "to": "2027-03-09", "weekly_hours": 32.5}
+KAB_EVALUATION_DEADLINE_DAYS = 10  # a month's evaluations are due ten days after it ends
 
 
 def policy_data(agency: str, version: int, effective_from: date) -> dict[str, object]:
@@ -201,6 +202,7 @@ def policy_data(agency: str, version: int, effective_from: date) -> dict[str, ob
             "weekly_hours": 37.5,
             "ramadan": RAMADAN,
             "evaluation_cadence": "monthly",
+            "evaluation_deadline_days": KAB_EVALUATION_DEADLINE_DAYS,
             "designated_locations": [
                 {
                     "id": "kecamatan-verifikasi",

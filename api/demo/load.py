@@ -13,7 +13,7 @@ from pathlib import Path
 
 from api.demo.cast import AGENCIES, INSPECTORATE, KEYS, OMBUDSMAN, ORGS, PEOPLE, signer_for
 from api.demo.plan import WIB, Period, Planned, at
-from api.demo.story import build_plan, complaint_id
+from api.demo.story import build_plan, complaint_id, minor_complaint_id
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.errors import LedgerError
 from ledger.ledger import Progress, Receipt
@@ -231,7 +231,7 @@ def _summary(runtime: Runtime, period: Period, plan: Sequence[Planned], tokens: 
             f"  organisations  {', '.join(org for org, _, _ in ORGS)}",
             f"  employees      {len(PEOPLE)} in 4 units; {evaluations} evaluations",
             f"  requests       {statuses.total()}: {outcome}",
-            f"  complaint      {complaint_id(period)}",
+            f"  complaints     {complaint_id(period)}, {minor_complaint_id(period)}",
             textwrap.fill(
                 f"{flags.total()}: {by_rule}",
                 width=96,

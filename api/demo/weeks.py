@@ -88,6 +88,7 @@ CHANGED = (
         place=FIELD,
         special="field_duty",
     ),
+    A("desi", 2, (0, 2), FOCUS, future_dated=(2,)),  # Wednesday's report dated three days ahead
     A("bayu", 2, (2, 4), FOCUS, unreported=(4,)),
     A("galih", 2, (1, 3), COMMUTE, unreported=(3,)),
     A("dimas", 2, (1, 3), FOCUS, withdraw="Dijadwalkan mengikuti asesmen kompetensi di kantor."),

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from api.demo.cast import Person, person, supervisor_of
 from api.demo.plan import Plan, at, digest, jitter, request_id
 
+FUTURE_LEAD = timedelta(days=3)  # the phone's clock ahead of the real date
 DOMICILE = ("domicile", "Rumah sesuai domisili terdaftar pada data kepegawaian")
 
 
@@ -78,6 +79,7 @@ class Arrangement:
     withdraw: str | None = None
     unreported: tuple[int, ...] = ()
     backdated: tuple[int, ...] = ()  # reports sent on the week's Friday, claiming the day itself
+    future_dated: tuple[int, ...] = ()  # reports sent from a phone whose date ran days ahead
 
     @property
     def person(self) -> Person:
@@ -216,9 +218,12 @@ class Writer:
         reported, due = recorded + timedelta(minutes=4), None
         if weekday in a.backdated:
             due = at(plan.period.day(a.week, 4), "07:10")
+        claimed = reported
+        if weekday in a.future_dated:  # sent now, stamped with the phone's date
+            claimed, due = reported + FUTURE_LEAD, reported
         report = {"date": day.isoformat(), "outputs": outputs}
         tag = f"output:{rid}:{day.isoformat()}"
-        plan.by(who, reported, "work.output_reported", rid, report, due=due, tag=tag)
+        plan.by(who, claimed, "work.output_reported", rid, report, due=due, tag=tag)
         self._review(a, rid, day, due or reported)
 
     def _review(self, a: Arrangement, rid: str, day: date, reported: datetime) -> None:

@@ -23,7 +23,15 @@ from api.demo.load import (
     run_demo,
 )
 from api.demo.plan import Period, request_id
-from api.demo.story import BREACH_DAY, build_plan, complaint_id
+from api.demo.story import (
+    BREACH_DAY,
+    UNEVALUATED,
+    build_plan,
+    closed_month,
+    complaint_id,
+    minor_complaint_id,
+)
+from api.demo.work import FUTURE_LEAD
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
 from ledger.tokens import resolve_token
@@ -33,8 +41,11 @@ EXPECTED_FLAGS = {
     "approver-not-supervisor": 2,  # intan approved by the head of bureau; yuliana by herself
     "arrangement-after-penalty": 1,  # joni penalised while holding an approved Thursday
     "backdated": 1,
+    "complaint-out-of-sequence": 1,  # the minor complaint's finding before any clarification
     "decision-by-non-approver": 1,  # yoga's week-3 request rejected by the head of bureau
+    "evaluation-missing": 1,  # rudi has no evaluation for the closed month
     "evaluator-not-assessor": 1,
+    "future-dated": 1,  # desi's week-3 Wednesday report stamped three days ahead
     "ineligible-discipline": 1,
     "ineligible-position": 1,
     "ineligible-probation": 1,
@@ -86,6 +97,7 @@ def test_every_planned_event_is_appended(demo: Loaded) -> None:
     # genesis + operator's organisations and keys + every agency and oversight event
     assert demo.runtime.ledger.size == 1 + len(ORGS) + len(KEYS) + len(planned)
     assert f"{demo.runtime.ledger.size} entries" in demo.summary
+    assert f"{complaint_id(demo.period)}, {minor_complaint_id(demo.period)}" in demo.summary
 
 
 def test_every_flag_rule_appears_as_designed(demo: Loaded) -> None:
@@ -114,6 +126,7 @@ def test_every_flag_rule_appears_as_designed(demo: Loaded) -> None:
         ("missing-output-report", "bayu", 2),
         ("decision-by-non-approver", "yoga", 2),
         ("location-not-designated", "laras", 2),
+        ("future-dated", "desi", 2),
     ],
 )
 def test_flag_lands_on_the_intended_request(demo: Loaded, rule: str, who: str, week: int) -> None:
@@ -183,7 +196,9 @@ def test_entries_are_integrated_minutes_after_they_occurred(demo: Loaded) -> Non
         entry = runtime.ledger.entry(index)
         occurred = datetime.fromisoformat(str(_payload(runtime, index)["occurred_at"]))
         lags.append(parse_instant(str(entry.leaf["integrated_at"])) - occurred)
-    assert min(lags) >= timedelta(0)
+    ahead = [lag for lag in lags if lag < timedelta(0)]
+    assert len(ahead) == 1  # the report stamped by a phone three days ahead
+    assert -ahead[0] > FUTURE_LEAD - timedelta(hours=1)
     assert sum(1 for lag in lags if lag > timedelta(hours=1)) == 1  # the backdated report
     last = parse_instant(str(runtime.ledger.entry(runtime.ledger.size - 1).leaf["integrated_at"]))
     assert last.date() <= demo.period.end < _now().date()
@@ -297,3 +312,59 @@ def test_penalty_flag_names_the_day_still_held(demo: Loaded) -> None:
     request = state.request(request_id(person("joni"), demo.period, 1))
     assert request is not None
     assert request.status == "revoked"
+
+
+def test_future_dated_report_is_desis_wednesday_sent_days_before_its_stamp(
+    demo: Loaded,
+) -> None:
+    runtime = demo.runtime
+    subject = request_id(person("desi"), demo.period, 2)
+    view = runtime.ledger.state.subject_view(subject, _now())
+    assert view is not None
+    [flag] = [f for f in view.flags if f.rule == "future-dated"]
+    payload = _payload(runtime, flag.entry)
+    assert payload["type"] == "work.output_reported"
+    data = payload["data"]
+    assert isinstance(data, dict)
+    assert data["date"] == demo.period.day(2, 2).isoformat()
+    integrated = parse_instant(str(runtime.ledger.entry(flag.entry).leaf["integrated_at"]))
+    occurred = datetime.fromisoformat(str(payload["occurred_at"]))
+    assert integrated.date() == demo.period.day(2, 2)
+    assert occurred - integrated > FUTURE_LEAD - timedelta(hours=1)
+
+
+def test_only_rudi_lacks_an_evaluation_for_the_closed_month(demo: Loaded) -> None:
+    state = demo.runtime.ledger.state
+    name, first, last = closed_month(demo.period)
+    assert last + timedelta(days=10) < demo.period.day(2, 4)  # its deadline passed in the demo
+    policy = state.policy(KAB)
+    assert policy is not None
+    assert policy.versions[0].effective_from == first
+    rudi = person(UNEVALUATED)
+    view = state.subject_view(f"presence:{rudi.nip}", _now())
+    assert view is not None
+    assert [(f.rule, f.detail) for f in view.flags] == [
+        ("evaluation-missing", f"{rudi.nip} has no evaluation for {name}, due by "
+         f"{(last + timedelta(days=10)).isoformat()}")
+    ]  # fmt: skip
+    for who in PEOPLE:
+        if who.agency != KAB or who.supervisor is None or who.label == UNEVALUATED:
+            continue
+        if who.placed_at(demo.period.start) > last:
+            continue
+        assert state.subject_view(f"eval:{who.nip}:{name}") is not None, who.label
+
+
+def test_minor_complaint_is_found_before_any_clarification_and_closed(demo: Loaded) -> None:
+    state = demo.runtime.ledger.state
+    subject = minor_complaint_id(demo.period)
+    view = state.subject_view(subject)
+    assert view is not None
+    assert view.kind == "complaint"
+    assert view.state["status"] == "closed"
+    assert view.state["substantiated"] is False
+    assert [f.rule for f in view.flags] == ["complaint-out-of-sequence"]
+    assert "before any clarification or evidence" in view.flags[0].detail
+    main = state.subject_view(complaint_id(demo.period))
+    assert main is not None
+    assert main.flags == ()  # the lapse complaint was heard before its finding

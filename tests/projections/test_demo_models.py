@@ -11,7 +11,7 @@ import pytest
 from api.demo.cast import KAB, UNITS, person
 from api.demo.load import demo_period, open_demo_runtime
 from api.demo.presence import LATE
-from api.demo.story import BREACH_UNIT, complaint_id
+from api.demo.story import BREACH_UNIT, UNEVALUATED, complaint_id, minor_complaint_id
 from ledger.bootstrap import Runtime
 from ledger.settings import Settings
 from projections import queries
@@ -111,6 +111,11 @@ def test_demo_report_counts_presence_at_the_lapse_beside_the_schedule(demo: Runt
         f"At 10:40, {len(present)} were present" in t and "basis: presence" in t for t in texts
     )
     assert any(f"BREACHED by presence ({len(present)} present at 10:40)" in t for t in texts)
+    findings = complaint.findings or ""
+    scheduled = report["scheduled_on_site"]["count"]  # type: ignore[index]
+    assert f"{scheduled} pegawai terjadwal di tempat" in findings
+    assert f"hanya {len(present)} yang hadir pukul 10.40" in findings
+    assert f"dari {len(staff)} pegawai" in findings
     [unit_day] = [
         d
         for d in queries.unit_days(runner.reads, BREACH_UNIT, None, None, limit=500).items
@@ -128,6 +133,8 @@ NEW_RULES = {
     "decision-by-non-approver": "yoga",
     "location-not-designated": "laras",
     "predikat-inconsistent": "siti",
+    "evaluation-missing": UNEVALUATED,
+    "future-dated": "desi",
 }
 
 
@@ -142,6 +149,9 @@ def test_demo_read_models_carry_the_new_flags_with_their_units(demo: Runtime) ->
         [flag] = [f for f in items if f["rule"] == rule]
         text = f"{flag['subject']} {flag['detail']}"
         assert person(who).nip in text or f"-{who} " in text
+    [sequence] = [f for f in items if f["rule"] == "complaint-out-of-sequence"]
+    assert sequence["subject"] == minor_complaint_id(demo_period())
+    assert "before any clarification" in sequence["detail"]
     ratna = person("ratna")
     unit_flags = queries.compliance(runner.reads, KAB, now, 500, None, ratna.unit).items
     assert "weekly-hours-short" in {f["rule"] for f in unit_flags}

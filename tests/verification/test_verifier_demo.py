@@ -12,7 +12,8 @@ from datetime import datetime
 
 import pytest
 
-from api.demo.load import open_demo_runtime
+from api.demo.load import demo_period, open_demo_runtime
+from api.demo.story import UNEVALUATED, complaint_id, minor_complaint_id
 from ledger.bootstrap import Runtime
 from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.settings import Settings
@@ -87,12 +88,24 @@ def test_each_request_bundle_reproduces_its_flags(demo: Runtime) -> None:
 
 
 def test_complaint_bundle_reproduces_the_complaint_and_its_unit(demo: Runtime) -> None:
-    [complaint] = _subjects(demo, "complaint")
-    assert complaint.endswith("-0147")
-    result, at = _verified(demo, complaint=complaint)
-    assert result.replay is not None
-    for subject in result.replay.subjects:
-        _assert_agrees(demo, result, at, subject)
+    period = demo_period()
+    complaints = _subjects(demo, "complaint")
+    assert sorted(complaints) == [complaint_id(period), minor_complaint_id(period)]
+    for complaint in complaints:
+        result, at = _verified(demo, complaint=complaint)
+        assert result.replay is not None
+        assert complaint in result.replay.subjects
+        for subject in result.replay.subjects:
+            _assert_agrees(demo, result, at, subject)
+
+
+def test_minor_complaint_bundle_replays_its_out_of_sequence_finding(demo: Runtime) -> None:
+    subject = minor_complaint_id(demo_period())
+    result, at = _verified(demo, complaint=subject)
+    _assert_agrees(demo, result, at, subject)
+    view = result.replay.view(subject) if result.replay else None
+    assert view is not None
+    assert [f.rule for f in view.flags] == ["complaint-out-of-sequence"]
 
 
 def test_every_other_subject_bundle_verifies_and_agrees(demo: Runtime) -> None:
@@ -113,6 +126,9 @@ def test_agency_bundle_replay_raises_each_new_rule_as_the_server(demo: Runtime) 
         "decision-by-non-approver",
         "location-not-designated",
         "predikat-inconsistent",
+        "evaluation-missing",
+        "future-dated",
+        "complaint-out-of-sequence",
     }
     replayed: set[str] = set()
     for agency in AGENCIES:
@@ -131,3 +147,14 @@ def test_presence_bundle_replays_the_short_week(demo: Runtime) -> None:
     view = result.replay.view(subject) if result.replay else None
     assert view is not None
     assert [f.rule for f in view.flags] == ["weekly-hours-short"]
+
+
+def test_presence_bundle_replays_the_missing_evaluation(demo: Runtime) -> None:
+    from api.demo.cast import person
+
+    subject = f"presence:{person(UNEVALUATED).nip}"
+    result, at = _verified(demo, subject=subject)
+    _assert_agrees(demo, result, at, subject)
+    view = result.replay.view(subject) if result.replay else None
+    assert view is not None
+    assert [f.rule for f in view.flags] == ["evaluation-missing"]

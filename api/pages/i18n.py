@@ -180,6 +180,23 @@ TERMS: Mapping[str, tuple[str, str]] = {
     "self-approval": ("Menyetujui sendiri", "Self-approval"),
     "unit-quota-exceeded": ("Kuota unit terlampaui", "Unit quota exceeded"),
     "weekly-cap-exceeded": ("Batas 2 hari per minggu terlampaui", "Weekly cap exceeded"),
+    "decision-by-non-approver": (
+        "Keputusan oleh bukan pejabat yang berwenang",
+        "Decision by someone not the approver",
+    ),
+    "location-not-designated": ("Lokasi tidak ditetapkan instansi", "Location not designated"),
+    "future-dated": ("Bertanggal di masa depan", "Dated in the future"),
+    "weekly-hours-short": ("Jam kerja mingguan kurang", "Weekly hours short"),
+    "arrangement-after-penalty": (
+        "Fleksibilitas setelah hukuman disiplin",
+        "Arrangement after a disciplinary penalty",
+    ),
+    "predikat-inconsistent": ("Predikat tidak sesuai kuadran", "Predikat inconsistent"),
+    "evaluation-missing": ("Penilaian kinerja tidak ada", "Evaluation missing"),
+    "complaint-out-of-sequence": (
+        "Tahapan pengaduan tidak berurutan",
+        "Complaint handled out of sequence",
+    ),
 }
 
 EVENT_TERMS: Mapping[str, tuple[str, str]] = {
@@ -208,6 +225,7 @@ EVENT_TERMS: Mapping[str, tuple[str, str]] = {
     "complaint.closed": ("Pengaduan ditutup", "Complaint closed"),
     "entry.annotated": ("Entri diberi catatan", "Entry annotated"),
     "entry.redacted": ("Muatan entri disunting", "Entry redacted"),
+    "presence.recorded": ("Kehadiran di kantor dicatat", "Presence recorded"),
 }
 
 

@@ -34,11 +34,16 @@ def open_runtime(
     private_dir(settings.data_dir)
     # servers starting at once: one creates the keys, tables and genesis, the others wait
     with start_lock(store_environment(settings.database_url)):
-        log_key = load_or_create_log_key(settings.log_key_file, settings.origin, settings.log_key)
-        checkpoint_signer = CheckpointSigner(settings.origin, log_key)
-        operator_signer = EnvelopeSigner(load_or_create_operator_key(settings.operator_key_file))
         store = open_store(settings.database_url)
         try:
+            entries = store.recorder.log_size()
+            log_key = load_or_create_log_key(
+                settings.log_key_file, settings.origin, settings.log_key, entries
+            )
+            checkpoint_signer = CheckpointSigner(settings.origin, log_key)
+            operator_signer = EnvelopeSigner(
+                load_or_create_operator_key(settings.operator_key_file, entries)
+            )
             ledger = Ledger(store, checkpoint_signer, clock=clock, progress=progress)
         except BaseException:
             store.close()

@@ -33,9 +33,18 @@ def read_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-def load_or_create_operator_key(path: Path) -> Ed25519PrivateKey:
-    """The operator's Ed25519 key (base64 of the 32-byte seed), created on first use."""
+def _missing(path: Path, entries: int) -> ConfigurationError:
+    return ConfigurationError(
+        f"no such file: {path} (the log already holds {entries} entries, signed by the key"
+        " that file held: restore it, a new key would not match)"
+    )
+
+
+def load_or_create_operator_key(path: Path, entries: int = 0) -> Ed25519PrivateKey:
+    """The operator's Ed25519 key (base64 of the 32-byte seed), created for a new log only."""
     if not path.exists():
+        if entries:
+            raise _missing(path, entries)
         seed = Ed25519PrivateKey.generate().private_bytes(
             Encoding.Raw, PrivateFormat.Raw, NoEncryption()
         )
@@ -46,11 +55,13 @@ def load_or_create_operator_key(path: Path) -> Ed25519PrivateKey:
         raise ConfigurationError(f"{path} does not hold a base64 Ed25519 seed: {error}") from error
 
 
-def load_or_create_log_key(path: Path, origin: str, given: str | None) -> str:
-    """The log's note private key: given, read from `path`, or created there."""
+def load_or_create_log_key(path: Path, origin: str, given: str | None, entries: int = 0) -> str:
+    """The log's note private key: given, read from `path`, or created there for a new log."""
     if given:
         return given
     if not path.exists():
+        if entries:
+            raise _missing(path, entries)
         private, _ = generate_key(origin)
         write_secret(path, private)
     return read_secret(path)

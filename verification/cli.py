@@ -26,7 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trusted-checkpoint", help="a signed checkpoint kept from before")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--as-of", help="instant for time-dependent flags (default: the bundle's)")
-    parser.add_argument("--workers", type=int, default=2, help="signature threads (default 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes checking signatures (default 2; 1: all in this process)",
+    )
     remote = parser.add_argument_group("fetch from a server")
     remote.add_argument("--server", help="base URL of a Jejak server")
     which = remote.add_mutually_exclusive_group()

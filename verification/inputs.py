@@ -10,17 +10,8 @@ from pathlib import Path
 from verification.bundle import Bundle
 from verification.failures import UnusableInputError
 from verification.leaf import parse_instant
+from verification.progress import TerminalPhases
 from verification.verifier import Verification, verify_bundle
-
-
-class _Progress:
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.enabled and total >= 2000:
-            end = "\n" if done >= total else ""
-            print(f"\rverifying: {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
 def read_file(path: str, what: str) -> bytes:
@@ -78,6 +69,6 @@ def check(
         log_key,
         trusted,
         workers=max(1, args.workers),
-        progress=_Progress(),
+        phases=TerminalPhases(sys.stderr),
         as_of=_as_of(args.as_of),
     )

@@ -7,11 +7,11 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from api.deps import PrincipalDep, RuntimeDep, get_principal, may_read_agency
 from api.params import Index
 from api.problems import NotJsonError
+from api.responses import FastJSONResponse
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
 from ledger.committer import ItemRefusedError
@@ -89,17 +89,17 @@ async def _writer(request: Request) -> tuple[Runtime, Principal]:
 
 
 @router.post("/entries", status_code=201, openapi_extra=BEARER)
-async def append_entry(request: Request) -> JSONResponse:
+async def append_entry(request: Request) -> FastJSONResponse:
     """Append one envelope: 201 and its receipt; 200 and the original receipt on resubmission."""
     runtime, principal = await _writer(request)
     obj = await _json_body(request)
     [receipt] = await _append(runtime, principal, [obj])
     created = receipt.pop("_created")
-    return JSONResponse(receipt, status_code=201 if created else 200)
+    return FastJSONResponse(receipt, status_code=201 if created else 200)
 
 
 @router.post("/entries/batch", status_code=201, openapi_extra=BEARER)
-async def append_batch(request: Request) -> JSONResponse:
+async def append_batch(request: Request) -> FastJSONResponse:
     """Append envelopes all or nothing; a refusal names the failing item's position."""
     runtime, principal = await _writer(request)
     obj = await _json_body(request)
@@ -113,7 +113,7 @@ async def append_batch(request: Request) -> JSONResponse:
     receipts = await _append(runtime, principal, envelopes)
     for receipt in receipts:
         receipt.pop("_created")
-    return JSONResponse({"receipts": receipts}, status_code=201)
+    return FastJSONResponse({"receipts": receipts}, status_code=201)
 
 
 def entry_json(event: EntryRecorded) -> dict[str, object]:

@@ -19,10 +19,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from bench.http_load import LoadResult, batch_body, run_load
+from bench.proc_cpu import tree_cpu_seconds
 from bench.table import print_results
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
@@ -85,6 +87,17 @@ def plain_batches(url: str, events: int) -> float:
     return rate
 
 
+def raw_ed25519_us(count: int = 2000) -> float:
+    """CPU µs of one raw Ed25519 verification with `cryptography` (the CPU target's unit)."""
+    key = Ed25519PrivateKey.generate()
+    public, message = key.public_key(), b"x" * 400
+    signature = key.sign(message)
+    started = time.process_time()
+    for _ in range(count):
+        public.verify(signature, message)
+    return (time.process_time() - started) / count * 1e6
+
+
 def signed_requests(world: World, prefix: str, count: int) -> list[dict[str, object]]:
     return [
         world.agency_signer.sign(payload("wfa.requested", f"{prefix}-{i}", STAFF, wfa_request()))
@@ -112,9 +125,13 @@ def jejak_runs(
             [[json.dumps(e).encode() for e in warmup[i::8]] for i in range(8)],
         )
         per_client = [[json.dumps(e).encode() for e in single[i::CLIENTS]] for i in range(CLIENTS)]
+        cpu = tree_cpu_seconds(server.process.pid)
         a = run_load(server.url, "/v1/entries", token, per_client)
+        a.server_cpu = tree_cpu_seconds(server.process.pid) - cpu
         bodies = [batch_body(batched[i : i + BATCH]) for i in range(0, len(batched), BATCH)]
+        cpu = tree_cpu_seconds(server.process.pid)
         b = run_load(server.url, "/v1/entries/batch", token, [bodies[i::4] for i in range(4)])
+        b.server_cpu = tree_cpu_seconds(server.process.pid) - cpu
         b.requests *= BATCH
     finally:
         server.stop()
@@ -134,6 +151,8 @@ def bench_store(name: str, make_url: Any, events: int, projections: str) -> dict
         base_batch = plain_batches(make_url(workdir, "plainb"), events * 2)
         a, b = jejak_runs(make_url(workdir, "jejak"), events, workdir, projections)
     rate_a, rate_b = a.requests / a.seconds, b.requests / b.seconds
+    ed25519 = raw_ed25519_us()
+    cpu_a, cpu_b = a.server_cpu / a.requests * 1e6, b.server_cpu / b.requests * 1e6
     return {
         "store": name,
         "plain_single_eps": round(base_single),
@@ -145,6 +164,10 @@ def bench_store(name: str, make_url: Any, events: int, projections: str) -> dict
         "plain_batch_eps": round(base_batch),
         "jejak_batch_eps": round(rate_b),
         "ratio_batch": round(rate_b / base_batch, 2),
+        "ed25519_us": round(ed25519, 1),
+        "cpu_us_single": round(cpu_a),
+        "cpu_x_ed25519": round(cpu_a / ed25519, 2),
+        "cpu_us_batch": round(cpu_b),
     }
 
 

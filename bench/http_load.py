@@ -17,6 +17,7 @@ class LoadResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    server_cpu: float = 0.0  # CPU seconds of the server and its processes during the run
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)

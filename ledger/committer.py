@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from domain.errors import Refusal
 from ledger.errors import LedgerError, StoreUnavailableError
+from ledger.grouping import DEFAULT_POLICY, MAX_GROUP_ENTRIES, GroupPolicy, gather
 from ledger.head import Submission
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 Failure = LedgerError | Refusal
 
-MAX_GROUP_ENTRIES = 2000
+__all__ = ["MAX_GROUP_ENTRIES", "GroupCommitter", "ItemRefusedError", "Request"]
 
 
 class ItemRefusedError(LedgerError):
@@ -66,8 +67,14 @@ def _resolve(future: asyncio.Future[None]) -> None:
 class GroupCommitter:
     """Collects concurrent requests; the handler commits each group and settles every request."""
 
-    def __init__(self, handler: GroupHandler, name: str = "jejak-writer") -> None:
+    def __init__(
+        self,
+        handler: GroupHandler,
+        name: str = "jejak-writer",
+        policy: GroupPolicy = DEFAULT_POLICY,
+    ) -> None:
         self._handler = handler
+        self._policy = policy
         self._queue: queue.SimpleQueue[Request | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._closed = False
@@ -111,21 +118,16 @@ class GroupCommitter:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        loaded = False
         while True:
             first = self._queue.get()
             if first is None:
                 return
-            group, count = [first], len(first.submissions)
-            while count < MAX_GROUP_ENTRIES:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self._queue.put(None)
-                    break
-                group.append(nxt)
-                count += len(nxt.submissions)
+            taken = gather(first, self._queue, loaded, self._policy)
+            if taken.closing:
+                self._queue.put(None)
+            group = taken.requests
+            loaded = len(group) > 1
             try:
                 self._handler(group)
             except Exception as error:  # the writer thread must survive any failure

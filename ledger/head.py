@@ -9,6 +9,8 @@ from collections import ChainMap
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
+
 from domain.entry import Entry
 from domain.errors import UnknownKey
 from domain.events import Event, parse_payload
@@ -23,6 +25,7 @@ from ledger.errors import (
 from ledger.records import EntryRecorded, EntryRow, stream_id
 from ledger.signers import check_key_rules
 from ledger.tree import Node, append_leaves, root_of
+from verification.canonical import leaf_canonical
 from verification.dsse import Envelope, keyid_of, parse_envelope, signature_valid
 from verification.leaf import Leaf, parse_instant
 from verification.merkle import leaf_hash as merkle_leaf_hash
@@ -41,6 +44,15 @@ class Submission:
     @classmethod
     def of(cls, envelope: Envelope, event: Event, verified: frozenset[str]) -> Submission:
         return cls(envelope, event, verified, payload_digest(envelope), envelope_digest(envelope))
+
+
+def compact_json(value: dict[str, object]) -> str:
+    """Compact JSON text (orjson; the stdlib for what orjson refuses, a lone surrogate). Only
+    parsed back, never hashed: the payload inside is base64 of the exact signed bytes."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"))
 
 
 def payload_digest(envelope: Envelope) -> bytes:
@@ -166,7 +178,7 @@ class LogHead:
         leaf = Leaf.for_envelope(
             submission.envelope, subject=subject, version=version + 1, prev=prev, integrated_at=at
         )
-        canonical = leaf.canonical()
+        canonical = leaf_canonical(leaf)
         leaf_hash = merkle_leaf_hash(canonical)
         stream = stream_id(subject)
         event = EntryRecorded(
@@ -174,7 +186,7 @@ class LogHead:
             originator_version=version + 1,
             timestamp=at,
             index=self.size,
-            envelope_json=json.dumps(submission.envelope.as_json(), separators=(",", ":")),
+            envelope_json=compact_json(submission.envelope.as_json()),
             leaf_json=canonical.decode(),
             leaf_hash=leaf_hash.hex(),
         )

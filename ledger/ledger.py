@@ -256,13 +256,14 @@ class Ledger:
         receipts = []
         for outcome, proof in zip(outcomes, proofs, strict=True):
             event = new.get(outcome.index) or self.entry(outcome.index)
+            leaf = event.leaf  # parsed once, not once per field
             receipts.append(
                 Receipt(
                     index=outcome.index,
                     leaf_hash=event.leaf_hash,
-                    subject=str(event.leaf["subject"]),
-                    version=int(event.leaf["version"]),
-                    integrated_at=str(event.leaf["integrated_at"]),
+                    subject=str(leaf["subject"]),
+                    version=int(leaf["version"]),
+                    integrated_at=str(leaf["integrated_at"]),
                     checkpoint=checkpoint.note,
                     inclusion_proof=tuple(h.hex() for h in proof),
                     created=outcome.created,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from verification.dsse import PAYLOAD_TYPE, Envelope, Signature, pae, signature_valid
 from verification.ed25519 import openssl_verify, sodium_verify, verify, verify_many
 
 L = 2**252 + 27742317777372353535851937790883648493
@@ -111,3 +114,24 @@ def test_verdict_equals_openssl_on_generated_signatures(
     assert sodium_verify(public, sig, message) == expected  # they agree off degenerate keys
     assert verify(public, sig, message) == expected
     assert expected == (flip is None and not malleate)
+
+
+def test_the_envelope_signature_check_gives_openssls_verdict_on_each_kind_of_signature() -> None:
+    key = Ed25519PrivateKey.from_private_bytes(VECTORS[1][0])
+    public = VECTORS[1][1]
+    envelope = Envelope(PAYLOAD_TYPE, b'{"type":"x"}', "eyJ0eXBlIjoieCJ9", ())
+    message = pae(envelope.payload_type, envelope.payload)
+    good = key.sign(message)
+    cases = [
+        (public, good),
+        (public, _malleated(good)),
+        (public, good[:-1] + bytes([good[-1] ^ 1])),
+        (IDENTITY, IDENTITY + bytes(32)),  # the small-order forgery OpenSSL accepts
+        (public, good[:63]),
+    ]
+    verdicts = [
+        signature_valid(k, envelope, Signature("k", base64.b64encode(s).decode())) for k, s in cases
+    ]
+    assert verdicts == [openssl_verify(k, s, message) for k, s in cases]
+    assert verdicts == [True, False, False, True, False]
+    assert not signature_valid(public, envelope, Signature("k", "not base64!"))

@@ -68,3 +68,16 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+
+
+def jejak(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one `jejak` CLI command as a subprocess with `env` over this environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -119,30 +119,33 @@ def _counts_at_lapse(plan: Plan, away: int) -> tuple[int, int, int]:
     return len(staff), len(staff) - away, present
 
 
+def _ombudsman_step(
+    plan: Plan,
+    subject: str,
+    when: tuple[int, int],
+    hhmm: str,
+    type_: str,
+    data: Mapping[str, object],
+    cites: tuple[str, ...] = (),
+) -> None:
+    """One step of a complaint, taken by the Ombudsman officer on the period's day `when`."""
+    plan.add(
+        at(plan.period.day(*when), hhmm),
+        type_,
+        KAB,
+        subject,
+        OMBUDSMAN_OFFICER,
+        data,
+        signer=OMBUDSMAN,
+        writer="ombudsman",
+        cites=cites,
+    )
+
+
 def _complaint(plan: Plan, breach: list[str]) -> None:
     """An Ombudsman report on the short-staffed counter, investigated through the ledger."""
     period, subject = plan.period, complaint_id(plan.period)
     day = period.day(*BREACH_DAY).isoformat()
-
-    def ombudsman(
-        when: tuple[int, int],
-        hhmm: str,
-        type_: str,
-        data: Mapping[str, object],
-        cites: tuple[str, ...] = (),
-    ) -> None:
-        moment = at(period.day(*when), hhmm)
-        plan.add(
-            moment,
-            type_,
-            KAB,
-            subject,
-            OMBUDSMAN_OFFICER,
-            data,
-            signer=OMBUDSMAN,
-            writer="ombudsman",
-            cites=cites,
-        )
 
     filed = {
         "unit": BREACH_UNIT,
@@ -156,12 +159,14 @@ def _complaint(plan: Plan, breach: list[str]) -> None:
         ),
         "channel": "Pengaduan langsung, Perwakilan Ombudsman RI Provinsi Bengkulu",
     }
-    ombudsman((1, 4), "10:15", "complaint.filed", filed)
+    _ombudsman_step(plan, subject, (1, 4), "10:15", "complaint.filed", filed)
     question = (
         f"Mohon klarifikasi tertulis: daftar pegawai yang bertugas di loket pada {day}, dasar "
         "persetujuan fleksibilitas kerja lokasi, dan jumlah minimum pegawai di tempat."
     )
-    ombudsman((2, 0), "09:00", "complaint.clarification_requested", {"text": question})
+    _ombudsman_step(
+        plan, subject, (2, 0), "09:00", "complaint.clarification_requested", {"text": question}
+    )
     answer = {
         "text": f"Daftar hadir, log antrean SIAK dan persetujuan fleksibilitas kerja {day}.",
         "evidence_sha256": digest(f"klarifikasi-dukcapil-{day}"),
@@ -180,7 +185,9 @@ def _complaint(plan: Plan, breach: list[str]) -> None:
         ),
     }
     cited = tuple(tag for rid in breach for tag in (f"requested:{rid}", f"decided:{rid}"))
-    ombudsman((2, 4), "15:30", "complaint.finding_recorded", finding, cites=cited)
+    _ombudsman_step(
+        plan, subject, (2, 4), "15:30", "complaint.finding_recorded", finding, cites=cited
+    )
     action = {
         "action": (
             "Kepala Dinas menetapkan jadwal fleksibilitas kerja bergilir yang menjaga minimum 8 "
@@ -188,7 +195,7 @@ def _complaint(plan: Plan, breach: list[str]) -> None:
         ),
         "due": period.day(6, 4).isoformat(),
     }
-    ombudsman((2, 4), "15:45", "complaint.corrective_action_set", action)
+    _ombudsman_step(plan, subject, (2, 4), "15:45", "complaint.corrective_action_set", action)
 
 
 def minor_complaint_id(period: Period) -> str:
@@ -201,19 +208,6 @@ def _minor_complaint(plan: Plan) -> None:
     period, subject = plan.period, minor_complaint_id(plan.period)
     lapse = at(period.day(0, 1), "14:10")
 
-    def ombudsman(when: tuple[int, int], hhmm: str, type_: str, data: Mapping[str, object]) -> None:
-        moment = at(period.day(*when), hhmm)
-        plan.add(
-            moment,
-            type_,
-            KAB,
-            subject,
-            OMBUDSMAN_OFFICER,
-            data,
-            signer=OMBUDSMAN,
-            writer="ombudsman",
-        )
-
     filed = {
         "unit": BREACH_UNIT,
         "service": "Penerbitan akta kelahiran",
@@ -225,7 +219,7 @@ def _minor_complaint(plan: Plan) -> None:
         ),
         "channel": "Pengaduan daring, Perwakilan Ombudsman RI Provinsi Bengkulu",
     }
-    ombudsman((0, 2), "09:30", "complaint.filed", filed)
+    _ombudsman_step(plan, subject, (0, 2), "09:30", "complaint.filed", filed)
     finding = {
         "substantiated": False,
         "findings": (
@@ -234,9 +228,9 @@ def _minor_complaint(plan: Plan) -> None:
             f"{lapse.date().isoformat()}, dan pelapor dilayani pukul 14.25 pada hari itu."
         ),
     }
-    ombudsman((1, 0), "11:00", "complaint.finding_recorded", finding)
+    _ombudsman_step(plan, subject, (1, 0), "11:00", "complaint.finding_recorded", finding)
     closure = {"outcome": "Ditutup: laporan tidak terbukti; pelapor telah menerima akta kelahiran."}
-    ombudsman((1, 1), "09:00", "complaint.closed", closure)
+    _ombudsman_step(plan, subject, (1, 1), "09:00", "complaint.closed", closure)
 
 
 def _annotation(plan: Plan) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,21 +12,9 @@ import pytest
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
 from ledger.tokens import resolve_token
-from tests.servers import ROOT
+from tests.servers import jejak
 from tests.support import signer
 from verification.note import key_name
-
-
-def jejak(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_admin_commands_register_org_key_token_and_revoke(

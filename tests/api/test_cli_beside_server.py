@@ -14,21 +14,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from ledger.signing import EnvelopeSigner
 from tests.api.test_readme_example import readme_example
-from tests.servers import ROOT, Server
+from tests.servers import Server, jejak
 
 pytestmark = pytest.mark.slow
 
 
 def _jejak(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = jejak(env, *args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -18,6 +18,7 @@ from ledger.committer import ItemRefusedError
 from ledger.errors import (
     ConfigurationError,
     DuplicatePayloadError,
+    EnvelopeOutOfBoundsError,
     EnvelopeRejectedError,
     LedgerError,
     NotFoundError,
@@ -30,7 +31,7 @@ from ledger.errors import (
 from ledger.export import BundleQueryError
 from ledger.proofs import ImpossibleProofError
 from ledger.tokens import InvalidTokenRequestError
-from verification.errors import MalformedEnvelopeError
+from verification.errors import MalformedEnvelopeError, TooManySignaturesError
 
 LOG = logging.getLogger(__name__)
 STORE_DOWN: tuple[type[Exception], ...] = (
@@ -83,6 +84,8 @@ def status_of(error: Exception) -> int:
     if isinstance(error, Refusal):
         return 409 if error.conflict else 422
     statuses: list[tuple[type[Exception], int]] = [
+        (TooManySignaturesError, 422),
+        (EnvelopeOutOfBoundsError, 422),
         (MalformedEnvelopeError, 400),
         (EnvelopeRejectedError, 400),
         (NotJsonError, 400),
@@ -115,7 +118,7 @@ def problem_for(error: Exception) -> JSONResponse:
     if isinstance(error, SignatureRejectedError):
         extensions["keyid"] = error.keyid
     rule = getattr(error, "rule", "invalid")
-    if isinstance(error, MalformedEnvelopeError):
+    if isinstance(error, MalformedEnvelopeError) and not isinstance(error, TooManySignaturesError):
         rule = "malformed-envelope"
     flag = getattr(error, "flag", None)
     if flag is not None and hasattr(flag, "as_json"):

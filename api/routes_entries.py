@@ -15,12 +15,18 @@ from api.responses import FastJSONResponse
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
 from ledger.committer import ItemRefusedError
-from ledger.errors import EnvelopeRejectedError, LedgerError, NotFoundError, NotPermittedError
+from ledger.errors import (
+    EnvelopeOutOfBoundsError,
+    EnvelopeRejectedError,
+    LedgerError,
+    NotFoundError,
+    NotPermittedError,
+)
 from ledger.head import Submission
 from ledger.permissions import check_may_write
 from ledger.records import EntryRecorded, stream_id
 from ledger.tokens import Principal
-from verification.errors import MalformedEnvelopeError
+from verification.errors import MalformedEnvelopeError, TooManySignaturesError
 
 router = APIRouter(prefix="/v1", tags=["entries"])
 WRITERS = ("agency", "ombudsman")
@@ -51,7 +57,12 @@ def _prepare_all(runtime: Runtime, principal: Principal, items: list[object]) ->
         except MalformedEnvelopeError as error:
             if len(items) == 1:
                 raise
-            raise ItemRefusedError(position, EnvelopeRejectedError(str(error))) from error
+            cause = (
+                EnvelopeOutOfBoundsError(str(error))
+                if isinstance(error, TooManySignaturesError)
+                else EnvelopeRejectedError(str(error))
+            )
+            raise ItemRefusedError(position, cause) from error
         except (LedgerError, Refusal) as error:
             if len(items) == 1:
                 raise

@@ -19,6 +19,12 @@ class EnvelopeRejectedError(LedgerError):
     rule = "malformed-envelope"
 
 
+class EnvelopeOutOfBoundsError(LedgerError):
+    """A well-formed envelope over an input bound (more than 8 signatures): HTTP 422."""
+
+    rule = "too-many-signatures"
+
+
 class UnsupportedPayloadTypeError(LedgerError):
     """The envelope's payloadType is not the Jejak event type: HTTP 422."""
 

@@ -11,7 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from verification.ed25519 import verify
-from verification.errors import MalformedEnvelopeError
+from verification.errors import MalformedEnvelopeError, TooManySignaturesError
+
+MAX_SIGNATURES = 8
+"""Signatures an envelope may carry (DESIGN §5 input bounds)."""
 
 PAYLOAD_TYPE = "application/vnd.jejak.event+json"
 
@@ -124,8 +127,10 @@ def parse_envelope(obj: object) -> Envelope:
         raise MalformedEnvelopeError("payload is missing or not a string")
     if not isinstance(signatures, Sequence) or isinstance(signatures, str) or not signatures:
         raise MalformedEnvelopeError("signatures must be a non-empty list")
-    if len(signatures) > 8:
-        raise MalformedEnvelopeError("at most 8 signatures are accepted")
+    if len(signatures) > MAX_SIGNATURES:
+        raise TooManySignaturesError(
+            f"signatures: at most {MAX_SIGNATURES} signatures are accepted, not {len(signatures)}"
+        )
     parsed: list[Signature] = []
     for position, item in enumerate(signatures):
         if not isinstance(item, Mapping):

@@ -21,6 +21,12 @@ class MalformedEnvelopeError(VerificationError):
     """A DSSE envelope is not of the expected shape or encoding."""
 
 
+class TooManySignaturesError(MalformedEnvelopeError):
+    """A well-formed envelope over the input bound on signatures (DESIGN §5): 422, not 400."""
+
+    rule = "too-many-signatures"
+
+
 class HashLengthError(VerificationError):
     """A hash (`what`: leaf, root, proof[i], ...) is not `expected` bytes long."""
 

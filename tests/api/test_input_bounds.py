@@ -90,7 +90,7 @@ def test_accepts_payload_at_the_bounds(client: TestClient, world: World) -> None
     assert response.status_code == 201, response.text
 
 
-def test_refuses_envelope_of_nine_signatures_and_stores_nothing(
+def test_refuses_envelope_of_nine_signatures_with_422_and_stores_nothing(
     client: TestClient, world: World
 ) -> None:
     envelope = world.agency_signer.sign(payload("wfa.requested", "req-1", STAFF, wfa_request()))
@@ -100,6 +100,12 @@ def test_refuses_envelope_of_nine_signatures_and_stores_nothing(
     envelope["signatures"] = signatures + [e["signatures"][0] for e in extra]  # type: ignore[index]
     size = log_size(world)
     response = client.post("/v1/entries", json=envelope, headers=auth(world.tokens["agency"]))
-    assert response.status_code == 400, response.text
-    assert "at most 8 signatures" in response.json()["detail"]
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("too-many-signatures")
+    assert response.json()["detail"].startswith("signatures: at most 8 signatures")
+    batch = {"envelopes": [world.agency_signer.sign(unit_payload(f"{AGENCY}/u-ok")), envelope]}
+    response = client.post("/v1/entries/batch", json=batch, headers=auth(world.tokens["agency"]))
+    assert response.status_code == 422, response.text
+    assert response.json()["position"] == 1
+    assert response.json()["type"].endswith("too-many-signatures")
     assert log_size(world) == size

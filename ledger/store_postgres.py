@@ -20,6 +20,26 @@ from ledger.store import StoredEntry, TokenRow
 LOG_TABLES = ("jejak_entries", "jejak_tree", "jejak_checkpoints")
 
 
+def without_prepared_statements(datastore: PostgresDatastore) -> None:
+    """Every connection the datastore lends runs its statements unprepared.
+
+    Under the poison load (tests/api/test_poison.py) a writer connection once answered
+    `prepared statement "_pg3_8" does not exist` on every group for seconds: psycopg's cache of
+    server-side prepared statements no longer matched the session, and each group borrowing
+    that connection failed with 503. Not preparing (psycopg's `prepare_threshold = None`, which
+    overrides eventsourcing's `prepare=True`) removes that state; a statement is parsed on each
+    execution instead, a few µs on the server."""
+    lend = datastore.get_connection
+
+    @contextlib.contextmanager
+    def unprepared() -> Iterator[psycopg.Connection[Any]]:
+        with lend() as conn:
+            conn.prepare_threshold = None
+            yield conn
+
+    datastore.get_connection = unprepared  # type: ignore[method-assign]
+
+
 def connect(env: Mapping[str, str]) -> psycopg.Connection[Any]:
     return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
@@ -103,6 +123,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        without_prepared_statements(datastore)
         # Every insert into the events table happens in a writer turn (the advisory lock of
         # `writer_turn`), which already makes commit order equal notification order: the
         # library's LOCK TABLE ... IN EXCLUSIVE MODE would need UPDATE, DELETE or TRUNCATE

@@ -13,6 +13,7 @@ import pytest
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
 from ledger.store import drop_postgres_schema
+from tests.support import World
 
 POSTGRES_URL = os.environ.get(
     "JEJAK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -70,3 +71,9 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     opened = open_runtime(settings)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def world(runtime: Runtime) -> World:
+    """The test agency, its Ombudsman and tokens for each role, on that runtime."""
+    return World(runtime).setup()

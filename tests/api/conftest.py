@@ -9,12 +9,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ledger.bootstrap import Runtime
-from tests.support import World
-
-
-@pytest.fixture
-def world(runtime: Runtime) -> World:
-    return World(runtime).setup()
 
 
 @pytest.fixture

@@ -3,15 +3,9 @@ verifier replay carry the same flags as the domain."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from ledger.bootstrap import Runtime, open_runtime
 from ledger.export import BundleQuery, plan_export, stream_bundle
-from ledger.settings import Settings
 from projections import queries
 from tests.projections.helpers import rules, runner_for
 from tests.support import (
@@ -38,16 +32,6 @@ NEW_RULES = {
     "predikat-inconsistent",
     "weekly-hours-short",
 }
-
-
-@pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    settings = Settings.from_env(
-        {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
-    )
-    runtime: Runtime = open_runtime(settings)
-    yield World(runtime).setup()
-    runtime.close()
 
 
 def _presence(day: str, start: str, end: str) -> dict[str, object]:

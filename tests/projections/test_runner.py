@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from ledger.bootstrap import Runtime, open_runtime
-from ledger.settings import Settings
 from projections import queries
 from projections.report import investigation_report
 from projections.store import SimulatedCrashError
@@ -30,16 +26,6 @@ from tests.support import (
 
 OTHER_UNIT = "kab-contoh/umum"
 NEWCOMER = "199505052020012001"
-
-
-@pytest.fixture
-def world(database_url: str, tmp_path: Path) -> Iterator[World]:
-    settings = Settings.from_env(
-        {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
-    )
-    runtime: Runtime = open_runtime(settings)
-    yield World(runtime).setup()
-    runtime.close()
 
 
 def _request(

@@ -67,14 +67,18 @@ class LedgerState:
         allow_gaps: bool = False,
         loader: Loader | None = None,
         capacity: int = DEFAULT_CAPACITY,
+        keep_steps: bool = False,
     ) -> None:
-        """`allow_gaps` replays a subset of a log (a bundle): indexes rise but may skip."""
+        """`allow_gaps` replays a subset of a log (a bundle): indexes rise but may skip.
+        `keep_steps` keeps every subject's steps in memory for `subject_view` (always so in
+        the legacy mode), until views are served from the store."""
         if (log is None) != (registry is None):
             raise DomainError("an agency log's state needs both its log id and the registry")
         self.log = log
         self._registry = registry
         self._view: RegistryView | None = None
         self._allow_gaps = allow_gaps
+        self._keep_steps = keep_steps or registry is None
         self._stores = Stores.empty(loader, capacity)
         self._parent: LedgerState | None = None
         self._size = 0
@@ -120,6 +124,10 @@ class LedgerState:
             changes = self._changes(entry)
         finally:
             self._view = None
+        if self._keep_steps:
+            if kinds.get(event.subject) is None:
+                kinds[event.subject] = kind_of(event.type)
+            return self._apply(entry, changes, self._stores.subjects.get(event.subject))
         self._stores.apply(changes)
         kind = kinds.get(event.subject)
         if kind is None:
@@ -201,6 +209,7 @@ class LedgerState:
         child._registry = self._registry
         child._view = None
         child._allow_gaps = self._allow_gaps
+        child._keep_steps = self._keep_steps
         child._stores = self._stores.fork()
         child._parent = self
         child._size = self._size
@@ -363,8 +372,8 @@ class LedgerState:
     # -- views (legacy mode: every subject's steps are in memory) ------------------------
 
     def _steps(self, subject: str) -> SubjectLog | None:
-        if self._registry is not None:
-            raise DomainError("an agency log's state keeps no steps: read them from the store")
+        if not self._keep_steps:
+            raise DomainError("this agency log's state keeps no steps: read them from the store")
         return self._stores.subjects.get(subject)
 
     def _value_at(self, subject: str, at: datetime) -> Aggregate | None:

@@ -39,8 +39,12 @@ def parse_instant(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class Leaf:
-    """What the log commits to for one entry (the payload only by its hash)."""
+    """What the log commits to for one entry (the payload only by its hash): DESIGN §4.
 
+    `log` names the log the entry belongs to; `registry_size` is the prefix of the registry
+    log whose organisations and keys the writer used to accept it (0 for the registry log)."""
+
+    log: str
     payload_type: str
     payload_sha256: str
     signatures: tuple[Signature, ...]
@@ -48,18 +52,22 @@ class Leaf:
     version: int
     prev: str | None
     integrated_at: str
+    registry_size: int = 0
 
     @classmethod
     def for_envelope(
         cls,
         envelope: Envelope,
         *,
+        log: str,
+        registry_size: int,
         subject: str,
         version: int,
         prev: str | None,
         integrated_at: datetime,
     ) -> Leaf:
         return cls(
+            log=log,
             payload_type=envelope.payload_type,
             payload_sha256=hashlib.sha256(envelope.payload).hexdigest(),
             signatures=envelope.signatures,
@@ -67,6 +75,7 @@ class Leaf:
             version=version,
             prev=prev,
             integrated_at=format_instant(integrated_at),
+            registry_size=registry_size,
         )
 
     @classmethod
@@ -76,6 +85,7 @@ class Leaf:
             raise TypeError("leaf signatures must be a list")
         prev = obj["prev"]
         return cls(
+            log=str(obj["log"]),
             payload_type=str(obj["payload_type"]),
             payload_sha256=str(obj["payload_sha256"]),
             signatures=tuple(
@@ -85,16 +95,19 @@ class Leaf:
             version=int(str(obj["version"])),
             prev=None if prev is None else str(prev),
             integrated_at=str(obj["integrated_at"]),
+            registry_size=int(str(obj["registry_size"])),
         )
 
     def as_json(self) -> dict[str, object]:
         return {
+            "log": self.log,
             "payload_type": self.payload_type,
             "payload_sha256": self.payload_sha256,
             "signatures": [s.as_json() for s in self.signatures],
             "subject": self.subject,
             "version": self.version,
             "prev": self.prev,
+            "registry_size": self.registry_size,
             "integrated_at": self.integrated_at,
         }
 

@@ -118,8 +118,8 @@ def verify_remote(args: argparse.Namespace) -> Verification:
         print(f"verify: trusting the log key {printable(log_key)} on first use", file=sys.stderr)
     origin = key_name(log_key)
     kept = logs.get(origin, {}).get("checkpoint")
-    if args.trusted_checkpoint:
-        kept = trusted_text(args.trusted_checkpoint)
+    if args.trusted_checkpoint:  # a jejak-bundle/1 has one log: one trusted checkpoint
+        kept = trusted_text(args.trusted_checkpoint[0])
     query = {"subject": args.subject} if args.subject else {"complaint": args.complaint}
     if kept is not None:
         query["consistency_from"] = str(parse_checkpoint(verify_note(kept, log_key)).size)

@@ -1,0 +1,131 @@
+"""Replay a bundle/2's logs: the registry log into a RegistryState, each agency log into its
+LedgerState, entry by entry as they stream, keeping the flags and what could not be replayed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.entry import Entry
+from domain.errors import DomainError, Refusal
+from domain.events import OPERATOR
+from domain.flags import Flag
+from domain.registry import RegistryState
+from domain.state import LedgerState, SubjectView
+from verification.errors import unexpected
+from verification.failures import FailedCheckError, ReplayRefusedError
+
+
+@dataclass
+class LogReplay:
+    """One agency log's rebuilt state and the subjects whose replay stopped, with why."""
+
+    log: str
+    state: LedgerState
+    hidden: dict[str, str] = field(default_factory=dict)  # subject -> why its replay stopped
+    stopped: dict[str, str] = field(default_factory=dict)  # subject -> refusal after a gap
+
+
+@dataclass
+class Replays:
+    """The replay of every log of the bundle."""
+
+    registry: RegistryState = field(default_factory=RegistryState)
+    registry_stopped: str | None = None  # why the registry fold stopped, if it did
+    logs: dict[str, LogReplay] = field(default_factory=dict)
+    flags: dict[tuple[str, int], tuple[Flag, ...]] = field(default_factory=dict)
+    skipped: dict[tuple[str, int], str] = field(default_factory=dict)
+    failures: list[FailedCheckError] = field(default_factory=list)
+
+    def view(self, log: str, subject: str, as_of: datetime | None) -> SubjectView | None:
+        found = self.logs.get(log)
+        return None if found is None else found.state.subject_view(subject, as_of)
+
+    def hide(self, log: str, index: int, subject: str, why: str) -> None:
+        """Entry (log, index) is not replayed; its subject's later refusals are not verdicts."""
+        self.skipped[(log, index)] = why
+        if log == OPERATOR:
+            if self.registry_stopped is None:
+                self.registry_stopped = f"registry entry {index}: {why}"
+            return
+        replay = self._log(log)
+        replay.hidden.setdefault(subject, f"entry {index} {why}")
+
+    def chain_starts_late(self, log: str, subject: str, version: int) -> None:
+        """The bundle holds the subject from `version` on: earlier state is not replayed."""
+        if log != OPERATOR:
+            why = f"versions 1..{version - 1} (not in the bundle)"
+            self._log(log).hidden.setdefault(subject, why)
+
+    def _log(self, log: str) -> LogReplay:
+        found = self.logs.get(log)
+        if found is None:
+            state = LedgerState(log, self.registry, allow_gaps=True, keep_steps=True)
+            found = self.logs[log] = LogReplay(log, state)
+        return found
+
+    def record(self, log: str, entry: Entry) -> None:
+        """Fold one verified entry; a refusal is a failure unless an earlier gap explains it."""
+        subject, index = entry.event.subject, entry.index
+        if log == OPERATOR:
+            if self.registry_stopped is not None:
+                self.skipped[(log, index)] = f"after {self.registry_stopped}"
+                return
+            if entry.index != self.registry.size:
+                self.hide(
+                    log, index, subject, f"follows a gap at registry entry {self.registry.size}"
+                )
+                return
+            self._fold(log, entry, None)
+            return
+        if entry.registry_size > self.registry.size:
+            why = (
+                f"needs registry entries up to {entry.registry_size}, replayed {self.registry.size}"
+            )
+            self.hide(log, index, subject, why)
+            return
+        replay = self._log(log)
+        self._fold(log, entry, replay)
+
+    def _fold(self, log: str, entry: Entry, replay: LogReplay | None) -> None:
+        subject, index = entry.event.subject, entry.index
+        hidden = None if replay is None else replay.hidden.get(subject)
+        try:
+            if replay is None:
+                self.flags[(log, index)] = self.registry.record(entry).flags
+            else:
+                self.flags[(log, index)] = replay.state.record(entry).flags
+        except Refusal as refusal:
+            if hidden is not None and replay is not None:
+                self.skipped[(log, index)] = f"not replayable after {hidden}: {refusal}"
+                replay.stopped.setdefault(subject, f"after {hidden}: {refusal}")
+                return
+            self._failed(
+                log, index, subject, replay, ReplayRefusedError(index, refusal.rule, str(refusal))
+            )
+        except DomainError as error:
+            self._failed(
+                log, index, subject, replay, ReplayRefusedError(index, "out-of-order", str(error))
+            )
+        except Exception as error:  # a signed entry the rules cannot fold
+            self._failed(
+                log,
+                index,
+                subject,
+                replay,
+                ReplayRefusedError(index, "replay-error", unexpected(error)),
+            )
+
+    def _failed(
+        self,
+        log: str,
+        index: int,
+        subject: str,
+        replay: LogReplay | None,
+        failure: FailedCheckError,
+    ) -> None:
+        self.failures.append(failure.in_log(log))
+        if replay is None:
+            self.registry_stopped = f"registry entry {index} was refused"
+        else:
+            replay.hidden.setdefault(subject, f"entry {index} was refused")

@@ -11,6 +11,7 @@ import base64
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -359,12 +360,12 @@ RANGE = (4, 12)
 
 
 def header(
-    ledger: Ledger2, claim: dict[str, object], reader: str = "inspector"
+    ledger: Ledger2, claim: Mapping[str, object], reader: str = "inspector"
 ) -> dict[str, object]:
     return {
         "format": "jejak-bundle/2",
         "log_key": ledger.log_key,
-        "claim": claim,
+        "claim": dict(claim),
         "as_of": "2026-12-03T00:00:00.000000Z",
         "reader": reader,
     }

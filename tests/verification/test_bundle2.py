@@ -8,9 +8,8 @@ import json
 
 import pytest
 
-from tests.domain.builders import STAFF, request_data
+from tests.domain.builders import AGENCY, STAFF, request_data
 from tests.verification.bundle2_builder import (
-    AGENCY,
     AGENCY_KEY,
     NAME,
     OPERATOR,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.domain.builders import AGENCY
 from tests.verification.bundle2_builder import (
-    AGENCY,
     NAME,
     ROOT,
     Bundle2,

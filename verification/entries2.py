@@ -94,6 +94,10 @@ class LogEntries:
             event, keyids = self._payload(record, at, failures)
         self.summary.entries += 1
         ok = len(failures) == before
+        if not ok:
+            self.replays.taint(self.log, f"the failure of entry {index}")
+        elif self.inclusion.missing is not None:
+            self.replays.taint(self.log, f"the missing entry {self.inclusion.missing}")
         self._replay(record, event, keyids, at, ok)
         if ok and self.is_registry and event is not None:
             self.keyring.learn(index, event)

@@ -122,6 +122,7 @@ class Inclusion:
     checkpoint: Checkpoint | None
     ranges: list[RangeCheck] = field(default_factory=list)
     proofs: InclusionVerifier | None = None
+    missing: int | None = None  # the first index a range lacks, once seen
 
     @classmethod
     def of(cls, checkpoint: Checkpoint | None, ranges: Sequence[RangeRecord]) -> Inclusion:
@@ -150,6 +151,8 @@ class Inclusion:
                 covered = True
                 if check.builder is not None:
                     check.builder.add(index, leaf_hash)
+                    if self.missing is None:
+                        self.missing = check.builder.missing
                 if index == record.start:
                     check.first_at = at
                 if index == record.end - 1:

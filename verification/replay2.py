@@ -23,6 +23,7 @@ class LogReplay:
     log: str
     state: LedgerState
     hidden: dict[str, str] = field(default_factory=dict)  # subject -> why its replay stopped
+    tainted: str | None = None  # a failure of the log that later refusals follow from
     stopped: dict[str, str] = field(default_factory=dict)  # subject -> refusal after a gap
 
 
@@ -50,6 +51,17 @@ class Replays:
             return
         replay = self._log(log)
         replay.hidden.setdefault(subject, f"entry {index} {why}")
+
+    def taint(self, log: str, why: str) -> None:
+        """A check of the log failed: later refusals of its replay follow from it, and are
+        reported as not replayed rather than as failures of their own."""
+        if log == OPERATOR:
+            if self.registry_stopped is None:
+                self.registry_stopped = why
+            return
+        replay = self._log(log)
+        if replay.tainted is None:
+            replay.tainted = why
 
     def chain_starts_late(self, log: str, subject: str, version: int) -> None:
         """The bundle holds the subject from `version` on: earlier state is not replayed."""
@@ -89,7 +101,7 @@ class Replays:
 
     def _fold(self, log: str, entry: Entry, replay: LogReplay | None) -> None:
         subject, index = entry.event.subject, entry.index
-        hidden = None if replay is None else replay.hidden.get(subject)
+        hidden = None if replay is None else replay.hidden.get(subject) or replay.tainted
         try:
             if replay is None:
                 self.flags[(log, index)] = self.registry.record(entry).flags

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tests.domain.builders import AGENCY, STAFF, request_data
 from tests.verification.bundle2_builder import (
+    AGENCY_KEY,
     NAME,
     OPERATOR,
     OPERATOR_KEY,
@@ -221,3 +222,65 @@ def _forked() -> Case:
     size = len(ledger.logs[AGENCY])
     note = sign_note(format_checkpoint(f"{NAME}/{AGENCY}", size, b"\x07" * 32), ledger.note_private)
     return Case(ledger, period_bundle(ledger), "failed", (AGENCY, None, "consistency"), (note,))
+
+
+@case("range-short-of-the-boundary-before")
+def _short() -> Case:
+    ledger = genuine_ledger()
+    bundle = period_bundle(ledger)
+    start, end = RANGE
+    bundle.records = [r for r in bundle.records if r["record"] != "range" or r["log"] != AGENCY]
+    bundle.entry(AGENCY, start)["proof"] = ledger.entry_record(ledger.logs[AGENCY][start])["proof"]
+    bundle.records.append(ledger.range_record(AGENCY, start + 1, end))
+    return Case(ledger, bundle, "failed", (AGENCY, start, "missing-entry"))
+
+
+@case("range-short-of-the-boundary-after")
+def _short_after() -> Case:
+    ledger = genuine_ledger()
+    bundle = period_bundle(ledger)
+    start, end = RANGE
+    bundle.records = [r for r in bundle.records if r["record"] != "range" or r["log"] != AGENCY]
+    bundle.drop(AGENCY, end - 1)
+    bundle.records.append(ledger.range_record(AGENCY, start, end - 1))
+    return Case(ledger, bundle, "failed", (AGENCY, end - 1, "missing-entry"))
+
+
+@case("registry-entry-signed-by-an-agency-key")
+def _wrong_signer() -> Case:
+    ledger = genuine_ledger()
+    bundle = subject_bundle(ledger, "req-1")
+    record = bundle.entry(OPERATOR, 1)
+    record["leaf"]["signatures"] = [AGENCY_KEY.sign(base64.b64decode(record["payload"]))]
+    record["leaf_hash"] = leaf_hash_of(record["leaf"])
+    return Case(ledger, bundle, "failed", (OPERATOR, 1, "key-not-registered"))
+
+
+@case("chain-version-gap")
+def _gap() -> Case:
+    ledger = genuine_ledger()
+    bundle = subject_bundle(ledger, "req-1").drop(AGENCY, 6)
+    return Case(ledger, bundle, "failed", (AGENCY, 11, "chain-version"))
+
+
+@case("claimed-chain-without-its-first-version")
+def _first() -> Case:
+    ledger = genuine_ledger()
+    bundle = subject_bundle(ledger, "req-1").drop(AGENCY, 5)
+    return Case(ledger, bundle, "failed", (AGENCY, 6, "missing-entry"))
+
+
+@case("leaf-of-another-log")
+def _leaf_log() -> Case:
+    ledger = genuine_ledger()
+    bundle = period_bundle(ledger)
+    record = bundle.entry(AGENCY, 1)
+    record["leaf"]["log"] = "kab-b"
+    record["leaf_hash"] = leaf_hash_of(record["leaf"])
+    return Case(ledger, bundle, "failed", (AGENCY, 1, "leaf-log"))
+
+
+@case("registry-as-one-range")
+def _registry_range() -> Case:
+    ledger = genuine_ledger()
+    return Case(ledger, period_bundle(ledger, registry_range=True), "complete")

@@ -33,7 +33,7 @@ def keyring() -> Keyring:
     ring = Keyring()
     ring.learn(1, operator_event("org.registered", AGENCY, {"kind": "agency", "name": "A"}))
     ring.learn(2, operator_event("key.registered", f"key:{KEY.keyid}", KEY.key_data(AGENCY)))
-    revoke = {"effective_at": "2026-11-01T00:00:00Z", "reason": "hilang"}
+    revoke: dict[str, object] = {"effective_at": "2026-11-01T00:00:00Z", "reason": "hilang"}
     ring.learn(5, operator_event("key.revoked", f"key:{KEY.keyid}", revoke))
     return ring
 
@@ -68,7 +68,7 @@ def test_an_unknown_key_is_not_registered() -> None:
 def test_a_registered_small_order_key_is_never_trusted() -> None:
     ring = keyring()
     weak = keyid_of(IDENTITY)
-    data = {
+    data: dict[str, object] = {
         "org": AGENCY,
         "public_key": base64.b64encode(IDENTITY).decode(),
         "holder": None,

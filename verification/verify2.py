@@ -8,6 +8,7 @@ registry's keys, each subject's chain head and the replayed state, not the bundl
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -272,3 +273,10 @@ def verify_whole(
     header, records = read_whole(data)
     ranges = [r for r in records if isinstance(r, RangeRecord)]
     return verify_records(header, records, ranges, log_key, trusted, as_of=as_of)
+
+
+def verify_bytes(
+    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+) -> Outcome:
+    """`verify_stream` over bytes at hand (tests, a fetched bundle); the layout is required."""
+    return verify_stream(io.BytesIO(data), log_key, trusted, as_of=as_of)

@@ -19,6 +19,8 @@ from verification.report2 import render2_json, render2_text
 from verification.verifier import Verification
 from verification.verify2 import verify_stream, verify_whole
 
+MAX_HEADER = 16 * 1024 * 1024
+"""Bytes of line 1 (the header: a subjects claim may list many) read to tell the format."""
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
 MAX_LINE = 2000
 
@@ -75,7 +77,7 @@ def _verify_file(args: argparse.Namespace) -> int:
     key_name(log_key)
     trusted = [trusted_text(path) for path in args.trusted_checkpoint or ()]
     with open_bundle(args.bundle) as stream:
-        if is_bundle2(stream.read(PEEK)):
+        if is_bundle2(stream.readline(MAX_HEADER) + stream.read(PEEK)):
             stream.seek(0)
             as_of = as_of_option(args.as_of)
             if args.whole:

@@ -199,6 +199,10 @@ class RegistryState:
         """Every key ever registered, in registration order."""
         return sorted(self._keys.values(), key=lambda record: record.registered)
 
+    def all_keys(self) -> list[Key]:
+        """Every key ever registered, revoked or not (as they stand now)."""
+        return [record.key for record in self.keys()]
+
     def orgs(self) -> list[Org]:
         return [org for _, org in sorted(self._orgs.values(), key=lambda found: found[0])]
 

@@ -117,7 +117,9 @@ def test_start_refused_when_the_checkpoint_note_is_not_signed_by_the_log_key(
         "UPDATE {table} SET note = replace(note, '\u2014 ', '\u2014 x') WHERE size = ?",
         (size,),
     )
-    with pytest.raises(LedgerCorruptedError, match=f"jejak_checkpoints row log={AGENCY} size={size}: its note"):
+    with pytest.raises(
+        LedgerCorruptedError, match=f"jejak_checkpoints row log={AGENCY} size={size}: its note"
+    ):
         open_runtime(Settings.from_env(_settings(database_url, tmp_path)))
 
 

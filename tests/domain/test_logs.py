@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from domain.entry import Entry
 from domain.errors import (
     DomainError,
     EntryOutOfOrderError,
@@ -16,7 +17,6 @@ from domain.errors import (
     UnknownKey,
     WrongLog,
 )
-from domain.entry import Entry
 from domain.registry import RegistryState
 from domain.state import LedgerState
 from tests.domain.builders import (

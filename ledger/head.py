@@ -1,4 +1,4 @@
-"""The writer's view of the log: subject chains, payload index, tree edge and domain state."""
+"""The writer's view of one log: subject chains, payload index, tree edge and domain state."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from domain.entry import Entry
 from domain.errors import UnknownKey
 from domain.events import Event, parse_payload
 from domain.flags import Flag
+from domain.registry import RegistryState
 from domain.state import LedgerState
 from ledger.errors import (
     DuplicatePayloadError,
@@ -86,12 +87,25 @@ class NewEntry:
 
 
 class LogHead:
-    """Everything the writer needs to integrate the next entry; forkable like the domain state."""
+    """Everything a log's writer needs to integrate the next entry; forkable like the domain
+    state.
 
-    def __init__(self, parent: LogHead | None = None) -> None:
+    The registry log's head (`registry=None`) folds a `RegistryState`; an agency log's head
+    folds `LedgerState(log, registry)` and decides each entry's keys on the registry as it
+    stands when the entry is integrated, recording that size in the leaf (`registry_size`)."""
+
+    state: LedgerState | RegistryState
+
+    def __init__(
+        self, log: str, registry: RegistryState | None = None, parent: LogHead | None = None
+    ) -> None:
         self.parent = parent
+        self.log = log
+        self.registry = registry
         if parent is None:
-            self.state = LedgerState()
+            self.state = (
+                RegistryState() if registry is None else LedgerState(log, registry, keep_steps=True)
+            )
             self.subjects: ChainMap[str, tuple[int, str]] = ChainMap()
             self.payloads: ChainMap[bytes, tuple[int, bytes]] = ChainMap()
             self.frontier: tuple[Node, ...] = ()
@@ -108,7 +122,19 @@ class LogHead:
         self.new_nodes: list[Node] = []
 
     def fork(self) -> LogHead:
-        return LogHead(self)
+        return LogHead(self.log, self.registry, self)
+
+    @property
+    def keys(self) -> RegistryState:
+        """The registry whose keys sign this log's entries (for the registry log: itself)."""
+        if self.registry is not None:
+            return self.registry
+        assert isinstance(self.state, RegistryState)
+        return self.state
+
+    def registry_size(self) -> int:
+        """The registry prefix a new entry's keys are decided on (0 in the registry log)."""
+        return 0 if self.registry is None else self.registry.size
 
     def commit(self) -> None:
         """Merge this fork's entries into its parent."""
@@ -129,8 +155,13 @@ class LogHead:
 
     def public_key(self, keyid: str, event: Event) -> bytes | None:
         """A signer's key: from the registry, or for the genesis entry from its own payload."""
-        key = self.state.public_key(keyid)
-        if key is None and self.size == 0 and event.type == "key.registered":
+        key = self.keys.public_key(keyid)
+        if (
+            key is None
+            and self.registry is None
+            and self.size == 0
+            and event.type == "key.registered"
+        ):
             raw = event.payload.get("data")
             candidate = raw.get("public_key") if isinstance(raw, dict) else None
             if isinstance(candidate, str):
@@ -153,8 +184,8 @@ class LogHead:
                 raise SignatureRejectedError(
                     f"the signature by key {signature.keyid} does not verify", signature.keyid
                 )
-            if self.size > 0 or self.state.key(signature.keyid) is not None:
-                check_key_rules(self.state, signature.keyid, event, at)
+            if self.registry is None and (self.size > 0 or self.keys.key(signature.keyid)):
+                check_key_rules(self.keys, signature.keyid, event, at)
         return tuple(s.keyid for s in submission.envelope.signatures)
 
     def integrate(self, submission: Submission, at: datetime) -> Outcome:
@@ -168,19 +199,27 @@ class LogHead:
                 f"this payload was recorded at index {index} with other signatures", index
             )
         keyids = self.check_signatures(submission, at)
-        flags = self.state.record(Entry(self.size, submission.event, keyids, at)).flags
-        self._add(submission, at)
+        registry_size = self.registry_size()
+        entry = Entry(self.size, submission.event, keyids, at, registry_size)
+        flags = self.state.record(entry).flags
+        self._add(submission, at, registry_size)
         return Outcome(self.size - 1, created=True, flags=flags)
 
-    def _add(self, submission: Submission, at: datetime) -> None:
+    def _add(self, submission: Submission, at: datetime, registry_size: int) -> None:
         subject = submission.event.subject
         version, prev = self.subjects.get(subject, (0, None))
         leaf = Leaf.for_envelope(
-            submission.envelope, subject=subject, version=version + 1, prev=prev, integrated_at=at
+            submission.envelope,
+            log=self.log,
+            registry_size=registry_size,
+            subject=subject,
+            version=version + 1,
+            prev=prev,
+            integrated_at=at,
         )
         canonical = leaf_canonical(leaf)
         leaf_hash = merkle_leaf_hash(canonical)
-        stream = stream_id(subject)
+        stream = stream_id(self.log, subject)
         event = EntryRecorded(
             originator_id=stream,
             originator_version=version + 1,
@@ -231,8 +270,16 @@ class LogHead:
         leaf = Leaf.from_json(stored.leaf)
         leaf_hash = merkle_leaf_hash(stored.leaf_json.encode())
         version, prev = self.subjects.get(event.subject, (0, None))
+        registry_size = leaf.registry_size
+        if self.registry is not None and registry_size > self.registry.size:
+            raise LedgerCorruptedError(
+                f"entry {stored.index} was accepted on {registry_size} registry entries,"
+                f" more than the {self.registry.size} this process knows"
+            )
         expected = Leaf.for_envelope(
             envelope,
+            log=self.log,
+            registry_size=0 if self.registry is None else registry_size,
             subject=event.subject,
             version=version + 1,
             prev=prev,
@@ -244,7 +291,7 @@ class LogHead:
             )
         at = parse_instant(leaf.integrated_at)
         keyids = tuple(s.keyid for s in envelope.signatures)
-        self.state.record(Entry(self.size, event, keyids, at))
+        self.state.record(Entry(self.size, event, keyids, at, registry_size))
         self._remember(
             event.subject,
             version + 1,

@@ -1,4 +1,4 @@
-"""The ledger: checks envelopes, integrates them by group commit and answers with receipts."""
+"""One log's writer: checks envelopes, integrates them by group commit, answers with receipts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from domain.errors import Refusal
 from domain.events import parse_payload
 from domain.flags import Flag
+from domain.registry import RegistryState
 from domain.state import LedgerState
 from ledger.committer import GroupCommitter, ItemRefusedError, Request
 from ledger.errors import (
@@ -27,7 +28,7 @@ from ledger.proofs import ProofReader
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 from ledger.signers import check_known_signatures
 from ledger.signing import CheckpointSigner
-from ledger.store import EventStore
+from ledger.store import LogStore
 from ledger.tree import Node
 from verification.dsse import PAYLOAD_TYPE, parse_envelope
 from verification.leaf import format_instant
@@ -46,6 +47,7 @@ def utc_now() -> datetime:
 class Receipt:
     """The answer to an append: where the entry is and the proof that the log holds it."""
 
+    log: str
     index: int
     leaf_hash: str
     subject: str
@@ -58,6 +60,7 @@ class Receipt:
 
     def as_json(self) -> dict[str, object]:
         return {
+            "log": self.log,
             "index": self.index,
             "leaf_hash": self.leaf_hash,
             "subject": self.subject,
@@ -70,25 +73,39 @@ class Receipt:
 
 
 class Ledger:
-    """One process's handle on the log: a single writer thread, any number of readers."""
+    """One process's handle on one log: a single writer thread, any number of readers.
+
+    The registry log's ledger has no `registry`; an agency log's ledger reads its keys and
+    organisations from the registry log's ledger, and catches that one up first when another
+    process has appended to it."""
 
     def __init__(
         self,
-        store: EventStore,
+        log_id: str,
+        store: LogStore,
         signer: CheckpointSigner,
+        registry: Ledger | None = None,
         clock: Clock = utc_now,
         progress: Progress | None = None,
     ) -> None:
+        self.log_id = log_id
         self.store = store
-        self.signer = signer
+        self.signer = signer.for_log(log_id)
+        self.registry = registry
         self.clock = clock
         self.proofs = ProofReader(store.recorder)
-        self.head = LogHead()
+        registry_state = None
+        if registry is not None:
+            assert isinstance(registry.state, RegistryState)
+            registry_state = registry.state
+        self.head = LogHead(log_id, registry_state)
         self._lock = threading.Lock()
         self.conflict_retries = 0  # group commits retried after another writer's entries
         self.catch_up(progress)
-        check_stored_tree(store.recorder, signer.verifier_key, signer.origin, self.head.frontier)
-        self._committer = GroupCommitter(self._commit_group)
+        check_stored_tree(
+            store.recorder, self.signer.verifier_key, self.signer.origin, self.head.frontier
+        )
+        self._committer = GroupCommitter(self._commit_group, name=f"jejak-writer-{log_id}")
 
     # Reading the state ---------------------------------------------------------------------
 
@@ -97,8 +114,24 @@ class Ledger:
         return self.head.size
 
     @property
-    def state(self) -> LedgerState:
+    def origin(self) -> str:
+        return self.signer.origin
+
+    @property
+    def state(self) -> LedgerState | RegistryState:
         return self.head.state
+
+    @property
+    def agency_state(self) -> LedgerState:
+        """The folded state of an agency log (refused for the registry log)."""
+        state = self.head.state
+        if not isinstance(state, LedgerState):
+            raise NotFoundError(f"log {self.log_id} is the registry log, which holds no agency")
+        return state
+
+    def subject_events(self, subject: str) -> list[EntryRecorded]:
+        """Every stored entry of one subject of this log, in version order."""
+        return self.store.subject_events(subject)
 
     def read_lock(self) -> threading.Lock:
         """Held while the in-memory state changes; hold it to read a consistent state."""
@@ -106,6 +139,8 @@ class Ledger:
 
     def catch_up(self, progress: Progress | None = None) -> None:
         """Replay entries other writers (or earlier runs) stored since this head's size."""
+        if self.registry is not None:
+            self.registry.sync()  # the keys this log's new entries were accepted on
         with self._lock:
             target = self.store.recorder.log_size()
             while self.head.size < target:
@@ -113,21 +148,27 @@ class Ledger:
                     self.head.size, min(target, self.head.size + 2000)
                 )
                 if not chunk:
-                    raise LedgerCorruptedError(f"entry {self.head.size} is missing from the store")
+                    raise LedgerCorruptedError(
+                        f"entry {self.head.size} of log {self.log_id} is missing from the store"
+                    )
                 for stored in chunk:
                     try:
                         self.head.replay(self.store.decode(stored))
                     except Exception as error:  # any: start-up says which entry, in one line
                         raise LedgerCorruptedError(
-                            f"entry {stored.index} cannot be replayed:"
+                            f"entry {stored.index} of log {self.log_id} cannot be replayed:"
                             f" {type(error).__name__}: {error}"
                         ) from error
                 if progress is not None:
                     progress(self.head.size, target)
 
+    def behind(self) -> bool:
+        """Whether other processes appended to this log since this process last looked."""
+        return self.store.recorder.log_size() > self.head.size
+
     def sync(self) -> None:
         """Make this process see what other processes appended (a no-op when nothing is new)."""
-        if self.store.recorder.log_size() > self.head.size:
+        if self.behind():
             self._committer.submit([])
 
     # Appending -----------------------------------------------------------------------------
@@ -140,7 +181,7 @@ class Ledger:
                 f"payloadType must be {PAYLOAD_TYPE!r}, not {envelope.payload_type!r}"
             )
         event = parse_payload(envelope.payload)
-        named, verified = check_known_signatures(self.head.state, envelope, event)
+        named, verified = check_known_signatures(self.head.keys, envelope, event)
         return Submission.of(named, event, verified)
 
     def append(self, submissions: Sequence[Submission]) -> list[Receipt]:
@@ -152,8 +193,8 @@ class Ledger:
         return await self._committer.submit_async(submissions)
 
     def close(self) -> None:
+        """Stop the writer (the store is shared with other logs: `Logs.close` closes it)."""
         self._committer.close()
-        self.store.close()
 
     def _commit_group(self, group: list[Request]) -> None:
         """Commit a group in this process's writer turn, caught up with other processes first.
@@ -161,6 +202,8 @@ class Ledger:
         Where the turn is not a lock across processes (SQLite), another writer's entries
         appended meanwhile surface as a unique-key conflict, after which this head catches up
         and the group is checked again."""
+        if self.registry is not None and self.registry.behind():
+            self.registry.sync()
         with self.store.recorder.writer_turn() as size:
             if size > self.head.size:
                 self.catch_up()
@@ -211,7 +254,9 @@ class Ledger:
         if new:
             size, root = txn.size, txn.root
             checkpoint = CheckpointRow(size, root, self.signer.sign(size, root), format_instant(at))
-            batch = LogBatch([e.row for e in txn.new_entries], txn.new_nodes, checkpoint)
+            batch = LogBatch(
+                self.log_id, [e.row for e in txn.new_entries], txn.new_nodes, checkpoint
+            )
             self.store.append(list(new.values()), batch)
             with self._lock:
                 txn.commit()
@@ -234,13 +279,20 @@ class Ledger:
         """The stored entry at `index` (one read: a missing row is a 404)."""
         stored = self.store.recorder.entries(index, index + 1) if index >= 0 else []
         if not stored:
-            raise NotFoundError(f"there is no entry {index}")
+            raise NotFoundError(f"log {self.log_id} has no entry {index}")
         return self.store.decode(stored[0])
 
     def latest_checkpoint(self) -> CheckpointRow:
         checkpoint = self.store.recorder.checkpoint(None)
         if checkpoint is None:
-            raise NotFoundError("no checkpoint has been published yet")
+            raise NotFoundError(f"log {self.log_id} has no checkpoint yet: it holds no entry")
+        return checkpoint
+
+    def checkpoint(self, size: int) -> CheckpointRow:
+        """The checkpoint published at `size` (a 404 when none was)."""
+        checkpoint = self.store.recorder.checkpoint(size)
+        if checkpoint is None:
+            raise NotFoundError(f"log {self.log_id} published no checkpoint of size {size}")
         return checkpoint
 
     def _receipts(
@@ -259,6 +311,7 @@ class Ledger:
             leaf = event.leaf  # parsed once, not once per field
             receipts.append(
                 Receipt(
+                    log=self.log_id,
                     index=outcome.index,
                     leaf_hash=event.leaf_hash,
                     subject=str(leaf["subject"]),

@@ -20,7 +20,7 @@ class Operator:
     """Signs operator events with the operator key and appends them through the ledger."""
 
     def __init__(self, ledger: Ledger, signer: EnvelopeSigner, clock: Clock) -> None:
-        self.ledger = ledger
+        self.ledger = ledger  # the registry log's
         self.signer = signer
         self.clock = clock
 
@@ -36,7 +36,7 @@ class Operator:
         return self.ledger.append([self.ledger.prepare(self.signer.sign(payload))])[0]
 
     def bootstrap(self) -> Receipt | None:
-        """Entry 0 of a new log: the operator organisation and its key, self-signed."""
+        """Entry 0 of a new registry log: the operator organisation and its key, self-signed."""
         if self.ledger.size > 0:
             return None
         return self._append(

@@ -13,9 +13,10 @@ from eventsourcing.utils import register_topic
 SUBJECT_NAMESPACE = uuid.UUID("6a0d3c2e-6b1f-5d8e-9f3a-4c2b1e0d9a7f")
 
 
-def stream_id(subject: str) -> uuid.UUID:
-    """The eventsourcing originator id of a subject's stream."""
-    return uuid.uuid5(SUBJECT_NAMESPACE, subject)
+def stream_id(log: str, subject: str) -> uuid.UUID:
+    """The eventsourcing originator id of a subject's stream: subjects are scoped by their log
+    (two agencies may use the same id), and logs of one server share the events table."""
+    return uuid.uuid5(SUBJECT_NAMESPACE, f"{log}\n{subject}")
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ class CheckpointRow:
 
 @dataclass
 class LogBatch:
-    """Everything one group commit adds besides the events themselves."""
+    """Everything one group commit adds to one log besides the events themselves."""
 
+    log: str
     entries: list[EntryRow] = field(default_factory=list)
     nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
     checkpoint: CheckpointRow | None = None

@@ -21,6 +21,7 @@ class Settings:
     origin: str
     log_key: str | None
     log_key_file: Path
+    placement_file: Path | None = None
 
     @property
     def operator_key_file(self) -> Path:
@@ -43,4 +44,5 @@ class Settings:
             origin=origin,
             log_key=env.get("JEJAK_LOG_KEY") or None,
             log_key_file=log_key_file,
+            placement_file=Path(env["JEJAK_PLACEMENT"]) if env.get("JEJAK_PLACEMENT") else None,
         )

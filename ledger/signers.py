@@ -4,7 +4,9 @@ that may sign the entry, and a signature without a keyid is matched to one of th
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
+from domain.aggregates import Key, Org
 from domain.errors import UnknownKey
 from domain.events import Event
 from domain.rules.keys import (
@@ -14,12 +16,20 @@ from domain.rules.keys import (
     check_key_valid,
     holder_may_sign,
 )
-from domain.state import LedgerState
 from ledger.errors import SignatureRejectedError
 from verification.dsse import Envelope, Signature, signature_valid
 
 
-def signer_of(state: LedgerState, envelope: Envelope, signature: Signature, event: Event) -> str:
+class KeyBook(Protocol):
+    """Where the signers' keys and organisations are looked up: the registry log's state."""
+
+    def all_keys(self) -> list[Key]: ...
+    def org(self, org_id: str) -> Org | None: ...
+    def key(self, keyid: str) -> Key | None: ...
+    def public_key(self, keyid: str) -> bytes | None: ...
+
+
+def signer_of(state: KeyBook, envelope: Envelope, signature: Signature, event: Event) -> str:
     """The keyid of the registered key that made `signature`, which names none: DSSE's keyid
     is optional, so the keys that may sign this event (of its organisation, and the actor's
     own or the organisation's) are tried. UnknownKey when none of them verifies it."""
@@ -36,7 +46,7 @@ def signer_of(state: LedgerState, envelope: Envelope, signature: Signature, even
 
 
 def check_known_signatures(
-    state: LedgerState, envelope: Envelope, event: Event
+    state: KeyBook, envelope: Envelope, event: Event
 ) -> tuple[Envelope, frozenset[str]]:
     """Before the writer: verify the signatures by keys already known, and name the key of each
     signature that names none. Returns the envelope with every keyid filled in and the keyids
@@ -62,7 +72,7 @@ def check_known_signatures(
     return named, frozenset(verified)
 
 
-def check_key_rules(state: LedgerState, keyid: str, event: Event, at: datetime) -> None:
+def check_key_rules(state: KeyBook, keyid: str, event: Event, at: datetime) -> None:
     """The key is registered, valid at `at`, of an organisation that may sign the event and,
     if personal, the actor's own."""
     key = check_key_valid(keyid, state.key(keyid), at)

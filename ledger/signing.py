@@ -14,19 +14,31 @@ from verification.note import NoteSigner, format_checkpoint, key_name
 
 
 class CheckpointSigner:
-    """Signs C2SP checkpoints for one origin; the key's name must equal the origin."""
+    """Signs C2SP checkpoints with the ledger's one note key, named JEJAK_ORIGIN (DESIGN §4).
 
-    def __init__(self, origin: str, private_key: str) -> None:
+    `for_log(log)` signs that log's checkpoints, whose origin is `<JEJAK_ORIGIN>/<log>`."""
+
+    def __init__(self, origin: str, private_key: str, log: str | None = None) -> None:
         self._signer = NoteSigner(private_key)
         self.verifier_key = self._signer.verifier_key
         if key_name(self.verifier_key) != origin:
             raise ValueError(
                 f"the log key is named {key_name(self.verifier_key)!r} but the origin is {origin!r}"
             )
-        self.origin = origin
+        self.name = origin
+        self._private_key = private_key
+        self.origin = origin if log is None else log_origin(origin, log)
+
+    def for_log(self, log: str) -> CheckpointSigner:
+        return CheckpointSigner(self.name, self._private_key, log)
 
     def sign(self, size: int, root: bytes) -> str:
         return self._signer.sign(format_checkpoint(self.origin, size, root))
+
+
+def log_origin(name: str, log: str) -> str:
+    """A log's checkpoint origin: the note key's name, a slash, the log id."""
+    return f"{name}/{log}"
 
 
 class EnvelopeSigner:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.application import Application
@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.errors import ConfigurationError, StoreConflictError
 from ledger.private_files import private_file
-from ledger.records import CheckpointRow, EntryRecorded, LogBatch
+from ledger.records import CheckpointRow, EntryRecorded, LogBatch, stream_id
 from ledger.start_lock import start_lock
 
 
@@ -39,16 +39,50 @@ class TokenRow:
     created_at: str
 
 
-class LogRecorder(Protocol):
-    """What the ledger needs of a store beyond eventsourcing's recorder (both backends)."""
+class StoreRecorder(Protocol):
+    """What the ledger needs of a store beyond eventsourcing's recorder (both backends): the
+    rows of any log the store holds, and the tokens."""
 
-    def log_size(self) -> int: ...
-    def writer_turn(self) -> AbstractContextManager[int]: ...
-    def entries(self, start: int, stop: int) -> list[StoredEntry]: ...
-    def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]: ...
-    def checkpoint(self, size: int | None) -> CheckpointRow | None: ...
+    datastore: Any
+
+    def log_size(self, log: str) -> int: ...
+    def writer_turn(self, log: str) -> AbstractContextManager[int]: ...
+    def entries(self, log: str, start: int, stop: int) -> list[StoredEntry]: ...
+    def nodes(self, log: str, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]: ...
+    def checkpoint(self, log: str, size: int | None) -> CheckpointRow | None: ...
     def insert_token(self, token: TokenRow) -> None: ...
     def token(self, token_sha256: bytes) -> TokenRow | None: ...
+
+
+class LogRecorder:
+    """One log's rows in a store that may hold several logs (a PostgreSQL server's tables)."""
+
+    def __init__(self, recorder: StoreRecorder, log: str) -> None:
+        self._recorder = recorder
+        self.log = log
+        self.datastore = recorder.datastore
+
+    def log_size(self) -> int:
+        return self._recorder.log_size(self.log)
+
+    def writer_turn(self) -> AbstractContextManager[int]:
+        """The log's writer lock (PostgreSQL), yielding its size as stored under it."""
+        return self._recorder.writer_turn(self.log)
+
+    def entries(self, start: int, stop: int) -> list[StoredEntry]:
+        return self._recorder.entries(self.log, start, stop)
+
+    def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        return self._recorder.nodes(self.log, keys)
+
+    def checkpoint(self, size: int | None) -> CheckpointRow | None:
+        return self._recorder.checkpoint(self.log, size)
+
+    def insert_token(self, token: TokenRow) -> None:
+        self._recorder.insert_token(token)
+
+    def token(self, token_sha256: bytes) -> TokenRow | None:
+        return self._recorder.token(token_sha256)
 
 
 class LogApplication(Application[uuid.UUID]):
@@ -58,13 +92,18 @@ class LogApplication(Application[uuid.UUID]):
 
 
 class EventStore:
-    """One opened store: appends batches atomically and reads entries, nodes and tokens."""
+    """One opened store (a SQLite file, a PostgreSQL schema): appends batches atomically and
+    reads entries, nodes and tokens of the logs it holds."""
 
     def __init__(self, app: LogApplication, description: str, env: Mapping[str, str]) -> None:
         self.app = app
         self.env = env
-        self.recorder = cast(LogRecorder, app.recorder)
+        self.recorder = cast(StoreRecorder, app.recorder)
         self.description = description
+
+    def log(self, log: str) -> LogStore:
+        """One log's view of this store."""
+        return LogStore(self, log)
 
     def append(self, events: list[EntryRecorded], batch: LogBatch) -> None:
         """Commit events with their index rows, tree nodes and checkpoint in one transaction."""
@@ -76,8 +115,8 @@ class EventStore:
     def decode(self, entry: StoredEntry) -> EntryRecorded:
         return cast(EntryRecorded, self.app.mapper.to_domain_event(entry.event))
 
-    def subject_events(self, stream: uuid.UUID) -> list[EntryRecorded]:
-        """Every entry of one subject's stream, in version order."""
+    def stream_events(self, stream: uuid.UUID) -> list[EntryRecorded]:
+        """Every entry of one stream, in version order."""
         return [
             cast(EntryRecorded, self.app.mapper.to_domain_event(stored))
             for stored in self.app.recorder.select_events(stream)
@@ -94,6 +133,30 @@ class EventStore:
 
     def close(self) -> None:
         self.app.close()
+
+
+class LogStore:
+    """One log in a store: what its writer and readers use (`recorder` is bound to the log)."""
+
+    def __init__(self, store: EventStore, log: str) -> None:
+        self.shared = store
+        self.log = log
+        self.recorder = LogRecorder(store.recorder, log)
+        self.description = f"{store.description}, log {log}"
+        self.env = store.env
+
+    def append(self, events: list[EntryRecorded], batch: LogBatch) -> None:
+        self.shared.append(events, batch)
+
+    def decode(self, entry: StoredEntry) -> EntryRecorded:
+        return self.shared.decode(entry)
+
+    def subject_events(self, subject: str) -> list[EntryRecorded]:
+        """Every entry of one subject of this log, in version order."""
+        return self.shared.stream_events(stream_id(self.log, subject))
+
+    def rewrite_risk(self) -> str | None:
+        return self.shared.rewrite_risk()
 
 
 def store_environment(database_url: str) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -114,6 +115,10 @@ def drop_schema(env: Mapping[str, str]) -> None:
         )
 
 
+def _pool_size(datastore: PostgresDatastore) -> int:
+    return int(getattr(datastore.pool, "max_size", 2))
+
+
 def _locks_table(statement: object) -> bool:
     return isinstance(statement, SQL | Composed) and "LOCK TABLE" in statement.as_string()
 
@@ -124,11 +129,16 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         without_prepared_statements(datastore)
-        # Every insert into the events table happens in a writer turn (the advisory lock of
-        # `writer_turn`), which already makes commit order equal notification order: the
-        # library's LOCK TABLE ... IN EXCLUSIVE MODE would need UPDATE, DELETE or TRUNCATE
-        # privilege, which the writer role must not have.
+        # Every insert into the events table happens in its log's writer turn (the advisory
+        # lock of `writer_turn`), which keeps each log's indexes gap-free in commit order; the
+        # read models follow those indexes, not the notification ids (logs of one server commit
+        # in parallel). The library's LOCK TABLE ... IN EXCLUSIVE MODE would serialise every
+        # log of the server and needs UPDATE, DELETE or TRUNCATE privilege, which the writer
+        # role must not have.
         self.lock_table_statements = [s for s in self.lock_table_statements if not _locks_table(s)]
+        # A turn holds one pooled connection for its lock and borrows another to commit: at
+        # most half the pool's connections hold turns, so a commit always finds one free.
+        self._turns = threading.BoundedSemaphore(max(1, _pool_size(datastore) // 2))
         schema = Identifier(datastore.schema)
         self.sql_create_statements += [self._sql(s) for s in self._table_statements()]
         self.sql_create_statements.append(
@@ -161,15 +171,16 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
     def _table_statements() -> list[str]:
         return [
             "CREATE TABLE IF NOT EXISTS {schema}.jejak_entries ("
-            " idx BIGINT PRIMARY KEY, stream UUID NOT NULL, version INTEGER NOT NULL,"
-            " payload_sha256 BYTEA NOT NULL UNIQUE, envelope_sha256 BYTEA NOT NULL,"
-            " UNIQUE (stream, version))",
+            " log TEXT NOT NULL, idx BIGINT NOT NULL, stream UUID NOT NULL,"
+            " version INTEGER NOT NULL, payload_sha256 BYTEA NOT NULL,"
+            " envelope_sha256 BYTEA NOT NULL, PRIMARY KEY (log, idx),"
+            " UNIQUE (log, payload_sha256), UNIQUE (stream, version))",
             "CREATE TABLE IF NOT EXISTS {schema}.jejak_tree ("
-            " level SMALLINT NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL,"
-            " PRIMARY KEY (level, idx))",
+            " log TEXT NOT NULL, level SMALLINT NOT NULL, idx BIGINT NOT NULL,"
+            " hash BYTEA NOT NULL, PRIMARY KEY (log, level, idx))",
             "CREATE TABLE IF NOT EXISTS {schema}.jejak_checkpoints ("
-            " size BIGINT PRIMARY KEY, root BYTEA NOT NULL, note TEXT NOT NULL,"
-            " published_at TEXT NOT NULL)",
+            " log TEXT NOT NULL, size BIGINT NOT NULL, root BYTEA NOT NULL,"
+            " note TEXT NOT NULL, published_at TEXT NOT NULL, PRIMARY KEY (log, size))",
             "CREATE TABLE IF NOT EXISTS {schema}.jejak_tokens ("
             " token_sha256 BYTEA PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
@@ -182,21 +193,23 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         batch = kwargs.get("log_batch")
         if not isinstance(batch, LogBatch):
             return
+        log = batch.log
         curs.executemany(
-            self._sql("INSERT INTO {schema}.jejak_entries VALUES (%s,%s,%s,%s,%s)"),
+            self._sql("INSERT INTO {schema}.jejak_entries VALUES (%s,%s,%s,%s,%s,%s)"),
             [
-                (e.index, e.stream, e.version, e.payload_sha256, e.envelope_sha256)
+                (log, e.index, e.stream, e.version, e.payload_sha256, e.envelope_sha256)
                 for e in batch.entries
             ],
         )
         curs.executemany(
-            self._sql("INSERT INTO {schema}.jejak_tree VALUES (%s,%s,%s)"), batch.nodes
+            self._sql("INSERT INTO {schema}.jejak_tree VALUES (%s,%s,%s,%s)"),
+            [(log, *node) for node in batch.nodes],
         )
         if batch.checkpoint is not None:
             cp = batch.checkpoint
             curs.execute(
-                self._sql("INSERT INTO {schema}.jejak_checkpoints VALUES (%s,%s,%s,%s)"),
-                (cp.size, cp.root, cp.note, cp.published_at),
+                self._sql("INSERT INTO {schema}.jejak_checkpoints VALUES (%s,%s,%s,%s,%s)"),
+                (log, cp.size, cp.root, cp.note, cp.published_at),
             )
 
     # Reads ---------------------------------------------------------------------------------
@@ -208,35 +221,37 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             return conn.execute(self._sql(statement), params, prepare=True).fetchall()
 
     @contextlib.contextmanager
-    def writer_turn(self) -> Iterator[int]:
-        """Hold this schema's writer lock (a session advisory lock on a borrowed connection)
+    def writer_turn(self, log: str) -> Iterator[int]:
+        """Hold this log's writer lock (a session advisory lock on a borrowed connection)
         and yield the log size under it.
 
-        Every server process writing to the schema takes its turn here, so a writer catches up
+        Every server process writing to the log takes its turn here, so a writer catches up
         with what the others appended and commits before anyone else can: group commits from
         several processes never conflict, however busy they are. The lock goes with the
         connection if the process dies."""
-        key = f"jejak-writer:{self.datastore.schema}"
-        with self.datastore.get_connection() as conn:
+        key = f"jejak-writer:{self.datastore.schema}:{log}"
+        with self._turns, self.datastore.get_connection() as conn:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
             try:
                 # read after the lock was granted (not in the locking statement, whose snapshot
                 # predates the grant), so it sees what the previous holder committed
-                yield self.log_size()
+                yield self.log_size(log)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
-    def log_size(self) -> int:
-        row = self._rows("SELECT MAX(idx) AS m FROM {schema}.jejak_entries")[0]
+    def log_size(self, log: str) -> int:
+        row = self._rows("SELECT MAX(idx) AS m FROM {schema}.jejak_entries WHERE log = %s", (log,))[
+            0
+        ]
         return 0 if row["m"] is None else int(row["m"]) + 1
 
-    def entries(self, start: int, stop: int) -> list[StoredEntry]:
+    def entries(self, log: str, start: int, stop: int) -> list[StoredEntry]:
         rows = self._rows(
             "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"
             " FROM {schema}.jejak_entries e JOIN {schema}.{events} s"
             " ON s.originator_id = e.stream AND s.originator_version = e.version"
-            " WHERE e.idx >= %s AND e.idx < %s ORDER BY e.idx",
-            (start, stop),
+            " WHERE e.log = %s AND e.idx >= %s AND e.idx < %s ORDER BY e.idx",
+            (log, start, stop),
         )
         return [
             StoredEntry(
@@ -248,23 +263,24 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             for r in rows
         ]
 
-    def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    def nodes(self, log: str, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         wanted = sorted(set(keys))
         if not wanted:
             return {}
         rows = self._rows(
             "SELECT t.level, t.idx, t.hash FROM {schema}.jejak_tree t"
             " JOIN unnest(%s::smallint[], %s::bigint[]) AS k(level, idx)"
-            " ON t.level = k.level AND t.idx = k.idx",
-            ([k[0] for k in wanted], [k[1] for k in wanted]),
+            " ON t.log = %s AND t.level = k.level AND t.idx = k.idx",
+            ([k[0] for k in wanted], [k[1] for k in wanted], log),
         )
         return {(int(r["level"]), int(r["idx"])): bytes(r["hash"]) for r in rows}
 
-    def checkpoint(self, size: int | None) -> CheckpointRow | None:
+    def checkpoint(self, log: str, size: int | None) -> CheckpointRow | None:
+        table = "SELECT * FROM {schema}.jejak_checkpoints WHERE log = %s"
         if size is None:
-            rows = self._rows("SELECT * FROM {schema}.jejak_checkpoints ORDER BY size DESC LIMIT 1")
+            rows = self._rows(f"{table} ORDER BY size DESC LIMIT 1", (log,))
         else:
-            rows = self._rows("SELECT * FROM {schema}.jejak_checkpoints WHERE size = %s", (size,))
+            rows = self._rows(f"{table} AND size = %s", (log, size))
         if not rows:
             return None
         r = rows[0]

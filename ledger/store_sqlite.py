@@ -26,15 +26,16 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         statements = super().construct_create_table_statements()
         statements += [
             "CREATE TABLE IF NOT EXISTS jejak_entries ("
-            " idx INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,"
-            " payload_sha256 BLOB NOT NULL UNIQUE, envelope_sha256 BLOB NOT NULL,"
-            " UNIQUE (stream, version))",
+            " log TEXT NOT NULL, idx INTEGER NOT NULL, stream TEXT NOT NULL,"
+            " version INTEGER NOT NULL, payload_sha256 BLOB NOT NULL,"
+            " envelope_sha256 BLOB NOT NULL, PRIMARY KEY (log, idx),"
+            " UNIQUE (log, payload_sha256), UNIQUE (stream, version)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS jejak_tree ("
-            " level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
-            " PRIMARY KEY (level, idx)) WITHOUT ROWID",
+            " log TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+            " hash BLOB NOT NULL, PRIMARY KEY (log, level, idx)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS jejak_checkpoints ("
-            " size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL,"
-            " published_at TEXT NOT NULL)",
+            " log TEXT NOT NULL, size INTEGER NOT NULL, root BLOB NOT NULL,"
+            " note TEXT NOT NULL, published_at TEXT NOT NULL, PRIMARY KEY (log, size))",
             "CREATE TABLE IF NOT EXISTS jejak_tokens ("
             " token_sha256 BLOB PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
@@ -54,19 +55,22 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         ids = super()._insert_events(c, stored_events, **kwargs)
         batch = kwargs.get("log_batch")
         if isinstance(batch, LogBatch):
+            log = batch.log
             c.executemany(
-                "INSERT INTO jejak_entries VALUES (?,?,?,?,?)",
+                "INSERT INTO jejak_entries VALUES (?,?,?,?,?,?)",
                 [
-                    (e.index, e.stream.hex, e.version, e.payload_sha256, e.envelope_sha256)
+                    (log, e.index, e.stream.hex, e.version, e.payload_sha256, e.envelope_sha256)
                     for e in batch.entries
                 ],
             )
-            c.executemany("INSERT INTO jejak_tree VALUES (?,?,?)", batch.nodes)
+            c.executemany(
+                "INSERT INTO jejak_tree VALUES (?,?,?,?)", [(log, *n) for n in batch.nodes]
+            )
             if batch.checkpoint is not None:
                 cp = batch.checkpoint
                 c.execute(
-                    "INSERT INTO jejak_checkpoints VALUES (?,?,?,?)",
-                    (cp.size, cp.root, cp.note, cp.published_at),
+                    "INSERT INTO jejak_checkpoints VALUES (?,?,?,?,?)",
+                    (log, cp.size, cp.root, cp.note, cp.published_at),
                 )
         return ids
 
@@ -78,25 +82,25 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             return list(c.fetchall())
 
     @contextlib.contextmanager
-    def writer_turn(self) -> Iterator[int]:
+    def writer_turn(self, log: str) -> Iterator[int]:
         """Yield the log size as stored now, so the writer catches up with what other
         processes (the CLI, a second server) appended before it checks a group.
 
         SQLite serialises the commits themselves with its file lock; an entry appended between
         this read and the commit surfaces as a unique-key conflict, and the group is retried."""
-        yield self.log_size()
+        yield self.log_size(log)
 
-    def log_size(self) -> int:
-        rows = self._rows("SELECT MAX(idx) FROM jejak_entries")
+    def log_size(self, log: str) -> int:
+        rows = self._rows("SELECT MAX(idx) FROM jejak_entries WHERE log = ?", (log,))
         return 0 if rows[0][0] is None else int(rows[0][0]) + 1
 
-    def entries(self, start: int, stop: int) -> list[StoredEntry]:
+    def entries(self, log: str, start: int, stop: int) -> list[StoredEntry]:
         rows = self._rows(  # the table name is ours, not input
             "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"  # noqa: S608
             f" FROM jejak_entries e JOIN {self.events_table_name} s"
             " ON s.originator_id = e.stream AND s.originator_version = e.version"
-            " WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx",
-            (start, stop),
+            " WHERE e.log = ? AND e.idx >= ? AND e.idx < ? ORDER BY e.idx",
+            (log, start, stop),
         )
         return [
             StoredEntry(
@@ -106,27 +110,28 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             for r in rows
         ]
 
-    def nodes(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    def nodes(self, log: str, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         wanted = sorted(set(keys))
         found: dict[tuple[int, int], bytes] = {}
         for start in range(0, len(wanted), 400):
             chunk = wanted[start : start + 400]
             values = ",".join("(?,?)" for _ in chunk)
-            params = [v for key in chunk for v in key]
+            params: list[object] = [v for key in chunk for v in key]
             # a join on a VALUES list is answered by primary-key lookups (IN (VALUES) scans)
             for r in self._rows(
                 f"WITH k(level, idx) AS (VALUES {values}) SELECT t.level, t.idx, t.hash"  # noqa: S608
-                " FROM k JOIN jejak_tree t ON t.level = k.level AND t.idx = k.idx",
-                params,
+                " FROM k JOIN jejak_tree t ON t.log = ? AND t.level = k.level AND t.idx = k.idx",
+                [*params, log],
             ):
                 found[(int(r[0]), int(r[1]))] = bytes(r[2])
         return found
 
-    def checkpoint(self, size: int | None) -> CheckpointRow | None:
+    def checkpoint(self, log: str, size: int | None) -> CheckpointRow | None:
+        columns = "SELECT size, root, note, published_at FROM jejak_checkpoints WHERE log = ?"
         if size is None:
-            rows = self._rows("SELECT * FROM jejak_checkpoints ORDER BY size DESC LIMIT 1")
+            rows = self._rows(f"{columns} ORDER BY size DESC LIMIT 1", (log,))
         else:
-            rows = self._rows("SELECT * FROM jejak_checkpoints WHERE size = ?", (size,))
+            rows = self._rows(f"{columns} AND size = ?", (log, size))
         if not rows:
             return None
         r = rows[0]

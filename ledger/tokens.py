@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from domain.state import LedgerState
+from domain.registry import RegistryState
 from ledger.errors import LedgerError
 from ledger.store import LogRecorder, TokenRow
 
@@ -37,7 +37,7 @@ OVERSIGHT_KIND = {"ombudsman": "ombudsman", "inspector": "inspectorate"}
 
 
 def issue_token(
-    recorder: LogRecorder, state: LedgerState, role: str, org: str | None, label: str, now: str
+    recorder: LogRecorder, state: RegistryState, role: str, org: str | None, label: str, now: str
 ) -> str:
     """Create a token for `role` (bound to `org` for agencies); return it, storing its hash."""
     if role not in ROLES:
@@ -45,13 +45,13 @@ def issue_token(
     if role == "agency":
         if not org:
             raise InvalidTokenRequestError("an agency token must name its organisation (--org)")
-        view = state.subject_view(org)
-        if view is None or view.kind != "org" or view.state.get("kind") != "agency":
+        found = state.org(org)
+        if found is None or found.kind != "agency":
             raise InvalidTokenRequestError(f"{org!r} is not a registered agency")
     elif org is not None and role in OVERSIGHT_KIND:
-        view = state.subject_view(org)
+        found = state.org(org)
         kind = OVERSIGHT_KIND[role]
-        if view is None or view.kind != "org" or view.state.get("kind") != kind:
+        if found is None or found.kind != kind:
             raise InvalidTokenRequestError(f"{org!r} is not a registered {kind}")
     elif org is not None:
         raise InvalidTokenRequestError(f"a {role} token is not bound to an organisation")

@@ -61,8 +61,10 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def token(self, role: str, org: str | None = None) -> str:
-        ledger = self.runtime.ledger
-        return issue_token(ledger.store.recorder, ledger.state, role, org, "test", "t")
+        logs = self.runtime.logs
+        return issue_token(
+            logs.registry.store.recorder, logs.registry_state, role, org, "test", "t"
+        )
 
     def setup(self) -> World:
         operator = self.runtime.operator
@@ -100,8 +102,8 @@ class World:
         return self
 
     def append(self, *payloads: dict[str, object]) -> None:
-        ledger = self.runtime.ledger
-        ledger.append([ledger.prepare(self.agency_signer.sign(p)) for p in payloads])
+        logs = self.runtime.logs
+        logs.append([logs.prepare(self.agency_signer.sign(p)) for p in payloads])
 
 
 def policy_data(**overrides: object) -> dict[str, object]:

@@ -48,8 +48,8 @@ def canonical_json(value: object) -> bytes:
 def leaf_canonical(leaf: Leaf) -> bytes:
     """`Leaf.canonical()`, the bytes the server hashed, at orjson's cost.
 
-    A leaf's keys are ASCII and its values strings, null and two integers (version and registry
-    size); either beyond 2^53 or a string orjson refuses (a lone surrogate) takes
+    A leaf's keys are ASCII and its values strings, null and two integers (version, registry
+    size); either beyond 2^53, or a string orjson refuses (a lone surrogate), takes
     `Leaf.canonical()` itself.
     """
     if leaf.version > MAX_SAFE or leaf.registry_size > MAX_SAFE:

@@ -54,7 +54,6 @@ class LogEntries:
         keyring: Keyring,
         replays: Replays,
         registry: Checkpoint | None,
-        registry_whole: int,
     ) -> None:
         self.log = summary.log
         self.summary = summary
@@ -62,7 +61,6 @@ class LogEntries:
         self.keyring = keyring
         self.replays = replays
         self.registry = registry  # the registry log's checkpoint
-        self.registry_whole = registry_whole  # registry entries 0.. held whole and verified
         self.chains: dict[str, tuple[int, str]] = {}
         self.first_versions: dict[str, tuple[int, int]] = {}  # subject -> (version, index)
         self.last: tuple[int, datetime] | None = None
@@ -101,8 +99,6 @@ class LogEntries:
         self._replay(record, event, keyids, at, ok)
         if ok and self.is_registry and event is not None:
             self.keyring.learn(index, event)
-            if index == self.registry_whole:
-                self.registry_whole += 1
         return Step(
             self.log,
             index,
@@ -143,8 +139,6 @@ class LogEntries:
                     index, f"names registry size {size}, past its checkpoint's {self.registry.size}"
                 )
             )
-        elif size > self.registry_whole:
-            self.summary.late_registry.append(index)
 
     def _chain(self, record: EntryRecord, leaf_hash: str, failures: list[FailedCheckError]) -> None:
         leaf, index = record.leaf, record.index

@@ -42,7 +42,6 @@ class LogSummary:
     heads: list[str] = field(default_factory=list)
     withheld: list[int] = field(default_factory=list)
     redacted: list[int] = field(default_factory=list)
-    late_registry: list[int] = field(default_factory=list)  # judged on a registry prefix not whole
 
 
 @dataclass

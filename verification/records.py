@@ -36,7 +36,7 @@ class Claim:
 
     kind: str  # "period", "subjects" or "complaint"
     log: str
-    period: tuple[str, str] | None = None  # (from, to), ISO dates, for a period
+    period: tuple[str | None, str | None] | None = None  # (from, to) ISO dates; None: open
     subjects: tuple[str, ...] = ()  # the claimed subjects (the complaint for a complaint)
 
 
@@ -138,7 +138,7 @@ def parse_claim(obj: object) -> Claim:
         raise BundleFormatError("claim is not an object")
     kind, log = _str(obj, "kind", "claim"), _str(obj, "log", "claim")
     if kind == "period":
-        return Claim(kind, log, (_str(obj, "from", "claim"), _str(obj, "to", "claim")))
+        return Claim(kind, log, (_opt_str(obj, "from", "claim"), _opt_str(obj, "to", "claim")))
     if kind == "subjects":
         subjects = obj.get("subjects")
         if not isinstance(subjects, list) or not all(isinstance(s, str) for s in subjects):

@@ -31,8 +31,8 @@ class LogReplay:
 class Replays:
     """The replay of every log of the bundle."""
 
-    registry: RegistryState = field(default_factory=RegistryState)
-    registry_stopped: str | None = None  # why the registry fold stopped, if it did
+    registry: RegistryState = field(default_factory=lambda: RegistryState(allow_gaps=True))
+    registry_gap: tuple[int, str] | None = None  # the first registry entry not folded, and why
     logs: dict[str, LogReplay] = field(default_factory=dict)
     flags: dict[tuple[str, int], tuple[Flag, ...]] = field(default_factory=dict)
     skipped: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -46,8 +46,8 @@ class Replays:
         """Entry (log, index) is not replayed; its subject's later refusals are not verdicts."""
         self.skipped[(log, index)] = why
         if log == OPERATOR:
-            if self.registry_stopped is None:
-                self.registry_stopped = f"registry entry {index}: {why}"
+            if self.registry_gap is None:
+                self.registry_gap = (index, why)
             return
         replay = self._log(log)
         replay.hidden.setdefault(subject, f"entry {index} {why}")
@@ -56,9 +56,7 @@ class Replays:
         """A check of the log failed: later refusals of its replay follow from it, and are
         reported as not replayed rather than as failures of their own."""
         if log == OPERATOR:
-            if self.registry_stopped is None:
-                self.registry_stopped = why
-            return
+            return  # the failed registry entry is not folded: `hide` marks the gap
         replay = self._log(log)
         if replay.tainted is None:
             replay.tainted = why
@@ -79,22 +77,12 @@ class Replays:
     def record(self, log: str, entry: Entry) -> None:
         """Fold one verified entry; a refusal is a failure unless an earlier gap explains it."""
         subject, index = entry.event.subject, entry.index
-        if log == OPERATOR:
-            if self.registry_stopped is not None:
-                self.skipped[(log, index)] = f"after {self.registry_stopped}"
-                return
-            if entry.index != self.registry.size:
-                self.hide(
-                    log, index, subject, f"follows a gap at registry entry {self.registry.size}"
-                )
-                return
+        if log == OPERATOR:  # a selection of the registry: indexes rise, may skip
             self._fold(log, entry, None)
             return
-        if entry.registry_size > self.registry.size:
-            why = (
-                f"needs registry entries up to {entry.registry_size}, replayed {self.registry.size}"
-            )
-            self.hide(log, index, subject, why)
+        gap = self.registry_gap
+        if gap is not None and entry.registry_size > gap[0]:
+            self.hide(log, index, subject, f"rests on registry entry {gap[0]}, which {gap[1]}")
             return
         replay = self._log(log)
         self._fold(log, entry, replay)
@@ -108,6 +96,12 @@ class Replays:
             else:
                 self.flags[(log, index)] = replay.state.record(entry).flags
         except Refusal as refusal:
+            gap = self.registry_gap
+            if replay is None and gap is not None:  # follows from a registry entry not folded
+                self.skipped[(log, index)] = (
+                    f"not replayable after registry entry {gap[0]}, which {gap[1]}: {refusal}"
+                )
+                return
             if hidden is not None and replay is not None:
                 self.skipped[(log, index)] = f"not replayable after {hidden}: {refusal}"
                 replay.stopped.setdefault(subject, f"after {hidden}: {refusal}")
@@ -138,6 +132,7 @@ class Replays:
     ) -> None:
         self.failures.append(failure.in_log(log))
         if replay is None:
-            self.registry_stopped = f"registry entry {index} was refused"
+            if self.registry_gap is None:
+                self.registry_gap = (index, "was refused")
         else:
             replay.hidden.setdefault(subject, f"entry {index} was refused")

@@ -29,21 +29,13 @@ def partial_reasons(outcome: Outcome) -> list[str]:
                 f"log {log}: {len(summary.withheld)} payload(s) withheld from this reader "
                 f"(entries {_some(summary.withheld)})"
             )
-        if summary.late_registry:
-            reasons.append(
-                f"log {log}: entries {_some(summary.late_registry)} were accepted on registry "
-                "entries the bundle does not hold whole: a revocation among them is not excluded"
-            )
     replay = outcome.replay
     unreplayed: dict[str, list[int]] = defaultdict(list)
     for (log, index), why in replay.skipped.items():
         if not why.startswith(("was ", "failed", "not replayable")):
             unreplayed[log].append(index)
     for log, indexes in unreplayed.items():
-        cause = f" ({replay.registry_stopped})" if replay.registry_stopped else ""
-        reasons.append(
-            f"log {log}: the replay could not run over entries {_some(sorted(indexes))}{cause}"
-        )
+        reasons.append(f"log {log}: the replay could not run over entries {_some(sorted(indexes))}")
     for log, found in replay.logs.items():
         if found.stopped:
             subjects = [f"{s} ({why})" for s, why in sorted(found.stopped.items())]
@@ -165,7 +157,8 @@ def render2_json(outcome: Outcome) -> str:
 def _claim_line(outcome: Outcome) -> str:
     claim = outcome.header.claim
     if claim.kind == "period" and claim.period is not None:
-        return f"the period {claim.period[0]}..{claim.period[1]} of log {claim.log}"
+        since, until = claim.period
+        return f"the period {since or 'start'}..{until or 'now'} of log {claim.log}"
     if claim.kind == "complaint":
         return f"complaint {claim.subjects[0]} of log {claim.log}"
     return f"the whole history of {', '.join(claim.subjects) or 'no subject'} in log {claim.log}"

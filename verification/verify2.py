@@ -82,7 +82,6 @@ class _Run:
         self.keyring = Keyring()
         self.current: LogEntries | None = None
         self.stage = "entries"  # within a log: entries, then ranges, then heads
-        self.registry_whole = 0
         self.checks: dict[str, list[RangeCheck]] = {}
         self.first_versions: dict[str, dict[str, tuple[int, int]]] = {}
 
@@ -135,9 +134,7 @@ class _Run:
         registry = logs[OPERATOR].checkpoint
         inclusion = Inclusion.of(checkpoint, self.ranges.get(record.log, ()))
         self.checks[record.log] = inclusion.ranges
-        self.current = LogEntries(
-            summary, inclusion, self.keyring, self.outcome.replay, registry, self.registry_whole
-        )
+        self.current = LogEntries(summary, inclusion, self.keyring, self.outcome.replay, registry)
         self.stage = "entries"
 
     def _close(self) -> None:
@@ -147,8 +144,6 @@ class _Run:
         failures: list[FailedCheckError] = []
         current.inclusion.finish(failures)
         self.fail(current.log, failures)
-        if current.is_registry:
-            self.registry_whole = current.registry_whole
         self.first_versions[current.log] = current.first_versions
         self.current = None
 
@@ -202,24 +197,32 @@ def _day(text: str) -> datetime:
 
 
 def _check_period(
-    run: _Run, summary: LogSummary, period: tuple[str, str], outcome: Outcome
+    run: _Run, summary: LogSummary, period: tuple[str | None, str | None], outcome: Outcome
 ) -> None:
+    """The range reaches the last entry before the period and the first after it (or the log's
+    ends); an open end (None) claims the log from its first entry, or to its checkpoint."""
     log = summary.log
     checks = run.checks.get(log, [])
-    if not checks:
+    size = summary.checkpoint.size if summary.checkpoint is not None else None
+    if not checks and size != 0:
         outcome.failures.append(
             RangeProofError(None, "a period claim without a range of the log").in_log(log)
         )
         return
-    start, end = _day(period[0]), _day(period[1]) + timedelta(days=1)
-    size = summary.checkpoint.size if summary.checkpoint is not None else None
+    start = None if period[0] is None else _day(period[0])
+    end = None if period[1] is None else _day(period[1]) + timedelta(days=1)
     for check in checks:
-        record = check.record
-        if record.start > 0 and check.first_at is not None and check.first_at >= start:
+        record, first = check.record, check.first_at
+        if record.start > 0 and first is not None and (start is None or first >= start):
             detail = f"entry {record.start - 1}, the last before the period, is not in the range"
             outcome.failures.append(MissingEntryError(record.start - 1, detail).in_log(log))
         last = check.last_at
-        if size is not None and record.end < size and last is not None and last < end:
+        if (
+            size is not None
+            and record.end < size
+            and last is not None
+            and (end is None or last < end)
+        ):
             detail = f"entry {record.end}, the first after the period, is not in the range"
             outcome.failures.append(MissingEntryError(record.end, detail).in_log(log))
 

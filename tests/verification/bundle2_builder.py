@@ -355,6 +355,27 @@ def genuine_ledger() -> Ledger2:
     return ledger
 
 
+OTHER_AGENCY = "kab-b"
+
+
+def ledger_with_another_agency() -> Ledger2:
+    """The genuine ledger whose registry also registers kab-b and its key (entries 5, 6), then
+    revokes that key (7) before kab-a's entries: a bundle of kab-a may leave all three out."""
+    ledger = Ledger2()
+    registry(ledger)
+    other, op = Signer(OTHER_AGENCY), [OPERATOR_KEY]
+    data = {"kind": "agency", "name": "KAB B"}
+    ledger.append(OPERATOR, "org.registered", OTHER_AGENCY, data, signers=op, actor=OPERATOR)
+    key = f"key:{other.keyid}"
+    ledger.append(
+        OPERATOR, "key.registered", key, other.key_data(OTHER_AGENCY), signers=op, actor=OPERATOR
+    )
+    revoke = {"effective_at": "2026-11-30T01:00:00Z", "reason": "hilang"}
+    ledger.append(OPERATOR, "key.revoked", key, revoke, signers=op, actor=OPERATOR)
+    agency_log(ledger)
+    return ledger
+
+
 RANGE = (4, 12)
 """The period's range of kab-a's log: the boundary entries 4 (before) and 11 (after) included."""
 
@@ -371,10 +392,15 @@ def header(
     }
 
 
-def period_bundle(ledger: Ledger2, *, registry_range: bool = False) -> Bundle2:
-    """kab-a's 2026-12-01: the whole registry, context 0-3 by proofs, range [4, 12)."""
+def period_bundle(
+    ledger: Ledger2, *, registry_range: bool = False, registry_only: set[int] | None = None
+) -> Bundle2:
+    """kab-a's 2026-12-01: the registry (whole, or the entries `registry_only` names, as the
+    exporter selects them), context 0-3 by proofs, range [4, 12)."""
     records: list[Record] = [ledger.log_record(OPERATOR)]
-    registry_entries = ledger.logs[OPERATOR]
+    registry_entries = [
+        e for e in ledger.logs[OPERATOR] if registry_only is None or e.index in registry_only
+    ]
     records += [ledger.entry_record(e, proof=not registry_range) for e in registry_entries]
     if registry_range:
         records.append(ledger.range_record(OPERATOR, 0, len(registry_entries)))

@@ -20,6 +20,7 @@ from tests.verification.bundle2_builder import (
     Signer,
     genuine_ledger,
     leaf_hash_of,
+    ledger_with_another_agency,
     period_bundle,
     subject_bundle,
 )
@@ -284,3 +285,39 @@ def test_forked_log_fails_consistency(ledger: Ledger2) -> None:
     outcome = verify(ledger, period_bundle(ledger), (trusted, ledger.checkpoint(OPERATOR)))
     assert (AGENCY, None, "consistency") in found(outcome)
     assert (OPERATOR, None, "consistency") not in found(outcome)
+
+
+def test_a_registry_selection_with_gaps_is_complete() -> None:
+    ledger = ledger_with_another_agency()
+    bundle = period_bundle(ledger, registry_only={0, 1, 2, 3, 4})  # kab-b's 5-7 left out
+    outcome = verify(ledger, bundle)
+    assert outcome.verdict == COMPLETE, (outcome.failures, outcome.partial)
+    assert outcome.logs[AGENCY].entries == RANGE[1]
+
+
+def test_a_registry_selection_without_the_signing_key_fails() -> None:
+    ledger = ledger_with_another_agency()
+    bundle = period_bundle(ledger, registry_only={0, 1, 3, 4})  # kab-a's key (2) left out
+    outcome = verify(ledger, bundle)
+    assert (AGENCY, 0, "key-not-registered") in found(outcome)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "missing"), [(None, "2026-12-01", 3), ("2026-12-01", None, 12)]
+)
+def test_an_open_period_claims_the_log_from_its_start_or_to_its_checkpoint(
+    ledger: Ledger2, since: str | None, until: str | None, missing: int
+) -> None:
+    bundle = period_bundle(ledger)
+    bundle.header["claim"] = {"kind": "period", "log": AGENCY, "from": since, "to": until}
+    assert (AGENCY, missing, "missing-entry") in found(verify(ledger, bundle))
+
+
+def test_an_open_period_over_the_whole_log_is_complete(ledger: Ledger2) -> None:
+    bundle = period_bundle(ledger)
+    size = len(ledger.logs[AGENCY])
+    bundle.records = [r for r in bundle.records if r["log"] != AGENCY or r["record"] == "log"]
+    bundle.records += [ledger.entry_record(b, proof=False) for b in ledger.logs[AGENCY]]
+    bundle.records.append(ledger.range_record(AGENCY, 0, size))
+    bundle.header["claim"] = {"kind": "period", "log": AGENCY, "from": None, "to": None}
+    assert verify(ledger, bundle).verdict == COMPLETE

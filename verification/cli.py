@@ -14,6 +14,7 @@ from verification.layout import is_bundle2
 from verification.note import key_name
 from verification.outcome import Outcome
 from verification.printable import printable
+from verification.progress import TerminalPhases
 from verification.report import render_json, render_text
 from verification.report2 import render2_json, render2_text
 from verification.verifier import Verification
@@ -83,7 +84,8 @@ def _verify_file(args: argparse.Namespace) -> int:
             if args.whole:
                 outcome = verify_whole(stream.read(), log_key, trusted, as_of=as_of)
             else:
-                outcome = verify_stream(stream, log_key, trusted, as_of=as_of)
+                phases = TerminalPhases(sys.stderr)
+                outcome = verify_stream(stream, log_key, trusted, as_of=as_of, phases=phases)
             return _print2(outcome, args.json)
         stream.seek(0)
         data = stream.read()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from verification.failures import BundleFormatError
@@ -109,7 +110,16 @@ def stream_records(stream: BinaryIO) -> Iterator[Record]:
         yield parse_record(decode(text, f"line {number}"), f"line {number}")
 
 
-def scan_ranges(stream: BinaryIO) -> list[RangeRecord]:
+@dataclass(frozen=True)
+class Scan:
+    """What a first pass over the lines finds: the range records and how many records there
+    are (the lines between the header and the closing `]}`)."""
+
+    ranges: tuple[RangeRecord, ...]
+    records: int
+
+
+def scan_ranges(stream: BinaryIO) -> Scan:
     """Every `range` record of the file, found without decoding the other lines.
 
     A JSON string cannot hold `"record":"range"` unescaped, so only range records match; the
@@ -121,7 +131,7 @@ def scan_ranges(stream: BinaryIO) -> list[RangeRecord]:
         number += 1
         line = _line(stream, number)
         if line is None:
-            return found
+            return Scan(tuple(found), max(0, number - 3))
         if number == 1 or not _RANGE.search(line):
             continue
         text = line[:-1] if line.endswith(b",") else line

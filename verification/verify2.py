@@ -37,6 +37,7 @@ from verification.logcheck import (
 )
 from verification.note import Checkpoint, key_name
 from verification.outcome import LogSummary, Outcome
+from verification.progress import Phases
 from verification.records import EntryRecord, Header, HeadRecord, LogRecord, RangeRecord, Record
 from verification.report2 import partial_reasons
 
@@ -248,24 +249,45 @@ def verify_records(
     trusted: Sequence[str] = (),
     *,
     as_of: datetime | None = None,
+    phases: Phases | None = None,
+    total: int | None = None,
 ) -> Outcome:
-    """Check every record (raising BundleFormatError on unusable input, collecting failures)."""
+    """Check every record (raising BundleFormatError on unusable input, collecting failures).
+
+    `phases` hears of the progress, as ("checking", done, total) with `total` records."""
     run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges)
-    for record in records:
+    for done, record in enumerate(records, start=1):
         run.record(record)
+        if phases is not None and total:
+            phases("checking", min(done, total), total)
     return run.finish(as_of)
 
 
 def verify_stream(
-    stream: BinaryIO, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+    stream: BinaryIO,
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    phases: Phases | None = None,
 ) -> Outcome:
     """Verify a seekable bundle/2 file by its line layout: a scan for ranges, then one pass."""
     key_name(log_key)
     start = stream.tell()
-    ranges = scan_ranges(stream)
+    scan = scan_ranges(stream)
     stream.seek(start)
     header = read_header(stream)
-    return verify_records(header, stream_records(stream), ranges, log_key, trusted, as_of=as_of)
+    records = stream_records(stream)
+    return verify_records(
+        header,
+        records,
+        scan.ranges,
+        log_key,
+        trusted,
+        as_of=as_of,
+        phases=phases,
+        total=scan.records,
+    )
 
 
 def verify_whole(

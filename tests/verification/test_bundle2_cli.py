@@ -162,3 +162,16 @@ def test_stdin_and_no_server_libraries(ledger: Ledger2) -> None:
 def test_origin_names_the_key_and_the_log(ledger: Ledger2) -> None:
     note = ledger.checkpoint(AGENCY)
     assert note.startswith(f"{NAME}/{AGENCY}\n")
+
+
+def test_progress_is_reported_by_records(ledger: Ledger2, monkeypatch: pytest.MonkeyPatch) -> None:
+    from verification import progress
+    from verification.verify2 import verify_stream
+
+    monkeypatch.setattr(progress, "EVERY", 1)
+    heard: list[tuple[str, int, int]] = []
+    data = period_bundle(ledger).lines()
+    verify_stream(io.BytesIO(data), ledger.log_key, phases=lambda *p: heard.append(p))
+    total = data.count(b"\n") - 2
+    assert heard[-1] == ("checking", total, total)
+    assert [done for _, done, _ in heard] == list(range(1, total + 1))

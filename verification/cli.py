@@ -53,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = remote.add_mutually_exclusive_group()
     which.add_argument("--subject")
     which.add_argument("--complaint")
+    remote.add_argument("--log", help="the agency's log (bundle/2: with --subject or --complaint)")
     remote.add_argument("--token", help="bearer token (inspector, ombudsman or the agency)")
     remote.add_argument("--state", help="checkpoints kept per origin (~/.jejak/checkpoints.json)")
 
@@ -116,7 +117,10 @@ def run(args: argparse.Namespace) -> int:
         if args.server:
             from verification.remote import verify_remote
 
-            return _print(verify_remote(args), args.json)
+            fetched = verify_remote(args)
+            if isinstance(fetched, Outcome):
+                return _print2(fetched, args.json)
+            return _print(fetched, args.json)
         return _verify_file(args)
     except UnusableInputError as error:
         return fail(str(error))

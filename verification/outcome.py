@@ -36,6 +36,7 @@ class LogSummary:
 
     log: str
     checkpoint: Checkpoint | None
+    note: str | None = None  # the checkpoint's signed note, once it verified
     trusted: Checkpoint | None = None
     entries: int = 0
     ranges: list[tuple[int, int]] = field(default_factory=list)

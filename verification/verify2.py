@@ -123,7 +123,8 @@ class _Run:
             raise BundleFormatError(f"the registry log {OPERATOR!r} must come first")
         failures: list[FailedCheckError] = []
         checkpoint = check_checkpoint(record, self.log_key, failures)
-        summary = logs[record.log] = LogSummary(record.log, checkpoint)
+        note = None if checkpoint is None else record.checkpoint
+        summary = logs[record.log] = LogSummary(record.log, checkpoint, note)
         trusted = self.trusted.get(record.log)
         if trusted is not None:
             summary.trusted = trusted

@@ -364,13 +364,13 @@ def ledger_with_another_agency() -> Ledger2:
     ledger = Ledger2()
     registry(ledger)
     other, op = Signer(OTHER_AGENCY), [OPERATOR_KEY]
-    data = {"kind": "agency", "name": "KAB B"}
+    data: dict[str, object] = {"kind": "agency", "name": "KAB B"}
     ledger.append(OPERATOR, "org.registered", OTHER_AGENCY, data, signers=op, actor=OPERATOR)
     key = f"key:{other.keyid}"
     ledger.append(
         OPERATOR, "key.registered", key, other.key_data(OTHER_AGENCY), signers=op, actor=OPERATOR
     )
-    revoke = {"effective_at": "2026-11-30T01:00:00Z", "reason": "hilang"}
+    revoke: dict[str, object] = {"effective_at": "2026-11-30T01:00:00Z", "reason": "hilang"}
     ledger.append(OPERATOR, "key.revoked", key, revoke, signers=op, actor=OPERATOR)
     agency_log(ledger)
     return ledger

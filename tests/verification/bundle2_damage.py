@@ -284,3 +284,42 @@ def _leaf_log() -> Case:
 def _registry_range() -> Case:
     ledger = genuine_ledger()
     return Case(ledger, period_bundle(ledger, registry_range=True), "complete")
+
+
+def _subject_map(ledger: Ledger2, origin: str, size: int) -> str:
+    return sign_note(format_checkpoint(origin, size, b"\x05" * 32), ledger.note_private)
+
+
+@case("subject-map-note-beside-the-checkpoint")
+def _subject_map_ok() -> Case:
+    ledger = genuine_ledger()
+    bundle = period_bundle(ledger)
+    size = len(ledger.logs[AGENCY])
+    note = _subject_map(ledger, f"{NAME}/{AGENCY}/subjects", size)
+    _log_record(bundle, AGENCY)["subject_map"] = note
+    return Case(ledger, bundle, "complete")
+
+
+@case("subject-map-note-of-another-size")
+def _subject_map_size() -> Case:
+    ledger = genuine_ledger()
+    bundle = period_bundle(ledger)
+    note = _subject_map(ledger, f"{NAME}/{AGENCY}/subjects", 3)
+    _log_record(bundle, AGENCY)["subject_map"] = note
+    return Case(ledger, bundle, "failed", (AGENCY, None, "checkpoint"))
+
+
+@case("subject-map-note-of-another-origin")
+def _subject_map_origin() -> Case:
+    ledger = genuine_ledger()
+    bundle = period_bundle(ledger)
+    size = len(ledger.logs[AGENCY])
+    _log_record(bundle, AGENCY)["subject_map"] = _subject_map(ledger, f"{NAME}/{AGENCY}", size)
+    return Case(ledger, bundle, "failed", (AGENCY, None, "checkpoint"))
+
+
+@case("trusted-checkpoint-of-a-log-not-in-the-bundle")
+def _trusted_elsewhere() -> Case:
+    ledger = genuine_ledger()
+    note = sign_note(format_checkpoint(f"{NAME}/kab-z", 1, b"\x01" * 32), ledger.note_private)
+    return Case(ledger, period_bundle(ledger), "partial", trusted=(note,))

@@ -31,7 +31,7 @@ from verification.leaf import parse_instant
 from verification.logcheck import Inclusion
 from verification.merkle import leaf_hash as merkle_leaf_hash
 from verification.note import Checkpoint
-from verification.outcome import LogSummary, Step
+from verification.outcome import Did, LogSummary, Step
 from verification.payloads import parse_event
 from verification.records import EntryRecord
 from verification.replay2 import Replays
@@ -105,7 +105,7 @@ class LogEntries:
             leaf.subject,
             leaf.version,
             leaf.integrated_at,
-            event,
+            Did.of(event),
             record.missing,
             keyids,
             not ok,

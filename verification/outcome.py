@@ -16,15 +16,32 @@ EXIT_COMPLETE, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
+class Did:
+    """Who did what, as an entry's event says: all the report needs of it, and much smaller
+    than the event (the verifier keeps one per entry, not the payloads)."""
+
+    type: str
+    agency: str
+    actor: str
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, event: Event | None) -> Did | None:
+        if event is None:
+            return None
+        return cls(event.type, event.agency, event.actor, event.occurred_at)
+
+
+@dataclass(frozen=True)
 class Step:
-    """One entry as the report shows it (its event None when the payload is not there)."""
+    """One entry as the report shows it (`event` None when the payload is not there)."""
 
     log: str
     index: int
     subject: str
     version: int
     integrated_at: str
-    event: Event | None
+    event: Did | None
     missing: str | None
     keyids: tuple[str, ...]
     failed: bool

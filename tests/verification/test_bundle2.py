@@ -321,3 +321,20 @@ def test_an_open_period_over_the_whole_log_is_complete(ledger: Ledger2) -> None:
     bundle.records.append(ledger.range_record(AGENCY, 0, size))
     bundle.header["claim"] = {"kind": "period", "log": AGENCY, "from": None, "to": None}
     assert verify(ledger, bundle).verdict == COMPLETE
+
+
+class LineByLine(io.BytesIO):
+    """A file that lets itself be read one line at a time, never whole."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        assert size is not None
+        assert 0 <= size <= 1, "the verifier read more than a line at once"
+        return super().read(size)
+
+    def readlines(self, hint: int | None = -1) -> list[bytes]:
+        raise AssertionError("the verifier read every line at once")
+
+
+def test_the_streamed_reader_never_holds_the_whole_file(ledger: Ledger2) -> None:
+    stream = LineByLine(period_bundle(ledger).lines())
+    assert verify_stream(stream, ledger.log_key).verdict == COMPLETE

@@ -74,7 +74,7 @@ def test_verification_runs_without_server_or_database_libraries() -> None:
         f"for name in {blocked!r}:\n"
         "    sys.modules[name] = None\n"
         "import verification.merkle, verification.note, verification.dsse, verification.leaf\n"
-        "import verification.bundle, verification.verifier, verification.replay, verification.cli\n"
+        "import verification.layout, verification.verifier, verification.replay, verification.cli\n"
         "import domain.state\n"
         "print('ok')\n"
     )

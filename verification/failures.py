@@ -14,7 +14,7 @@ class UnusableInputError(VerificationError):
 
 
 class BundleFormatError(UnusableInputError):
-    """The input is not a usable `jejak-bundle/1` document (exit status 2, nothing verified)."""
+    """The input is not a usable `jejak-bundle/2` document (exit status 2, nothing verified)."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -26,7 +26,7 @@ class FailedCheckError(VerificationError):
 
     reason = "failed"
     log: str | None = None
-    """The log the entry belongs to (bundle/2); None in a single-log bundle/1."""
+    """The log the entry belongs to; None until the failure is placed in its log."""
 
     def __init__(self, index: int | None, detail: str) -> None:
         self.index = index

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import shutil
 import sys
@@ -12,11 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from verification.bundle import Bundle
 from verification.failures import UnusableInputError
 from verification.leaf import parse_instant
-from verification.progress import TerminalPhases
-from verification.verifier import Verification, verify_bundle
 
 
 def read_file(path: str, what: str) -> bytes:
@@ -58,7 +54,7 @@ def trusted_text(path: str) -> str:
 
 
 PEEK = 64 * 1024
-"""Bytes read from a bundle's start to tell its format."""
+"""Bytes read from a fetched bundle's start to tell its format."""
 
 
 @contextlib.contextmanager
@@ -86,26 +82,9 @@ def open_bundle(path: str) -> Iterator[BinaryIO]:
 
 def as_of_option(text: str | None) -> datetime | None:
     """`--as-of`, parsed (unusable input if it is no instant of the ledger's years)."""
-    return _as_of(text)
-
-
-def _as_of(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
         return parse_instant(text)
     except ValueError as error:
         raise UnusableInputError(f"--as-of: {error}") from None
-
-
-def check(
-    bundle: Bundle, log_key: str, trusted: str | None, args: argparse.Namespace
-) -> Verification:
-    return verify_bundle(
-        bundle,
-        log_key,
-        trusted,
-        workers=max(1, args.workers),
-        phases=TerminalPhases(sys.stderr),
-        as_of=_as_of(args.as_of),
-    )

@@ -3,7 +3,7 @@
 An entry is checked against the registry as its first `registry_size` entries stood (a registry
 entry against the registry entries before it): its keys registered there, valid and not revoked
 at the entry, of the event's organisation (or an oversight body) and of its actor if personal.
-It reuses the rules of `verification.registry` and `domain.rules.keys`, prefix-aware.
+It applies the rules of `domain.rules.keys`, prefix-aware.
 """
 
 from __future__ import annotations
@@ -27,7 +27,19 @@ from verification.failures import (
     KeyRevokedBeforeEntryError,
     KeyRuleError,
 )
-from verification.registry import RegisteredKey
+
+
+@dataclass(frozen=True)
+class RegisteredKey:
+    """A key as registered at registry index `index`, with its revocation once one applies."""
+
+    keyid: str
+    org: str
+    public_key: bytes
+    valid_from: datetime
+    holder: str | None
+    index: int
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True)

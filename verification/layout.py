@@ -15,12 +15,22 @@ from typing import BinaryIO
 
 from verification.failures import BundleFormatError
 from verification.nesting import MAX_NESTING, too_deep
-from verification.records import FORMAT2, Header, RangeRecord, Record, parse_header, parse_record
+from verification.records import (
+    FORMAT,
+    LEGACY,
+    NO_LONGER_READ,
+    Header,
+    RangeRecord,
+    Record,
+    parse_header,
+    parse_record,
+)
 
 MAX_LINE = 256 * 1024 * 1024
 """Bytes one line may hold (a record: an entry with its payload, or a range's hashes)."""
 
 OPEN = b'"records":['
+_LEGACY = re.compile(rb'"format"\s*:\s*"jejak-bundle/1"')
 TAIL = b"]}"
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _RANGE = re.compile(rb'"record"\s*:\s*"range"')
@@ -76,8 +86,10 @@ def read_header(stream: BinaryIO) -> Header:
     first = _line(stream, 1)
     if first is None:
         raise BundleFormatError("the file is empty")
+    if is_legacy(first):
+        raise BundleFormatError(NO_LONGER_READ)
     if not first.startswith(b"{") or not first.endswith(OPEN):
-        if first.lstrip().startswith(b"{") and FORMAT2.encode() not in first:
+        if first.lstrip().startswith(b"{") and FORMAT.encode() not in first:
             raise BundleFormatError("not a jejak-bundle/2 (line 1 names no such format)")
         raise _layout_error(1, 'the header must be one line ending in "records":[')
     obj = decode(first + TAIL, "line 1")
@@ -145,6 +157,8 @@ def read_whole(data: bytes) -> tuple[Header, list[Record]]:
     obj = decode(data, "bundle")
     if not isinstance(obj, dict):
         raise BundleFormatError("a bundle is a JSON object")
+    if obj.get("format") == LEGACY:
+        raise BundleFormatError(NO_LONGER_READ)
     records = obj.pop("records", None)
     if not isinstance(records, list):
         raise BundleFormatError("bundle.records is missing or not a list")
@@ -152,6 +166,12 @@ def read_whole(data: bytes) -> tuple[Header, list[Record]]:
     return header, [parse_record(item, f"records[{n}]") for n, item in enumerate(records)]
 
 
-def is_bundle2(first_bytes: bytes) -> bool:
-    """Whether a file's first bytes name jejak-bundle/2 (the CLI picks its reader by this)."""
-    return b'"' + FORMAT2.encode() + b'"' in first_bytes
+def is_legacy(first_bytes: bytes) -> bool:
+    """Whether a file's first bytes name jejak-bundle/1 as their format (a JSON string cannot
+    hold `"format":"` unescaped, so no field's text can pass for it)."""
+    return _LEGACY.search(first_bytes) is not None
+
+
+def names_format(first_bytes: bytes) -> bool:
+    """Whether a file's first bytes name jejak-bundle/2."""
+    return b'"' + FORMAT.encode() + b'"' in first_bytes

@@ -9,7 +9,7 @@ from domain.events import Event
 from verification.failures import FailedCheckError
 from verification.note import Checkpoint
 from verification.records import Header
-from verification.replay2 import Replays
+from verification.replay import Replays
 
 COMPLETE, PARTIAL, FAILED = "VERIFIED, COMPLETE", "VERIFIED, PARTIAL", "FAILED"
 EXIT_COMPLETE, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3

@@ -12,9 +12,11 @@ from verification.dsse import Signature
 from verification.failures import BundleFormatError
 from verification.leaf import Leaf
 
-FORMAT2 = "jejak-bundle/2"
+FORMAT = "jejak-bundle/2"
+LEGACY = "jejak-bundle/1"
+NO_LONGER_READ = f"the format {LEGACY} is no longer read: export the bundle again ({FORMAT})"
 MISSING_REASONS = frozenset({"redacted", "withheld"})
-LEAF2_FIELDS = frozenset(
+LEAF_FIELDS = frozenset(
     {
         "log",
         "payload_type",
@@ -153,8 +155,10 @@ def parse_header(obj: object) -> Header:
     """Check line 1's fields (decoded, `records` left out)."""
     if not isinstance(obj, dict):
         raise BundleFormatError("a bundle is a JSON object")
-    if obj.get("format") != FORMAT2:
-        raise BundleFormatError(f"format is {obj.get('format')!r}, expected {FORMAT2!r}")
+    if obj.get("format") == LEGACY:
+        raise BundleFormatError(NO_LONGER_READ)
+    if obj.get("format") != FORMAT:
+        raise BundleFormatError(f"format is {obj.get('format')!r}, expected {FORMAT!r}")
     return Header(
         _str(obj, "log_key", "bundle"),
         parse_claim(obj.get("claim")),
@@ -165,8 +169,8 @@ def parse_header(obj: object) -> Header:
 
 def parse_leaf(obj: object, where: str) -> Leaf:
     """A bundle/2 leaf: exactly the fields of DESIGN §4, each of its type."""
-    if not isinstance(obj, dict) or set(obj) != LEAF2_FIELDS:
-        raise BundleFormatError(f"{where} must hold exactly the fields {sorted(LEAF2_FIELDS)}")
+    if not isinstance(obj, dict) or set(obj) != LEAF_FIELDS:
+        raise BundleFormatError(f"{where} must hold exactly the fields {sorted(LEAF_FIELDS)}")
     signatures = obj["signatures"]
     if not isinstance(signatures, list) or not signatures:
         raise BundleFormatError(f"{where}.signatures must be a non-empty list")

@@ -11,16 +11,15 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from verification.bundle import load_bundle
 from verification.failures import UnusableInputError
-from verification.inputs import PEEK, as_of_option, check, log_key_text, read_file, trusted_text
-from verification.layout import is_bundle2
+from verification.inputs import PEEK, as_of_option, log_key_text, read_file, trusted_text
+from verification.layout import is_legacy, names_format
 from verification.nesting import too_deep
 from verification.note import key_name, parse_checkpoint, verify_note
 from verification.outcome import Outcome
 from verification.printable import printable
-from verification.verifier import Verification
-from verification.verify2 import verify_bytes
+from verification.records import LEGACY
+from verification.verifier import verify_bytes
 
 DEFAULT_STATE = Path.home() / ".jejak" / "checkpoints.json"
 
@@ -104,7 +103,7 @@ def save_state(path: Path, state: object) -> None:
         ) from None
 
 
-def _verify_remote2(
+def _verify_log(
     args: argparse.Namespace, base: str, log_key: str, state: tuple[Path, State, dict[str, str]]
 ) -> Outcome:
     """A jejak-bundle/2 of one agency log (`--log`): consistency asked from the checkpoint of
@@ -119,7 +118,9 @@ def _verify_remote2(
     if kept is not None:
         query["consistency_from"] = str(parse_checkpoint(verify_note(kept, log_key)).size)
     data = _get(f"{base}/v1/bundles?{urllib.parse.urlencode(query)}", args.token)
-    if not is_bundle2(data[:PEEK]):
+    if is_legacy(data[:PEEK]):
+        raise UnusableInputError(f"{base} answered a {LEGACY}, which is no longer read")
+    if not names_format(data[:PEEK]):
         raise UnusableInputError(f"{base} did not answer a jejak-bundle/2")
     trusted = [] if kept is None else [kept]
     outcome = verify_bytes(data, log_key, trusted, as_of=as_of_option(args.as_of))
@@ -132,10 +133,10 @@ def _verify_remote2(
     return outcome
 
 
-def verify_remote(args: argparse.Namespace) -> Verification | Outcome:
-    """Fetch, verify against the kept checkpoint, and keep the new one if all verified."""
-    if not (args.subject or args.complaint):
-        raise UnusableInputError("--server needs --subject or --complaint")
+def verify_remote(args: argparse.Namespace) -> Outcome:
+    """Fetch, verify against the kept checkpoint, and keep the new ones if all verified."""
+    if not (args.subject or args.complaint) or not args.log:
+        raise UnusableInputError("--server needs --log and --subject or --complaint")
     base = args.server.rstrip("/")
     if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
         raise UnusableInputError(f"--server {base} is not an http:// or https:// URL")
@@ -147,20 +148,4 @@ def verify_remote(args: argparse.Namespace) -> Verification | Outcome:
         log_key = _get(f"{base}/v1/log-key", None).decode("utf-8", "replace").strip()
         key_name(log_key)  # a malformed key is refused before it is shown or kept
         print(f"verify: trusting the log key {printable(log_key)} on first use", file=sys.stderr)
-    if args.log:
-        return _verify_remote2(args, base, log_key, (path, logs, keys))
-    origin = key_name(log_key)
-    kept = logs.get(origin, {}).get("checkpoint")
-    if args.trusted_checkpoint:  # a jejak-bundle/1 has one log: one trusted checkpoint
-        kept = trusted_text(args.trusted_checkpoint[0])
-    query = {"subject": args.subject} if args.subject else {"complaint": args.complaint}
-    if kept is not None:
-        query["consistency_from"] = str(parse_checkpoint(verify_note(kept, log_key)).size)
-    data = _get(f"{base}/v1/bundles?{urllib.parse.urlencode(query)}", args.token)
-    verification = check(load_bundle(data), log_key, kept, args)
-    if verification.ok and verification.checkpoint is not None:
-        bundle_note = json.loads(data)["checkpoint"]
-        keys[base] = log_key
-        logs[origin] = {"checkpoint": bundle_note}
-        save_state(path, {"logs": logs, "servers": keys})
-    return verification
+    return _verify_log(args, base, log_key, (path, logs, keys))

@@ -1,378 +1,308 @@
-"""Verify a bundle against the log key alone: every check of DESIGN §6, then the rule replay."""
+"""Verify a `jejak-bundle/2` against the log key alone: every log, every entry, the claim.
+
+Records stream through once, grouped by log, the registry log first (docs/bundle.md); the range
+records are known beforehand (a first pass over the file finds them without decoding the other
+lines), so each range is rebuilt from its leaves as they go by. Memory holds one record, the
+registry's keys, each subject's chain head and the replayed state, not the bundle.
+"""
 
 from __future__ import annotations
 
-import hashlib
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
-from itertools import pairwise
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import BinaryIO
 
-from domain.events import Event
-from verification.bundle import Bundle, BundleEntry
-from verification.canonical import leaf_canonical
-from verification.dsse import b64decode_dsse, pae
-from verification.errors import MalformedEnvelopeError, VerificationError
+from domain.events import OPERATOR
+from verification.entries import LogEntries
+from verification.errors import VerificationError
 from verification.failures import (
-    BadEntrySignatureError,
     BundleFormatError,
-    ChainPrevError,
-    ChainVersionError,
     CheckpointError,
-    ConsistencyError,
     FailedCheckError,
-    InclusionError,
-    LeafHashMismatchError,
-    OrderError,
-    PayloadHashMismatchError,
+    MissingEntryError,
+    RangeProofError,
     UnusableInputError,
 )
-from verification.inclusion import InclusionVerifier
+from verification.keyring import Keyring
+from verification.layout import read_header, read_whole, scan_ranges, stream_records
 from verification.leaf import parse_instant
-from verification.merkle import leaf_hash as merkle_leaf_hash
-from verification.merkle import verify_consistency
-from verification.note import Checkpoint, verify_checkpoint
-from verification.parallel import ProcessSignaturePool, use_processes
-from verification.payloads import parse_event
-from verification.progress import Phases, due
-from verification.registry import KeyRegistry
-from verification.replay import Replay, replay_entries
-from verification.signatures import SignatureJob
+from verification.logcheck import (
+    Inclusion,
+    RangeCheck,
+    check_checkpoint,
+    check_consistency,
+    read_note,
+)
+from verification.note import Checkpoint, key_name
+from verification.outcome import LogSummary, Outcome
+from verification.progress import Phases
+from verification.records import EntryRecord, Header, HeadRecord, LogRecord, RangeRecord, Record
+from verification.report import partial_reasons
 
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class Checked:
-    """An entry after the cryptographic checks: its event (None if redacted or unreadable)."""
-
-    entry: BundleEntry
-    event: Event | None
-    integrated_at: datetime
-    keyids: tuple[str, ...]
-    failed: bool
+HEADS_LATER = "subject maps are not verified yet (issue #11)"
 
 
-@dataclass
-class Verification:
-    """Everything the verifier established, failures first."""
-
-    origin: str
-    checkpoint: Checkpoint | None
-    trusted: Checkpoint | None
-    failures: list[FailedCheckError] = field(default_factory=list)
-    redacted: list[int] = field(default_factory=list)
-    entries: list[Checked] = field(default_factory=list)
-    replay: Replay | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-
-def _check_checkpoint(
-    bundle: Bundle, log_key: str
-) -> tuple[Checkpoint | None, list[FailedCheckError]]:
-    try:
-        checkpoint = verify_checkpoint(bundle.checkpoint, log_key)
-    except VerificationError as error:
-        return None, [CheckpointError(f"not signed by the log key: {error}")]
-    if checkpoint.origin != bundle.origin:
-        detail = f"origin {checkpoint.origin!r} is not the bundle's {bundle.origin!r}"
-        return checkpoint, [CheckpointError(detail)]
-    return checkpoint, []
-
-
-def load_trusted(note: str, log_key: str) -> Checkpoint:
-    """A checkpoint the inspector kept; it must verify with the log key (else unusable input)."""
-    try:
-        return verify_checkpoint(note, log_key)
-    except VerificationError as error:
-        raise UnusableInputError(f"the trusted checkpoint does not verify: {error}") from None
-
-
-def check_consistency(
-    bundle: Bundle, checkpoint: Checkpoint, trusted: Checkpoint
-) -> FailedCheckError | None:
-    """The bundle's checkpoint extends the trusted one (same tree, or a proven prefix of it)."""
-    if trusted.origin != checkpoint.origin:
-        return ConsistencyError(f"trusted origin {trusted.origin!r} is not {checkpoint.origin!r}")
-    if trusted.size > checkpoint.size:
-        return ConsistencyError(
-            f"the bundle's tree ({checkpoint.size}) is older than the trusted one ({trusted.size})"
-        )
-    if trusted.size == checkpoint.size:
-        if trusted.root != checkpoint.root:
-            return ConsistencyError(
-                f"two roots for size {trusted.size}: trusted {trusted.root.hex()}, "
-                f"bundle {checkpoint.root.hex()} (a forked log)"
+def load_trusted_notes(notes: Sequence[str], log_key: str) -> dict[str, Checkpoint]:
+    """Checkpoints the inspector kept, one per log (the origin names it); else unusable input."""
+    prefix = f"{key_name(log_key)}/"
+    found: dict[str, Checkpoint] = {}
+    for note in notes:
+        try:
+            checkpoint = read_note(note, log_key)
+        except VerificationError as error:
+            raise UnusableInputError(f"a trusted checkpoint does not verify: {error}") from None
+        if not checkpoint.origin.startswith(prefix):
+            raise UnusableInputError(
+                f"a trusted checkpoint's origin {checkpoint.origin!r} is not {prefix}<log>"
             )
-        return None
-    proof = bundle.consistency
-    if proof is None or proof.from_size != trusted.size:
-        return ConsistencyError(f"the bundle has no consistency proof from size {trusted.size}")
-    try:
-        verify_consistency(
-            trusted.size, checkpoint.size, proof.hashes, trusted.root, checkpoint.root
-        )
-    except VerificationError as error:
-        return ConsistencyError(f"from size {trusted.size} to {checkpoint.size}: {error}")
-    return None
+        log = checkpoint.origin.removeprefix(prefix)
+        if log in found:
+            raise UnusableInputError(f"two trusted checkpoints for log {log}")
+        found[log] = checkpoint
+    return found
 
 
-def _payload_hash(entry: BundleEntry, failures: list[FailedCheckError]) -> None:
-    if entry.payload is None:
-        return
-    digest = hashlib.sha256(entry.payload).hexdigest()
-    if digest != entry.leaf.payload_sha256:
-        failures.append(
-            PayloadHashMismatchError(
-                entry.index, "payload sha256", entry.leaf.payload_sha256, digest
-            )
-        )
-
-
-def _signature(sig: str) -> bytes:
-    try:
-        return b64decode_dsse(sig, "sig")
-    except MalformedEnvelopeError:
-        return b""
-
-
-class _EntryChecks:
-    """The per-entry checks, in index order, with the state they carry between entries."""
+class _Run:
+    """The walk over the records, one log group after another."""
 
     def __init__(
-        self, bundle: Bundle, checkpoint: Checkpoint | None, pool: ProcessSignaturePool
+        self,
+        header: Header,
+        log_key: str,
+        trusted: dict[str, Checkpoint],
+        ranges: Sequence[RangeRecord],
     ) -> None:
-        later: dict[str, int] = {}
-        for entry in bundle.entries:
-            if entry.leaf.subject.startswith("key:") and entry.leaf.version == 1:
-                later.setdefault(entry.leaf.subject.removeprefix("key:"), entry.index)
-        self.registry = KeyRegistry(later)
-        self.inclusion = (
-            None if checkpoint is None else InclusionVerifier(checkpoint.size, checkpoint.root)
-        )
-        self.chains: dict[str, tuple[int, str]] = {}
-        self.pool = pool
-        self.last: tuple[int, datetime] | None = None
+        self.outcome = Outcome(header)
+        self.log_key = log_key
+        self.trusted = trusted
+        self.ranges: dict[str, list[RangeRecord]] = defaultdict(list)
+        for record in ranges:
+            self.ranges[record.log].append(record)
+        self.keyring = Keyring()
+        self.current: LogEntries | None = None
+        self.stage = "entries"  # within a log: entries, then ranges, then heads
+        self.checks: dict[str, list[RangeCheck]] = {}
+        self.first_versions: dict[str, dict[str, tuple[int, int]]] = {}
 
-    def check(self, entry: BundleEntry, failures: list[FailedCheckError]) -> Checked:
-        index, leaf = entry.index, entry.leaf
-        before = len(failures)
-        computed = merkle_leaf_hash(leaf_canonical(leaf))
-        if computed.hex() != entry.leaf_hash:
-            failures.append(
-                LeafHashMismatchError(index, "leaf hash", computed.hex(), entry.leaf_hash)
+    def fail(self, log: str, failures: Iterable[FailedCheckError]) -> None:
+        self.outcome.failures.extend(failure.in_log(log) for failure in failures)
+
+    def record(self, record: Record) -> None:
+        if isinstance(record, LogRecord):
+            self._open(record)
+            return
+        current = self.current
+        if current is None or current.log != record.log:
+            raise BundleFormatError(
+                f"a {type(record).__name__} of log {record.log} outside its group"
             )
-        if self.inclusion is not None:
-            try:
-                self.inclusion.verify(computed, index, entry.proof)
-            except VerificationError as error:
-                failures.append(InclusionError(index, str(error)))
-        at = self._order(entry, failures)
-        self._chain(entry, computed.hex(), failures)
-        _payload_hash(entry, failures)
-        event = None
-        if entry.payload is not None and self.registry.signed_by_operator(index, leaf.signatures):
-            event = parse_event(index, entry.payload, failures)  # the registry reads these
-        if entry.payload is not None:
-            key_failure = self.registry.check(index, event, at, leaf.signatures)
-            if key_failure is not None:
-                failures.append(key_failure)
-            message = pae(leaf.payload_type, entry.payload)
-            for signature in leaf.signatures:
-                public_key = self.registry.public_key(index, event, signature.keyid)
-                if public_key is not None:
-                    raw = _signature(signature.sig)
-                    self.pool.add(SignatureJob(index, signature.keyid, public_key, raw, message))
-        if event is not None and event.agency == "operator" and len(failures) == before:
-            self.registry.learn(index, event)
-        keyids = tuple(
-            s.keyid for s in leaf.signatures if s.keyid in self.registry.keys or index == 0
-        )
-        return Checked(entry, event, at, keyids, len(failures) > before)
+        failures: list[FailedCheckError] = []
+        if isinstance(record, EntryRecord):
+            if self.stage != "entries":
+                raise BundleFormatError(f"log {record.log}: entry {record.index} after its ranges")
+            self.outcome.steps.append(current.check(record, failures))
+        elif isinstance(record, RangeRecord):
+            if self.stage == "heads":
+                raise BundleFormatError(f"log {record.log}: a range after its heads")
+            self.stage = "ranges"
+            current.inclusion.finish_range(record, failures)
+            current.summary.ranges.append((record.start, record.end))
+        elif isinstance(record, HeadRecord):
+            self.stage = "heads"
+            current.summary.heads.append(record.subject)
+        self.fail(record.log, failures)
 
-    def _order(self, entry: BundleEntry, failures: list[FailedCheckError]) -> datetime:
+    def _open(self, record: LogRecord) -> None:
+        self._close()
+        logs = self.outcome.logs
+        if record.log in logs:
+            raise BundleFormatError(f"log {record.log} appears in two groups")
+        if not logs and record.log != OPERATOR:
+            raise BundleFormatError(f"the registry log {OPERATOR!r} must come first")
+        failures: list[FailedCheckError] = []
+        checkpoint = check_checkpoint(record, self.log_key, failures)
+        note = None if checkpoint is None else record.checkpoint
+        summary = logs[record.log] = LogSummary(record.log, checkpoint, note)
+        trusted = self.trusted.get(record.log)
+        if trusted is not None:
+            summary.trusted = trusted
+            if checkpoint is not None:
+                broken = check_consistency(record, checkpoint, trusted)
+                if broken is not None:
+                    failures.append(broken)
+        self.fail(record.log, failures)
+        registry = logs[OPERATOR].checkpoint
+        inclusion = Inclusion.of(checkpoint, self.ranges.get(record.log, ()))
+        self.checks[record.log] = inclusion.ranges
+        self.current = LogEntries(summary, inclusion, self.keyring, self.outcome.replay, registry)
+        self.stage = "entries"
+
+    def _close(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        failures: list[FailedCheckError] = []
+        current.inclusion.finish(failures)
+        self.fail(current.log, failures)
+        self.first_versions[current.log] = current.first_versions
+        self.current = None
+
+    def finish(self, as_of: datetime | None) -> Outcome:
+        self._close()
+        outcome = self.outcome
+        if OPERATOR not in outcome.logs:
+            raise BundleFormatError("the bundle holds no registry log")
+        outcome.failures.extend(outcome.replay.failures)
+        _check_claim(self, outcome)
+        for log in sorted(set(self.trusted) - set(outcome.logs)):
+            outcome.partial.append(
+                f"the trusted checkpoint of log {log}: the bundle has no such log"
+            )
+        outcome.partial.extend(partial_reasons(outcome))
+        outcome.as_of = _as_of(outcome, as_of)
+        outcome.failures.sort(
+            key=lambda f: (f.log or "", -1 if f.index is None else f.index, f.reason)
+        )
+        return outcome
+
+
+def _check_claim(run: _Run, outcome: Outcome) -> None:
+    claim = outcome.header.claim
+    summary = outcome.logs.get(claim.log)
+    if summary is None:
+        outcome.failures.append(
+            CheckpointError("the claimed log is not in the bundle").in_log(claim.log)
+        )
+        return
+    if claim.kind == "period" and claim.period is not None:
+        _check_period(run, summary, claim.period, outcome)
+        return
+    first = run.first_versions.get(claim.log, {})
+    for subject in claim.subjects:
+        version, index = first.get(subject, (1, -1))
+        if version > 1:
+            detail = f"versions 1..{version - 1} of {subject} are not in the bundle"
+            outcome.failures.append(MissingEntryError(index, detail).in_log(claim.log))
+        found = "a head record is there, but" if subject in summary.heads else "no head proof, and"
+        outcome.partial.append(
+            f"the head of {subject} in log {claim.log} is not proven: {found} {HEADS_LATER}"
+        )
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), UTC)
+    except ValueError:
+        raise BundleFormatError(f"claim: {text!r} is not a date") from None
+
+
+def _check_period(
+    run: _Run, summary: LogSummary, period: tuple[str | None, str | None], outcome: Outcome
+) -> None:
+    """The range reaches the last entry before the period and the first after it (or the log's
+    ends); an open end (None) claims the log from its first entry, or to its checkpoint."""
+    log = summary.log
+    checks = run.checks.get(log, [])
+    size = summary.checkpoint.size if summary.checkpoint is not None else None
+    if not checks and size != 0:
+        outcome.failures.append(
+            RangeProofError(None, "a period claim without a range of the log").in_log(log)
+        )
+        return
+    start = None if period[0] is None else _day(period[0])
+    end = None if period[1] is None else _day(period[1]) + timedelta(days=1)
+    for check in checks:
+        record, first = check.record, check.first_at
+        if record.start > 0 and first is not None and (start is None or first >= start):
+            detail = f"entry {record.start - 1}, the last before the period, is not in the range"
+            outcome.failures.append(MissingEntryError(record.start - 1, detail).in_log(log))
+        last = check.last_at
+        if (
+            size is not None
+            and record.end < size
+            and last is not None
+            and (end is None or last < end)
+        ):
+            detail = f"entry {record.end}, the first after the period, is not in the range"
+            outcome.failures.append(MissingEntryError(record.end, detail).in_log(log))
+
+
+def _as_of(outcome: Outcome, given: datetime | None) -> datetime | None:
+    last = max((parse_instant(s.integrated_at) for s in outcome.steps), default=None)
+    stated = given
+    if stated is None and outcome.header.as_of is not None:
         try:
-            at = parse_instant(entry.leaf.integrated_at)
+            stated = parse_instant(outcome.header.as_of)
         except ValueError as error:
-            raise BundleFormatError(f"entry {entry.index}: integrated_at: {error}") from None
-        if self.last is not None:
-            last_index, last_at = self.last
-            if entry.index <= last_index:
-                failures.append(OrderError(entry.index, f"follows entry {last_index}"))
-            elif at < last_at:
-                failures.append(OrderError(entry.index, f"integrated before entry {last_index}"))
-        self.last = (entry.index, at)
-        return at
-
-    def _chain(self, entry: BundleEntry, leaf_hash: str, failures: list[FailedCheckError]) -> None:
-        leaf = entry.leaf
-        version, prev = self.chains.get(leaf.subject, (0, None))
-        if leaf.version != version + 1:
-            failures.append(
-                ChainVersionError(
-                    entry.index, f"version of {leaf.subject!r}", str(version + 1), str(leaf.version)
-                )
-            )
-        if leaf.prev != prev:
-            failures.append(
-                ChainPrevError(entry.index, f"prev of {leaf.subject!r}", str(prev), str(leaf.prev))
-            )
-        self.chains[leaf.subject] = (leaf.version, leaf_hash)
-
-
-def verify_bundle(
-    bundle: Bundle,
-    log_key: str,
-    trusted_note: str | None = None,
-    *,
-    workers: int = 2,
-    progress: Progress | None = None,
-    as_of: datetime | None = None,
-    replay: bool = True,
-    phases: Phases | None = None,
-) -> Verification:
-    """Check the bundle; failures are collected (each names its entry), never raised.
-
-    With `workers` > 1 on more than one CPU, a large bundle's signatures are checked in that many
-    processes while this one runs the other checks and replays each entry as soon as its
-    signatures are in. The verdict and failures are those of the serial path (`workers=1`, or a
-    small bundle), which checks every entry in this process, then replays.
-    `replay=False` stops after the cryptographic and chain checks (the rules are not replayed).
-    `progress` hears of the checks; `phases` of every phase by name (checking, replaying).
-    """
-    trusted = None if trusted_note is None else load_trusted(trusted_note, log_key)
-    checkpoint, failures = _check_checkpoint(bundle, log_key)
-    result = Verification(bundle.origin, checkpoint, trusted, failures)
-    if checkpoint is not None and trusted is not None:
-        broken = check_consistency(bundle, checkpoint, trusted)
-        if broken is not None:
-            failures.append(broken)
-    processes = workers if use_processes(workers, len(bundle.entries)) else 0
-    with ProcessSignaturePool(processes) as pool:
-        at = _pipelined_as_of(bundle, as_of) if replay and processes else None
-        early = at is not None
-        checked = _checked_entries(bundle, checkpoint, result, pool, progress, phases, early)
-        if at is not None:  # replay each entry as it comes out of the checks
-            entries = _counted(checked, len(bundle.entries), "checking and replaying", phases)
-            result.replay = replay_entries(entries, _subjects(bundle), at)
-        else:
-            for _ in checked:
-                pass
-    failures.sort(key=lambda f: (-1 if f.index is None else f.index, f.reason))
-    if replay and result.replay is None:
-        last = result.entries[-1].integrated_at if result.entries else None
-        at = as_of or _as_of(bundle, last)
-        entries = _counted(result.entries, len(result.entries), "replaying", phases)
-        result.replay = replay_entries(entries, bundle.subjects, at)
-    if result.replay is not None:
-        failures.extend(result.replay.failures)
-    return result
-
-
-def _counted(
-    entries: Iterable[Checked], total: int, phase: str, phases: Phases | None
-) -> Iterable[Checked]:
-    """`entries`, reporting to `phases` as they are taken."""
-    if phases is None or not due(total, total):
-        return entries
-
-    def counted() -> Iterator[Checked]:
-        for done, checked in enumerate(entries, start=1):
-            yield checked
-            if due(done, total):
-                phases(phase, done, total)
-
-    return counted()
-
-
-def _subjects(bundle: Bundle) -> tuple[str, ...]:
-    """The subjects the replay lists: the bundle's, else every subject in entry order."""
-    return bundle.subjects or tuple(dict.fromkeys(e.leaf.subject for e in bundle.entries))
-
-
-def _pipelined_as_of(bundle: Bundle, as_of: datetime | None) -> datetime | None:
-    """The replay's instant, if entries can be replayed while later ones are checked.
-
-    They can when indices strictly increase (an entry's failures are then all known once it and
-    its signatures are checked) and the last entry's time reads; otherwise None, and the replay
-    waits for every check, as the failures of a later entry may name an earlier index.
-    """
-    entries = bundle.entries
-    if not entries or any(a.index >= b.index for a, b in pairwise(entries)):
-        return None
-    try:
-        return as_of or _as_of(bundle, parse_instant(entries[-1].leaf.integrated_at))
-    except (ValueError, BundleFormatError):
-        return None  # raised after (or by) the checks, as the serial path raises it
-
-
-def _checked_entries(
-    bundle: Bundle,
-    checkpoint: Checkpoint | None,
-    result: Verification,
-    pool: ProcessSignaturePool,
-    progress: Progress | None,
-    phases: Phases | None,
-    early: bool,
-) -> Iterator[Checked]:
-    """Each entry once all its checks are in, signatures included, in bundle order.
-
-    `early`: hand each one out as soon as its signatures are checked (indices strictly
-    increase); otherwise after the last entry's, when every failure of every index is known.
-    """
-    failures, total = result.failures, len(bundle.entries)
-    checks = _EntryChecks(bundle, checkpoint, pool)
-    bad: set[tuple[int, str]] = set()
-    failed: set[int] = set()
-    pending: deque[tuple[Checked, int]] = deque()
-    resolved = 0
-
-    def take(outcomes: Iterator[tuple[SignatureJob, bool]]) -> None:
-        nonlocal resolved
-        for job, ok in outcomes:
-            resolved += 1
-            if not ok:
-                bad.add((job.index, job.keyid))
-                failed.add(job.index)
-                failures.append(BadEntrySignatureError(job.index, job.keyid))
-
-    def final(c: Checked) -> Checked:
-        index = c.entry.index
-        keyids = tuple(k for k in c.keyids if (index, k) not in bad)
-        checked = Checked(c.entry, c.event, c.integrated_at, keyids, c.failed or index in failed)
-        result.entries.append(checked)
-        return checked
-
-    for done, entry in enumerate(bundle.entries, start=1):
-        before = len(failures)
-        checked = checks.check(entry, failures)
-        failed.update(f.index for f in failures[before:] if f.index is not None)
-        pending.append((checked, pool.added))
-        if entry.payload is None:
-            result.redacted.append(entry.index)
-        if progress is not None and (done % 2000 == 0 or done == total):
-            progress(done, total)
-        if phases is not None and not early and due(done, total):
-            phases("checking", done, total)
-        if early:
-            take(pool.ready())
-            while pending and pending[0][1] <= resolved:
-                yield final(pending.popleft()[0])
-    take(pool.rest())
-    while pending:
-        yield final(pending.popleft()[0])
-
-
-def _as_of(bundle: Bundle, last: datetime | None) -> datetime | None:
-    """The bundle's stated as_of (the checkpoint's publication), never before its last entry."""
-    if bundle.as_of is None:
+            raise BundleFormatError(f"as_of: {error}") from None
+    if stated is None:
         return last
-    try:
-        stated = parse_instant(bundle.as_of)
-    except ValueError as error:
-        raise BundleFormatError(f"as_of: {error}") from None
     return stated if last is None or stated >= last else last
+
+
+def verify_records(
+    header: Header,
+    records: Iterable[Record],
+    ranges: Sequence[RangeRecord],
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    phases: Phases | None = None,
+    total: int | None = None,
+) -> Outcome:
+    """Check every record (raising BundleFormatError on unusable input, collecting failures).
+
+    `phases` hears of the progress, as ("checking", done, total) with `total` records."""
+    run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges)
+    for done, record in enumerate(records, start=1):
+        run.record(record)
+        if phases is not None and total:
+            phases("checking", min(done, total), total)
+    return run.finish(as_of)
+
+
+def verify_stream(
+    stream: BinaryIO,
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    phases: Phases | None = None,
+) -> Outcome:
+    """Verify a seekable bundle/2 file by its line layout: a scan for ranges, then one pass."""
+    key_name(log_key)
+    start = stream.tell()
+    scan = scan_ranges(stream)
+    stream.seek(start)
+    header = read_header(stream)
+    records = stream_records(stream)
+    return verify_records(
+        header,
+        records,
+        scan.ranges,
+        log_key,
+        trusted,
+        as_of=as_of,
+        phases=phases,
+        total=scan.records,
+    )
+
+
+def verify_whole(
+    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+) -> Outcome:
+    """Verify a bundle/2 read whole as one JSON document (`--whole`)."""
+    key_name(log_key)
+    header, records = read_whole(data)
+    ranges = [r for r in records if isinstance(r, RangeRecord)]
+    return verify_records(header, records, ranges, log_key, trusted, as_of=as_of)
+
+
+def verify_bytes(
+    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+) -> Outcome:
+    """`verify_stream` over bytes at hand (tests, a fetched bundle); the layout is required."""
+    return verify_stream(io.BytesIO(data), log_key, trusted, as_of=as_of)

@@ -26,7 +26,7 @@ from tests.verification.bundle2_builder import (
 )
 from verification.note import format_checkpoint, sign_note
 from verification.outcome import COMPLETE, FAILED, PARTIAL, Outcome
-from verification.verify2 import verify_stream, verify_whole
+from verification.verifier import verify_stream, verify_whole
 
 Found = set[tuple[str | None, int | None, str]]
 

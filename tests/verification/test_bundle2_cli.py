@@ -166,7 +166,7 @@ def test_origin_names_the_key_and_the_log(ledger: Ledger2) -> None:
 
 def test_progress_is_reported_by_records(ledger: Ledger2, monkeypatch: pytest.MonkeyPatch) -> None:
     from verification import progress
-    from verification.verify2 import verify_stream
+    from verification.verifier import verify_stream
 
     monkeypatch.setattr(progress, "EVERY", 1)
     heard: list[tuple[str, int, int]] = []

@@ -16,7 +16,7 @@ from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.settings import Settings
 from tests.support import AGENCY, HEAD, STAFF, STAFF2, World, payload, wfa_request
 from verification.outcome import COMPLETE, PARTIAL
-from verification.verify2 import verify_bytes
+from verification.verifier import verify_bytes
 
 
 @pytest.fixture(scope="module")

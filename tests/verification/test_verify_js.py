@@ -14,7 +14,7 @@ import pytest
 from tests.verification.bundle2_builder import ROOT
 from tests.verification.bundle2_damage import CASES, Case
 from verification.outcome import COMPLETE, FAILED, PARTIAL
-from verification.verify2 import verify_stream
+from verification.verifier import verify_stream
 
 NODE = shutil.which("node")
 VERIFY_JS = ROOT / "api" / "pages" / "static" / "verify.js"

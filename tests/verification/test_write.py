@@ -1,4 +1,4 @@
-"""What `verification.write2` writes, the streamed reader reads: one JSON document, line by line."""
+"""What `verification.write` writes, the streamed reader reads: one JSON document, line by line."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from tests.verification.bundle2_builder import (
 from verification.merkle import inclusion_proof
 from verification.outcome import COMPLETE
 from verification.ranges import range_proof
-from verification.verify2 import verify_bytes
-from verification.write2 import BundleWriter, entry_record, log_record, range_record
+from verification.verifier import verify_bytes
+from verification.write import BundleWriter, entry_record, log_record, range_record
 
 
 def test_a_written_period_bundle_reads_back_complete() -> None:

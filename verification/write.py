@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from verification.records import FORMAT2
+from verification.records import FORMAT
 
 
 def _json(value: object) -> str:
@@ -84,7 +84,7 @@ class BundleWriter:
     def head(
         self, *, log_key: str, claim: Mapping[str, object], as_of: str | None, reader: str | None
     ) -> str:
-        fields = {"format": FORMAT2, "log_key": log_key, "claim": dict(claim), "as_of": as_of}
+        fields = {"format": FORMAT, "log_key": log_key, "claim": dict(claim), "as_of": as_of}
         return _json({**fields, "reader": reader})[:-1] + ',"records":['
 
     def record(self, text: str) -> str:

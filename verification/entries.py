@@ -34,7 +34,7 @@ from verification.note import Checkpoint
 from verification.outcome import Did, LogSummary, Step
 from verification.payloads import parse_event
 from verification.records import EntryRecord
-from verification.replay2 import Replays
+from verification.replay import Replays
 
 
 def _signature(sig: str) -> bytes:

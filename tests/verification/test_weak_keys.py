@@ -14,7 +14,7 @@ from tests.domain.builders import payload
 from verification.dsse import Signature
 from verification.ed25519 import is_strong_public_key, openssl_verify
 from verification.failures import KeyNotRegisteredError
-from verification.registry import KeyRegistry
+from verification.keyring import Keyring
 
 IDENTITY = bytes([1]) + bytes(31)
 FORGED = IDENTITY + bytes(32)  # R = identity, S = 0: OpenSSL takes it for any message
@@ -28,10 +28,10 @@ def test_the_identity_key_verifies_a_forgery_under_openssl_and_is_not_strong() -
 
 def test_the_ledger_refuses_to_register_a_small_order_key(runtime: Runtime) -> None:
     runtime.operator.add_org("kab-weak", "agency", "Kab Weak")
-    size = runtime.ledger.size
+    size = runtime.logs.registry.size
     with pytest.raises(EnvelopeRejectedError, match="small-order"):
         runtime.operator.add_key("kab-weak", base64.b64encode(IDENTITY).decode(), None)
-    assert runtime.ledger.size == size
+    assert runtime.logs.registry.size == size
 
 
 def test_the_verifier_never_trusts_a_registered_small_order_key() -> None:
@@ -50,9 +50,11 @@ def test_the_verifier_never_trusts_a_registered_small_order_key() -> None:
             actor=OPERATOR,
         )
     )
-    registry = KeyRegistry({keyid: 1})
-    registry.learn(1, registration)
+    keyring = Keyring()
+    keyring.learn(1, registration)
     at = datetime(2026, 12, 1, tzinfo=UTC)
-    failure = registry.check(2, registration, at, (Signature(keyid, "AA=="),))
+    signature = (Signature(keyid, "AA=="),)
+    failure = keyring.check(2, registration, at, signature, size=2)
     assert isinstance(failure, KeyNotRegisteredError)
     assert "small-order" in str(failure)
+    assert keyring.public_key(keyid, 2, None) is None

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from typing import TextIO
 
 Phases = Callable[[str, int, int], None]
-"""Called as (phase, done, total): "checking", "replaying", or both at once in parallel."""
+"""Called as (phase, done, total): "checking", with `done` of the bundle's `total` records."""
 
 EVERY = 2000
-"""Entries between two reports; bundles smaller than this report nothing."""
+"""Records between two reports; bundles smaller than this report nothing."""
 
 
 def due(done: int, total: int) -> bool:
-    """Whether a phase at `done` of `total` entries should report now."""
+    """Whether a phase at `done` of `total` records should report now."""
     return total >= EVERY and (done % EVERY == 0 or done == total)
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator
 
 import pytest
 
+from tests.support import AGENCY
+from tests.verification.bundle2_builder import Bundle2
 from tests.verification.fixtures.genuine import Genuine, build_genuine
 from tests.verification.fixtures.hostile import deep_payload, leaf_instant
-from verification.bundle import load_bundle, parse_bundle
 from verification.failures import BundleFormatError
 from verification.leaf import parse_instant
 from verification.nesting import MAX_NESTING, too_deep
-from verification.verifier import Verification, verify_bundle
+from verification.outcome import Outcome
+from verification.verifier import verify_bytes, verify_whole
 
 OUT_OF_RANGE = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00Z", "2099-12-31T23:00:00-05:00"]
 
@@ -26,15 +26,15 @@ def genuine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Genuine]:
     built.runtime.close()
 
 
-def _verify(g: Genuine, bundle: dict[str, object]) -> Verification:
-    return verify_bundle(load_bundle(json.dumps(bundle).encode()), g.log_key)
+def _verify(g: Genuine, bundle: Bundle2) -> Outcome:
+    return verify_bytes(bundle.lines(), g.log_key)
 
 
 def test_deeply_nested_payload_is_unreadable_not_a_crash(genuine: Genuine) -> None:
     bundle, approval = deep_payload(genuine)
-    result = _verify(genuine, bundle)
-    assert (approval, "payload-invalid") in {(f.index, f.reason) for f in result.failures}
-    [failure] = [f for f in result.failures if f.index == approval]
+    outcome = _verify(genuine, bundle)
+    [failure] = [f for f in outcome.failures if (f.log, f.index) == (AGENCY, approval)]
+    assert failure.reason == "payload-invalid"
     assert f"deeper than {MAX_NESTING}" in failure.detail
 
 
@@ -46,7 +46,8 @@ def test_leaf_instant_outside_the_ledger_years_is_unusable(genuine: Genuine, ins
 
 @pytest.mark.parametrize("instant", OUT_OF_RANGE)
 def test_bundle_as_of_outside_the_ledger_years_is_unusable(genuine: Genuine, instant: str) -> None:
-    bundle = dict(copy.deepcopy(genuine.bundle), as_of=instant)
+    bundle = genuine.bundle.copy()
+    bundle.header["as_of"] = instant
     with pytest.raises(BundleFormatError, match=r"as_of: .* is outside 2000-01-01"):
         _verify(genuine, bundle)
 
@@ -63,30 +64,26 @@ def test_parse_instant_keeps_the_edges_of_the_years() -> None:
 
 
 @pytest.mark.parametrize("opening", [b"[", b'{"a":'])
-def test_bundle_nested_100000_levels_is_refused_before_parsing(opening: bytes) -> None:
+def test_bundle_nested_100000_levels_is_refused_before_parsing(
+    genuine: Genuine, opening: bytes
+) -> None:
     with pytest.raises(BundleFormatError, match=f"nested deeper than {MAX_NESTING} levels"):
-        load_bundle(opening * 100_000)
+        verify_whole(opening * 100_000, genuine.log_key)
 
 
-def test_deep_value_inside_a_genuine_bundle_is_refused(genuine: Genuine) -> None:
-    text = json.dumps(genuine.bundle)
-    deep = text[:-1] + ', "extra": ' + "[" * 65 + "]" * 65 + "}"
+def test_deep_value_in_a_genuine_header_is_refused(genuine: Genuine) -> None:
+    first, rest = genuine.bundle.lines().split(b"\n", 1)
+    deep = first.replace(b"{", b'{"extra":' + b"[" * 65 + b"]" * 65 + b",", 1)
     with pytest.raises(BundleFormatError, match="nested deeper"):
-        load_bundle(deep.encode())
-
-
-def test_lone_surrogate_in_a_leaf_is_unusable_not_a_crash(genuine: Genuine) -> None:
-    text = json.dumps(genuine.bundle).replace('"subject": "req-fixture-1"', '"subject": "\\ud800"')
-    assert "\\ud800" in text
-    with pytest.raises(BundleFormatError, match=r"entries\[\d+\]\.leaf\.subject holds a lone"):
-        load_bundle(text.encode())
+        verify_bytes(deep + b"\n" + rest, genuine.log_key)
 
 
 def test_astral_characters_spelled_as_surrogate_pairs_are_text(genuine: Genuine) -> None:
-    bundle = copy.deepcopy(genuine.bundle)
-    text = json.dumps(bundle)  # ensure_ascii: "🙂" is spelled "\ud83d\ude42"
-    spelled = text[:-1] + ', "note": "\\ud83d\\ude42"}'
-    assert parse_bundle(json.loads(spelled)) == load_bundle(spelled.encode())
+    first, rest = genuine.bundle.lines().split(b"\n", 1)
+    spelled = first.replace(b"{", b'{"note":"\\ud83d\\ude42",', 1)  # JSON's spelling of U+1F642
+    outcome = verify_bytes(spelled + b"\n" + rest, genuine.log_key)
+    assert outcome.failures == []
+    assert outcome.verdict == _verify(genuine, genuine.bundle).verdict
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,14 @@ import sys
 from collections.abc import Sequence
 
 from verification.errors import VerificationError, unexpected
-from verification.failures import UnusableInputError
-from verification.inputs import as_of_option, log_key_text, open_bundle, trusted_text
+from verification.failures import BundleFormatError, UnusableInputError
+from verification.inputs import PEEK, as_of_option, log_key_text, open_bundle, trusted_text
+from verification.layout import is_legacy
 from verification.note import key_name
 from verification.outcome import EXIT_UNUSABLE, Outcome
 from verification.printable import printable
 from verification.progress import TerminalPhases
+from verification.records import NO_LONGER_READ
 from verification.report import render_json, render_text
 from verification.verifier import verify_stream, verify_whole
 
@@ -59,6 +61,9 @@ def _verify_file(args: argparse.Namespace) -> int:
     trusted = [trusted_text(path) for path in args.trusted_checkpoint or ()]
     as_of = as_of_option(args.as_of)
     with open_bundle(args.bundle) as stream:
+        if is_legacy(stream.read(PEEK)):  # its format on line 1, or on line 2 pretty-printed
+            raise BundleFormatError(NO_LONGER_READ)
+        stream.seek(0)
         if args.whole:
             outcome = verify_whole(stream.read(), log_key, trusted, as_of=as_of)
         else:

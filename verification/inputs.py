@@ -54,7 +54,7 @@ def trusted_text(path: str) -> str:
 
 
 PEEK = 64 * 1024
-"""Bytes read from a fetched bundle's start to tell its format."""
+"""Bytes read from a bundle's start to tell its format."""
 
 
 @contextlib.contextmanager

@@ -17,7 +17,6 @@ from verification.failures import BundleFormatError
 from verification.nesting import MAX_NESTING, too_deep
 from verification.records import (
     FORMAT,
-    LEGACY,
     NO_LONGER_READ,
     Header,
     RangeRecord,
@@ -157,12 +156,10 @@ def read_whole(data: bytes) -> tuple[Header, list[Record]]:
     obj = decode(data, "bundle")
     if not isinstance(obj, dict):
         raise BundleFormatError("a bundle is a JSON object")
-    if obj.get("format") == LEGACY:
-        raise BundleFormatError(NO_LONGER_READ)
     records = obj.pop("records", None)
+    header = parse_header(obj)  # the format first: a jejak-bundle/1 is named as such
     if not isinstance(records, list):
         raise BundleFormatError("bundle.records is missing or not a list")
-    header = parse_header(obj)
     return header, [parse_record(item, f"records[{n}]") for n, item in enumerate(records)]
 
 

@@ -1,4 +1,5 @@
-"""On every demo leaf and payload, the fast canonical JSON is rfc8785's, byte for byte."""
+"""On every demo leaf and payload, of every log, the fast canonical JSON is rfc8785's, byte for
+byte."""
 
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
 
 
 def _recorded(runtime: Runtime) -> Iterator[tuple[str, dict[str, object], bytes]]:
-    store = runtime.ledger.store
-    for start in range(0, runtime.ledger.size, 1000):
-        for stored in store.recorder.entries(start, start + 1000):
-            entry = store.decode(stored)
-            payload = base64.b64decode(str(entry.envelope["payload"]))
-            yield entry.leaf_json, entry.leaf, payload
+    for log in runtime.logs.ids():
+        ledger = runtime.logs.log(log)
+        store = ledger.store
+        for start in range(0, ledger.size, 1000):
+            for stored in store.recorder.entries(start, start + 1000):
+                entry = store.decode(stored)
+                payload = base64.b64decode(str(entry.envelope["payload"]))
+                yield entry.leaf_json, entry.leaf, payload
 
 
 def test_demo_leaves_and_payloads_encode_as_rfc8785(demo: Runtime) -> None:
@@ -45,5 +48,7 @@ def test_demo_leaves_and_payloads_encode_as_rfc8785(demo: Runtime) -> None:
         assert canonical_json(body) == rfc8785.dumps(body)
         leaves += 1
         fast += fast_path_safe(body)
-    assert leaves == demo.ledger.size > 100
+    logs = demo.logs
+    assert leaves == sum(logs.log(log).size for log in logs.ids()) > 100
+    assert len(logs.ids()) > 2  # the registry log and the agencies' logs
     assert fast > leaves // 2  # the payloads mostly take the orjson path too

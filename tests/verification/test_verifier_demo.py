@@ -1,7 +1,7 @@
-"""Rule replay agrees with the server: on the demo data set, subject by subject.
+"""Rule replay agrees with the server: on the demo data set, log by log, subject by subject.
 
 Time-dependent flags (`missing-output-report`) are evaluated at one instant on both sides: the
-bundle's `as_of`, the publication time of its checkpoint (= the integrated_at of its last entry).
+bundle's `as_of`, the publication time of its log's checkpoint.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from datetime import datetime
 
 import pytest
 
+from api.demo.cast import AGENCIES
 from api.demo.load import demo_period, open_demo_runtime
 from api.demo.story import UNEVALUATED, complaint_id, minor_complaint_id
 from ledger.bootstrap import Runtime
 from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.settings import Settings
-from verification.bundle import load_bundle
 from verification.leaf import parse_instant
-from verification.verifier import Verification, verify_bundle
+from verification.outcome import Outcome
+from verification.verifier import verify_bytes
 
 
 @pytest.fixture(scope="module")
@@ -30,30 +31,37 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     runtime.close()
 
 
-def _verified(runtime: Runtime, **query: object) -> tuple[Verification, datetime]:
-    plan = plan_export(runtime.ledger, BundleQuery(**query), None)  # type: ignore[arg-type]
-    text = "".join(stream_bundle(runtime.ledger, plan)).encode()
-    result = verify_bundle(load_bundle(text), runtime.log_verifier_key)
-    assert result.failures == []
-    return result, parse_instant(json.loads(text)["as_of"])
+def _verified(runtime: Runtime, **query: object) -> tuple[Outcome, datetime]:
+    plan = plan_export(runtime.logs, BundleQuery(**query), None)  # type: ignore[arg-type]
+    text = "".join(stream_bundle(runtime.logs, plan)).encode()
+    outcome = verify_bytes(text, runtime.log_verifier_key)
+    assert outcome.failures == [], outcome.failures[:3]
+    return outcome, parse_instant(json.loads(text.split(b"\n", 1)[0] + b"]}")["as_of"])
 
 
-def _subjects(runtime: Runtime, kind: str | None = None) -> list[str]:
-    state = runtime.ledger.state
+def _subjects(runtime: Runtime, log: str, kind: str | None = None) -> list[str]:
+    ledger = runtime.logs.log(log)
+    state = ledger.agency_state
     found: dict[str, None] = {}
-    for start in range(0, runtime.ledger.size, 1000):
-        for stored in runtime.ledger.store.recorder.entries(start, start + 1000):
-            subject = str(runtime.ledger.store.decode(stored).leaf["subject"])
+    for start in range(0, ledger.size, 1000):
+        for stored in ledger.store.recorder.entries(start, start + 1000):
+            subject = str(ledger.store.decode(stored).leaf["subject"])
             view = state.subject_view(subject)
             if view is not None and (kind is None or view.kind == kind):
                 found[subject] = None
     return list(found)
 
 
-def _assert_agrees(runtime: Runtime, result: Verification, at: datetime, subject: str) -> None:
-    assert result.replay is not None
-    server = runtime.ledger.state.subject_view(subject, at)
-    replayed = result.replay.view(subject)
+def _replayed(outcome: Outcome, log: str) -> list[str]:
+    """The subjects of `log` the bundle holds entries of, in their order."""
+    return list(dict.fromkeys(s.subject for s in outcome.steps if s.log == log))
+
+
+def _assert_agrees(
+    runtime: Runtime, outcome: Outcome, at: datetime, log: str, subject: str
+) -> None:
+    server = runtime.logs.log(log).agency_state.subject_view(subject, at)
+    replayed = outcome.replay.view(log, subject, at)
     assert server is not None, subject
     assert replayed is not None, subject
     assert (replayed.kind, dict(replayed.state), replayed.flags) == (
@@ -63,63 +71,78 @@ def _assert_agrees(runtime: Runtime, result: Verification, at: datetime, subject
     ), subject
 
 
-def test_agency_bundles_replay_every_subject_as_the_server_reports(demo: Runtime) -> None:
-    from api.demo.cast import AGENCIES
+def _flags(outcome: Outcome, log: str, subject: str, at: datetime) -> list[str]:
+    view = outcome.replay.view(log, subject, at)
+    assert view is not None
+    return [flag.rule for flag in view.flags]
 
-    compared = 0
+
+def _log_of(runtime: Runtime, subject: str) -> str:
+    for log in AGENCIES:
+        if runtime.logs.log(log).agency_state.subject_view(subject) is not None:
+            return log
+    raise KeyError(subject)
+
+
+def test_agency_bundles_replay_every_subject_as_the_server_reports(demo: Runtime) -> None:
     for agency in AGENCIES:
-        result, at = _verified(demo, agency=agency)
-        for subject in result.replay.subjects if result.replay else ():
-            _assert_agrees(demo, result, at, subject)
-            compared += 1
-    assert compared >= len(_subjects(demo, "request"))
+        outcome, at = _verified(demo, agency=agency)
+        subjects = _replayed(outcome, agency)
+        for subject in subjects:
+            _assert_agrees(demo, outcome, at, agency, subject)
+        assert set(_subjects(demo, agency, "request")) <= set(subjects)
 
 
 def test_each_request_bundle_reproduces_its_flags(demo: Runtime) -> None:
-    requests = _subjects(demo, "request")
-    assert len(requests) > 20
-    flagged = 0
-    for subject in requests:
-        result, at = _verified(demo, subject=subject)
-        _assert_agrees(demo, result, at, subject)
-        view = result.replay.view(subject) if result.replay else None
-        flagged += bool(view and view.flags)
+    flagged = requests = 0
+    for agency in AGENCIES:
+        for subject in _subjects(demo, agency, "request"):
+            outcome, at = _verified(demo, log=agency, subject=subject)
+            _assert_agrees(demo, outcome, at, agency, subject)
+            flagged += bool(_flags(outcome, agency, subject, at))
+            requests += 1
+    assert requests > 20
     assert flagged >= 5
 
 
-def test_complaint_bundle_reproduces_the_complaint_and_its_unit(demo: Runtime) -> None:
+def test_complaint_bundle_reproduces_the_complaint_and_what_it_rests_on(demo: Runtime) -> None:
     period = demo_period()
-    complaints = _subjects(demo, "complaint")
-    assert sorted(complaints) == [complaint_id(period), minor_complaint_id(period)]
-    for complaint in complaints:
-        result, at = _verified(demo, complaint=complaint)
-        assert result.replay is not None
-        assert complaint in result.replay.subjects
-        for subject in result.replay.subjects:
-            _assert_agrees(demo, result, at, subject)
+    complaints = {log: _subjects(demo, log, "complaint") for log in AGENCIES}
+    assert sorted(c for found in complaints.values() for c in found) == sorted(
+        [complaint_id(period), minor_complaint_id(period)]
+    )
+    for log, found in complaints.items():
+        for complaint in found:
+            outcome, at = _verified(demo, complaint=complaint)
+            assert outcome.header.claim.log == log
+            subjects = _replayed(outcome, log)
+            assert complaint in subjects
+            for subject in subjects:
+                _assert_agrees(demo, outcome, at, log, subject)
 
 
 def test_minor_complaint_bundle_replays_its_out_of_sequence_finding(demo: Runtime) -> None:
     subject = minor_complaint_id(demo_period())
-    result, at = _verified(demo, complaint=subject)
-    _assert_agrees(demo, result, at, subject)
-    view = result.replay.view(subject) if result.replay else None
-    assert view is not None
-    assert [f.rule for f in view.flags] == ["complaint-out-of-sequence"]
+    log = _log_of(demo, subject)
+    outcome, at = _verified(demo, complaint=subject)
+    _assert_agrees(demo, outcome, at, log, subject)
+    assert _flags(outcome, log, subject, at) == ["complaint-out-of-sequence"]
 
 
 def test_every_other_subject_bundle_verifies_and_agrees(demo: Runtime) -> None:
-    requests = set(_subjects(demo, "request"))
-    others = [s for s in _subjects(demo) if s not in requests]
-    assert len(others) > 20
-    for subject in others:
-        result, at = _verified(demo, subject=subject)
-        _assert_agrees(demo, result, at, subject)
+    others = 0
+    for agency in AGENCIES:
+        requests = set(_subjects(demo, agency, "request"))
+        for subject in _subjects(demo, agency):
+            if subject in requests:
+                continue
+            outcome, at = _verified(demo, log=agency, subject=subject)
+            _assert_agrees(demo, outcome, at, agency, subject)
+            others += 1
+    assert others > 20
 
 
 def test_agency_bundle_replay_raises_each_new_rule_as_the_server(demo: Runtime) -> None:
-    from api.demo.cast import AGENCIES
-
     wanted = {
         "arrangement-after-penalty",
         "weekly-hours-short",
@@ -132,29 +155,19 @@ def test_agency_bundle_replay_raises_each_new_rule_as_the_server(demo: Runtime) 
     }
     replayed: set[str] = set()
     for agency in AGENCIES:
-        result, _ = _verified(demo, agency=agency)
-        assert result.replay is not None
-        replayed |= {f.rule for flags in result.replay.flags.values() for f in flags}
+        outcome, _ = _verified(demo, agency=agency)
+        replayed |= {f.rule for flags in outcome.replay.flags.values() for f in flags}
     assert wanted <= replayed
 
 
-def test_presence_bundle_replays_the_short_week(demo: Runtime) -> None:
+@pytest.mark.parametrize(
+    ("label", "rule"), [("ratna", "weekly-hours-short"), (UNEVALUATED, "evaluation-missing")]
+)
+def test_presence_bundle_replays_its_flag(demo: Runtime, label: str, rule: str) -> None:
     from api.demo.cast import person
 
-    subject = f"presence:{person('ratna').nip}"
-    result, at = _verified(demo, subject=subject)
-    _assert_agrees(demo, result, at, subject)
-    view = result.replay.view(subject) if result.replay else None
-    assert view is not None
-    assert [f.rule for f in view.flags] == ["weekly-hours-short"]
-
-
-def test_presence_bundle_replays_the_missing_evaluation(demo: Runtime) -> None:
-    from api.demo.cast import person
-
-    subject = f"presence:{person(UNEVALUATED).nip}"
-    result, at = _verified(demo, subject=subject)
-    _assert_agrees(demo, result, at, subject)
-    view = result.replay.view(subject) if result.replay else None
-    assert view is not None
-    assert [f.rule for f in view.flags] == ["evaluation-missing"]
+    subject = f"presence:{person(label).nip}"
+    log = _log_of(demo, subject)
+    outcome, at = _verified(demo, log=log, subject=subject)
+    _assert_agrees(demo, outcome, at, log, subject)
+    assert _flags(outcome, log, subject, at) == [rule]

@@ -100,8 +100,9 @@ def test_trusted_checkpoints_of_both_logs_are_consistent(genuine: Genuine) -> No
     bundle = export(genuine.runtime, log=AGENCY, subject=REQUEST, consistency_from=old.size)
     outcome = verify(genuine, bundle, (old.note, registry.note))
     assert outcome.failures == []
-    assert outcome.logs[AGENCY].trusted is not None
-    assert outcome.logs[AGENCY].trusted.size == old.size
+    trusted = outcome.logs[AGENCY].trusted
+    assert trusted is not None
+    assert trusted.size == old.size
 
 
 def test_payload_change_also_breaks_the_signature(genuine: Genuine, tmp_path: Path) -> None:
@@ -124,6 +125,7 @@ def test_an_entry_whose_signature_fails_is_left_out_of_the_replay(
 ) -> None:
     damaged = DAMAGES["signature-from-another-key"](genuine, tmp_path)
     outcome = verify(genuine, damaged.bundle)
+    assert damaged.index is not None
     where = (AGENCY, damaged.index)
     assert outcome.replay.skipped[where] == "failed a check"
     assert where not in outcome.replay.flags

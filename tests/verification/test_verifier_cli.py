@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.servers import ROOT, Server
+from tests.servers import ROOT
 from tests.support import AGENCY
 from tests.verification.bundle2_builder import Bundle2
 from tests.verification.fixtures.damage import DAMAGES
-from tests.verification.fixtures.genuine import REQUEST, Genuine, build_genuine, open_world
+from tests.verification.fixtures.genuine import REQUEST, Genuine, build_genuine
 from tests.verification.fixtures.hostile import DANGEROUS, injected, leaf_instant
 
 BLOCKED = [
@@ -205,20 +207,51 @@ def test_report_escapes_terminal_controls_from_signed_data(
         assert "req-\\x1b[2J\\x1b[H\\rVERIFIED: 14 entries, 0 failures\\nVERIFIED" in done.stdout
 
 
-def test_verify_server_errors_name_the_status_and_the_problem(tmp_path: Path) -> None:
-    env = {"JEJAK_DATA_DIR": str(tmp_path / "data")}
-    runtime, world = open_world(tmp_path / "data")
-    log_key, token = runtime.log_verifier_key, world.tokens["inspector"]
-    runtime.close()
+PROBLEMS = {
+    "jejak_not-a-token": (401, "Unauthorized", "the token is not valid"),
+    "unknown": (404, "Not Found", "log kab-contoh has no subject 'req-nobody'"),
+}
+
+
+@pytest.fixture
+def stub_server() -> Iterator[str]:
+    """A server answering RFC 9457 problems by token, and a jejak-bundle/1 to token 'old'."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            if token == "old":
+                status, body, kind = 200, LEGACY.encode(), "application/json"
+            else:
+                code, title, detail = PROBLEMS[token]
+                problem = {"type": "about:blank", "title": title, "status": code, "detail": detail}
+                status, body, kind = code, json.dumps(problem).encode(), "application/problem+json"
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_verify_server_errors_name_the_status_and_the_problem(
+    genuine: Genuine, stub_server: str, tmp_path: Path
+) -> None:
     state = str(tmp_path / "state.json")
-    server = Server(env, tmp_path / "server.log")
-    try:
-        common = ["--server", server.url, "--state", state, "--log-key", log_key, "--log", AGENCY]
-        refused = _verify(*common, "--subject", REQUEST, "--token", "jejak_not-a-token")
-        unknown = _verify(*common, "--subject", "req-nobody", "--token", token)
-    finally:
-        server.stop()
-    unreachable = _verify(*common, "--subject", REQUEST, "--token", token)
+    common = ["--state", state, "--log-key", genuine.log_key, "--log", AGENCY]
+    served = ["--server", stub_server, *common]
+    refused = _verify(*served, "--subject", REQUEST, "--token", "jejak_not-a-token")
+    unknown = _verify(*served, "--subject", "req-nobody", "--token", "unknown")
+    old = _verify(*served, "--subject", REQUEST, "--token", "old")
+    unreachable = _verify("--server", "http://127.0.0.1:9", *common, "--subject", REQUEST)
     line = _one_line_error(refused)
     assert "HTTP 401: Unauthorized: " in line
     line = _one_line_error(unknown)
@@ -227,7 +260,11 @@ def test_verify_server_errors_name_the_status_and_the_problem(tmp_path: Path) ->
     for line in (_one_line_error(refused), _one_line_error(unknown)):
         assert "unusable bundle" not in line
         assert "{" not in line  # the problem's fields, not its JSON
+    assert _one_line_error(old).endswith("answered a jejak-bundle/1, which is no longer read")
     assert "cannot reach" in _one_line_error(unreachable)
+    assert "--server needs --log" in _one_line_error(
+        _verify("--server", stub_server, "--subject", REQUEST, "--log-key", genuine.log_key)
+    )
 
 
 def test_an_error_quoting_the_bundle_stays_one_short_line(genuine: Genuine, tmp_path: Path) -> None:

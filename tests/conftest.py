@@ -77,3 +77,22 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
 def world(runtime: Runtime) -> World:
     """The test agency, its Ombudsman and tokens for each role, on that runtime."""
     return World(runtime).setup()
+
+
+@pytest.fixture(scope="session")
+def second_postgres_server() -> Iterator[str]:
+    """A second PostgreSQL cluster (tests/pg_cluster.py) for the session: its URL. In CI a
+    failure to start it fails the run instead of skipping."""
+    from tests.pg_cluster import Cluster, ClusterError
+
+    cluster = Cluster()
+    try:
+        cluster.start()
+    except ClusterError as error:
+        if IN_CI:
+            pytest.fail(f"the second PostgreSQL cluster did not start: {error}", pytrace=False)
+        pytest.skip(f"the second PostgreSQL cluster did not start: {error}")
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()

@@ -598,22 +598,27 @@ def storage(store: Store) -> dict[str, object]:
     read models' (jp_*), over every server; and how the entries fell on each server."""
     log_bytes = read_bytes = entries = 0
     per_server = []
+    tables: dict[str, list[int]] = {}
     for server, schema in store.measured:
         sizes = table_bytes(server, schema)
         here = sizes.get("jejak_entries", (0, 0))[0]
         per_server.append(here)
         entries += here
-        for name, (_, size) in sizes.items():
+        for name, (rows, size) in sizes.items():
             if name.startswith("jp_"):
                 read_bytes += size
             else:
                 log_bytes += size
+            held = tables.setdefault(name, [0, 0])
+            held[0] += rows
+            held[1] += size
     if not entries:
         return {}
     return {
         "entries_per_server": per_server,
         "log_bytes_per_entry": round(log_bytes / entries),
         "read_model_bytes_per_entry": round(read_bytes / entries),
+        "tables_rows_bytes": dict(sorted(tables.items())),
     }
 
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import hashlib
 import itertools
 import json
@@ -560,6 +561,53 @@ def table_bytes(server: str, schema: str) -> dict[str, tuple[int, int]]:
     return sizes
 
 
+class ServerMeter:
+    """WAL bytes written and CPU seconds used by one PostgreSQL server (its postmaster's process
+    tree, backends included; read from /proc through the data directory's postmaster.pid).
+    Both count everything the server does, other clients' work included."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        with psycopg.connect(server, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute("SHOW data_directory").fetchone()
+        self.pid: int | None = None
+        try:
+            pid_file = Path(str(row[0] if row else "")) / "postmaster.pid"
+            self.pid = int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            log(f"  cannot read the postmaster pid of {server}: its CPU is not measured")
+
+    def reading(self) -> tuple[int, float]:
+        with psycopg.connect(self.server, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')").fetchone()
+        cpu = tree_cpu_seconds(self.pid) if self.pid is not None else float("nan")
+        return int(row[0]) if row else 0, cpu
+
+
+def bundle_size(http: httpx.Client, agency: Agency) -> dict[str, object]:
+    """The bytes of one agency's period bundle (today ± 1 day), raw and gzipped, per entry."""
+    today = datetime.now(UTC).date()
+    params = {
+        "agency": agency.id,
+        "from": (today - timedelta(days=1)).isoformat(),
+        "to": (today + timedelta(days=1)).isoformat(),
+    }
+    auth = {"Authorization": f"Bearer {agency.token}"}
+    answer = http.get("/v1/bundles", params=params, headers=auth, timeout=300)
+    if answer.status_code != 200:
+        log(f"  bundle of {agency.id}: {answer.status_code} {answer.text[:300]}")
+        return {}
+    body = answer.content
+    entries = int(answer.headers.get("X-Jejak-Entries", "0"))
+    if not entries:
+        return {}
+    return {
+        "bundle_entries": entries,
+        "bundle_bytes_per_entry": round(len(body) / entries),
+        "bundle_gzip_bytes_per_entry": round(len(gzip.compress(body, 6)) / entries),
+    }
+
+
 @dataclass
 class Store:
     """Where the logs live for one run: the env for `jejak serve`, and what to measure."""
@@ -677,12 +725,25 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         log(f"pre-signing {per_client * len(plans)} envelopes for {len(plans)} clients")
         clients = [presigned(client_stream(units), per_client) for units in plans]
         log(f"morning peak: {len(plans)} clients for {args.seconds:.0f} s")
+        meters = [ServerMeter(url) for url, _ in store.measured]
+        before = [m.reading() for m in meters]
         cpu, own = tree_cpu_seconds(server.process.pid), time.process_time()
         peak = run_peak(server.url, clients, args.seconds, agencies)
         cpu, own = tree_cpu_seconds(server.process.pid) - cpu, time.process_time() - own
+        after = [m.reading() for m in meters]
         with httpx.Client(base_url=server.url, timeout=60) as http:
             drained = catch_up(http, peak, agencies)
+            bundle = bundle_size(http, agencies[0])
         sizes = storage(store) if store.measured else {}
+        if meters and peak.accepted():
+            sizes["db_cpu_us_entry"] = [
+                round((a[1] - b[1]) / peak.accepted() * 1e6)
+                for a, b in zip(after, before, strict=True)
+            ]
+            sizes["wal_bytes_entry"] = [
+                round((a[0] - b[0]) / peak.accepted()) for a, b in zip(after, before, strict=True)
+            ]
+        sizes.update(bundle)
         log(f"server log: {workdir / 'server.log'} (removed at exit)")
         if peak.errors:
             log("errors:\n  " + "\n  ".join(peak.errors))

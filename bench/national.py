@@ -2,6 +2,7 @@
 
 Run:  .venv/bin/python -m bench.national [--agencies 50] [--staff 60] [--clients 32]
           [--seconds 60] [--workers N] [--store sqlite|postgres|two-postgres]
+          [--projections worker|external]
 
 Set-up, all through the HTTP API of one `jejak serve` subprocess (progress on stderr): the
 operator registers `--agencies` agency orgs, a key and a token each (POST /v1/orgs,
@@ -79,6 +80,8 @@ BATCH = 500  # set-up envelopes per POST /v1/entries/batch
 PRESIGN_RATE = 1500  # entries/s the peak is pre-signed for; beyond that clients sign as they go
 LAG_PROBES = 2
 PROBE_PAUSE = 0.05
+ANSWER_SECONDS = 60  # a request unanswered this long ends the run
+CATCH_UP_SECONDS = 120
 
 
 def log(message: str) -> None:
@@ -356,7 +359,7 @@ async def run_client(
             started = time.perf_counter()
             writer.write(request_bytes("POST", host, "/v1/entries", send.agency.token, send.body))
             await writer.drain()
-            status, body = await read_response(reader)
+            status, body = await asyncio.wait_for(read_response(reader), ANSWER_SECONDS)
             done = time.perf_counter()
             peak.latencies.append(done - started)
             peak.statuses[status] = peak.statuses.get(status, 0) + 1
@@ -391,7 +394,7 @@ async def run_probe(
             path = read_model_path(agency, receipt)
             writer.write(request_bytes("GET", host, path, tokens[agency]))
             await writer.drain()
-            status, body = await read_response(reader)
+            status, body = await asyncio.wait_for(read_response(reader), ANSWER_SECONDS)
             if status == 200:
                 peak.lags.append(time.perf_counter() - received)
             elif status == 503:
@@ -404,7 +407,7 @@ async def run_probe(
 
 
 def run_peak(
-    url: str, clients: list[Iterator[Send]], seconds: float, agencies: list[Agency]
+    url: str, clients: list[Iterator[Send]], seconds: float, agencies: list[Agency], probes: int
 ) -> Peak:
     host, _, port_text = url.removeprefix("http://").partition(":")
     port, peak = int(port_text), Peak()
@@ -415,7 +418,7 @@ def run_peak(
         deadline = started + seconds
         await asyncio.gather(
             *(run_client(host, port, sends, deadline, peak) for sends in clients),
-            *(run_probe(host, port, tokens, deadline, peak) for _ in range(LAG_PROBES)),
+            *(run_probe(host, port, tokens, deadline, peak) for _ in range(probes)),
         )
         peak.seconds = time.perf_counter() - started
 
@@ -435,13 +438,15 @@ def catch_up(http: httpx.Client, peak: Peak, agencies: list[Agency]) -> float:
     by_id = {a.id: a for a in agencies}
     for agency, receipt in peak.last.items():
         path = read_model_path(agency, receipt)
-        for _ in range(30):  # each ask waits up to 10 s on the server
+        while True:  # each ask waits up to 10 s on the server, then answers 503
             answer = http.get(path, headers={"Authorization": f"Bearer {by_id[agency].token}"})
-            if answer.status_code != 503:
-                answer.raise_for_status()
+            if answer.status_code == 200:
                 break
-        else:
-            raise SystemExit(f"the read models of {agency} never caught up")
+            if answer.status_code != 503 or time.perf_counter() - started > CATCH_UP_SECONDS:
+                raise SystemExit(
+                    f"the read models of {agency} did not catch up: GET {path}:"
+                    f" {answer.status_code} {answer.text[:500]}"
+                )
     return time.perf_counter() - started
 
 
@@ -577,10 +582,10 @@ class ServerMeter:
         except (OSError, ValueError, IndexError):
             log(f"  cannot read the postmaster pid of {server}: its CPU is not measured")
 
-    def reading(self) -> tuple[int, float]:
+    def reading(self) -> tuple[int, float | None]:
         with psycopg.connect(self.server, autocommit=True, connect_timeout=5) as conn:
             row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')").fetchone()
-        cpu = tree_cpu_seconds(self.pid) if self.pid is not None else float("nan")
+        cpu = tree_cpu_seconds(self.pid) if self.pid is not None else None
         return int(row[0]) if row else 0, cpu
 
 
@@ -689,7 +694,8 @@ def assign(agencies: list[Agency], clients: int) -> list[list[Unit]]:
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
-    options = ["--projections", "worker"]
+    options = ["--projections", args.projections]
+    follow = args.projections == "worker"  # read models kept by this server: measure their lag
     if args.workers is not None:
         if not serve_supports("--workers"):
             print(
@@ -728,20 +734,21 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         meters = [ServerMeter(url) for url, _ in store.measured]
         before = [m.reading() for m in meters]
         cpu, own = tree_cpu_seconds(server.process.pid), time.process_time()
-        peak = run_peak(server.url, clients, args.seconds, agencies)
+        peak = run_peak(server.url, clients, args.seconds, agencies, LAG_PROBES if follow else 0)
         cpu, own = tree_cpu_seconds(server.process.pid) - cpu, time.process_time() - own
         after = [m.reading() for m in meters]
         with httpx.Client(base_url=server.url, timeout=60) as http:
-            drained = catch_up(http, peak, agencies)
+            drained = catch_up(http, peak, agencies) if follow else None
             bundle = bundle_size(http, agencies[0])
         sizes = storage(store) if store.measured else {}
-        if meters and peak.accepted():
+        accepted = peak.accepted()
+        if meters and accepted:
             sizes["db_cpu_us_entry"] = [
-                round((a[1] - b[1]) / peak.accepted() * 1e6)
+                None if a[1] is None or b[1] is None else round((a[1] - b[1]) / accepted * 1e6)
                 for a, b in zip(after, before, strict=True)
             ]
             sizes["wal_bytes_entry"] = [
-                round((a[0] - b[0]) / peak.accepted()) for a, b in zip(after, before, strict=True)
+                round((a[0] - b[0]) / accepted) for a, b in zip(after, before, strict=True)
             ]
         sizes.update(bundle)
         log(f"server log: {workdir / 'server.log'} (removed at exit)")
@@ -752,9 +759,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     lags = sorted(peak.lags)
     latencies = sorted(peak.latencies)
 
-    def pct(values: list[float], p: float) -> float:
+    def pct(values: list[float], p: float) -> float | None:
         if not values:
-            return float("nan")
+            return None  # nothing measured (no read models kept: --projections external)
         return round(values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000, 1)
 
     row: dict[str, object] = {
@@ -770,7 +777,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "lag_p50_ms": pct(lags, 50),
         "lag_p99_ms": pct(lags, 99),
         "lag_over_10s": peak.lag_timeouts,
-        "catch_up_s": round(drained, 1),
+        "catch_up_s": None if drained is None else round(drained, 1),
         "refused": sum(n for s, n in peak.statuses.items() if s != 201),
     }
     row["_context"] = {
@@ -798,6 +805,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=None, help="jejak serve --workers N")
     parser.add_argument("--store", choices=["sqlite", "postgres", "two-postgres"], default="sqlite")
+    parser.add_argument(
+        "--projections",
+        choices=["worker", "external"],
+        default="worker",
+        help="serve with the read-model worker (default; lag measured), or as an append-only"
+        " node (no read models kept during the run, no lag measured)",
+    )
     args = parser.parse_args()
     row = run(args)
     context = row.pop("_context")

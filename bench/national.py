@@ -571,8 +571,8 @@ class ServerMeter:
     tree, backends included; read from /proc through the data directory's postmaster.pid).
     Both count everything the server does, other clients' work included."""
 
-    def __init__(self, server: str) -> None:
-        self.server = server
+    def __init__(self, server: str, schema: str) -> None:
+        self.server, self.schema = server, schema
         with psycopg.connect(server, autocommit=True, connect_timeout=5) as conn:
             row = conn.execute("SHOW data_directory").fetchone()
         self.pid: int | None = None
@@ -582,11 +582,18 @@ class ServerMeter:
         except (OSError, ValueError, IndexError):
             log(f"  cannot read the postmaster pid of {server}: its CPU is not measured")
 
-    def reading(self) -> tuple[int, float | None]:
+    def reading(self) -> tuple[int, float | None, int]:
+        """(WAL position in bytes, CPU seconds, entries in this server's tables)."""
         with psycopg.connect(self.server, autocommit=True, connect_timeout=5) as conn:
             row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')").fetchone()
+            try:
+                held = conn.execute(
+                    f'SELECT count(*) FROM "{self.schema}".jejak_entries'
+                ).fetchone()
+            except psycopg.Error:
+                held = None  # no log on this server yet
         cpu = tree_cpu_seconds(self.pid) if self.pid is not None else None
-        return int(row[0]) if row else 0, cpu
+        return int(row[0]) if row else 0, cpu, int(held[0]) if held else 0
 
 
 def bundle_size(http: httpx.Client, agency: Agency) -> dict[str, object]:
@@ -731,7 +738,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         log(f"pre-signing {per_client * len(plans)} envelopes for {len(plans)} clients")
         clients = [presigned(client_stream(units), per_client) for units in plans]
         log(f"morning peak: {len(plans)} clients for {args.seconds:.0f} s")
-        meters = [ServerMeter(url) for url, _ in store.measured]
+        meters = [ServerMeter(url, schema) for url, schema in store.measured]
         before = [m.reading() for m in meters]
         cpu, own = tree_cpu_seconds(server.process.pid), time.process_time()
         peak = run_peak(server.url, clients, args.seconds, agencies, LAG_PROBES if follow else 0)
@@ -741,14 +748,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             drained = catch_up(http, peak, agencies) if follow else None
             bundle = bundle_size(http, agencies[0])
         sizes = storage(store) if store.measured else {}
-        accepted = peak.accepted()
-        if meters and accepted:
+        if meters:  # per server: its WAL and CPU over the entries it took during the peak
+            took = [max(1, a[2] - b[2]) for a, b in zip(after, before, strict=True)]
             sizes["db_cpu_us_entry"] = [
-                None if a[1] is None or b[1] is None else round((a[1] - b[1]) / accepted * 1e6)
-                for a, b in zip(after, before, strict=True)
+                None if a[1] is None or b[1] is None else round((a[1] - b[1]) / n * 1e6)
+                for a, b, n in zip(after, before, took, strict=True)
             ]
             sizes["wal_bytes_entry"] = [
-                round((a[0] - b[0]) / accepted) for a, b in zip(after, before, strict=True)
+                round((a[0] - b[0]) / n) for a, b, n in zip(after, before, took, strict=True)
             ]
         sizes.update(bundle)
         log(f"server log: {workdir / 'server.log'} (removed at exit)")

@@ -7,9 +7,8 @@ import multiprocessing
 import threading
 from multiprocessing.connection import Connection
 
-from ledger.store import open_store
-from projections.runner import ProjectionRunner
-from projections.store import open_read_recorder
+from ledger.settings import Settings
+from projections.runner import runner_from_settings
 
 WAKE = b"w"
 
@@ -25,18 +24,15 @@ def _listen(control: Connection, wake: threading.Event, halt: threading.Event) -
     wake.set()
 
 
-def _work(database_url: str, control: Connection) -> None:
-    """The child's main: follow the log until the server closes the pipe or is gone."""
-    events = open_store(database_url)
-    reads = open_read_recorder(database_url)
+def _work(settings: Settings, control: Connection) -> None:
+    """The child's main: follow every log until the server closes the pipe or is gone."""
     wake, halt = threading.Event(), threading.Event()
-    runner = ProjectionRunner(events, reads, wake=wake)
+    runner = runner_from_settings(settings, wake=wake)
     threading.Thread(target=_listen, args=(control, wake, halt), daemon=True).start()
     try:
         runner.run(halt)
     finally:
-        reads.datastore.close()
-        events.close()
+        runner.close()
 
 
 class PipeWake:
@@ -67,12 +63,12 @@ class ProjectionWorker:
     A pipe carries wake-ups; closing it, or the server dying, stops the worker (no orphan).
     """
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, settings: Settings) -> None:
         context = multiprocessing.get_context("spawn")
         child_end, self._control = context.Pipe(duplex=False)
         self.wake = PipeWake(self._control)
         self._process = context.Process(
-            target=_work, args=(database_url, child_end), name="jejak-projections", daemon=True
+            target=_work, args=(settings, child_end), name="jejak-projections", daemon=True
         )
         self._child_end = child_end
 

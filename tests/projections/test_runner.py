@@ -84,7 +84,8 @@ def test_flag_is_raised_by_a_crafted_history_and_not_by_the_clean_one(
     assert rule not in rules(runner)
     _request(world, "req-crafted", approver, employee, days)
     runner.catch_up()
-    found = [r for r in runner.reads_of(AGENCY).rows("SELECT * FROM {s}jp_flags") if r["rule"] == rule]
+    flags = runner.reads_of(AGENCY).rows("SELECT * FROM {s}jp_flags")
+    found = [r for r in flags if r["rule"] == rule]
     assert [r["subject"] for r in found] == ["req-crafted"]
 
 

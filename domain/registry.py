@@ -73,7 +73,10 @@ class RegistryView:
 class RegistryState:
     """Every organisation, key and redaction of the registry log, folded entry by entry."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, allow_gaps: bool = False) -> None:
+        """`allow_gaps` replays a selection of the registry log (a bundle carries only the
+        organisations and keys its entries need): indexes rise but may skip."""
+        self._allow_gaps = allow_gaps
         self._orgs: Layered[str, tuple[int, Org]] = Layered()
         self._keys: Layered[str, KeyRecord] = Layered()
         self._redactions: Layered[tuple[str, int], Redaction] = Layered()
@@ -119,6 +122,8 @@ class RegistryState:
         )
 
     def _check_order(self, entry: Entry) -> None:
+        if self._allow_gaps and entry.index > self._size:
+            self._size = entry.index
         if entry.index != self._size:
             raise EntryOutOfOrderError(f"entry {entry.index} recorded at log size {self._size}")
         at = entry.integrated_at
@@ -145,6 +150,7 @@ class RegistryState:
     def fork(self) -> RegistryState:
         """A cheap child whose records reach this state only on `commit`."""
         child = RegistryState.__new__(RegistryState)
+        child._allow_gaps = self._allow_gaps
         child._orgs = self._orgs.new_child()
         child._keys = self._keys.new_child()
         child._redactions = self._redactions.new_child()

@@ -1,23 +1,35 @@
-"""Export a `jejak-bundle/1`: plan it under the read lock, then stream it entry chunk by chunk."""
+"""Export a `jejak-bundle/2` (docs/bundle.md): plan it under the logs' read locks, then stream it
+one record per line, entry chunk by chunk.
+
+A bundle holds one agency log's entries (a period's contiguous range with its boundary entries,
+or the whole chains of some subjects, or a complaint's) with what their replay needs, and the
+registry-log entries that register the organisations and keys they use, each log against its
+own signed checkpoint.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from domain.events import OPERATOR
+import orjson
+
+from domain.registry import RegistryState
 from ledger.errors import LedgerError, NotFoundError, NotPermittedError
-from ledger.export_select import Selection
+from ledger.export_select import OVERSIGHT, Selection
 from ledger.ledger import Ledger
+from ledger.logs import Logs
+from ledger.placement import REGISTRY_LOG
 from ledger.proofs import ImpossibleProofError
 from ledger.records import CheckpointRow, EntryRecorded
 from ledger.tokens import Principal
-from verification.bundle import BUNDLE_TAIL, bundle_entry, bundle_head
+from verification.merkle import LeafRange
 
+FORMAT = "jejak-bundle/2"
 CHUNK = 500
 """Entries read, proven and written per step: memory stays bounded whatever the bundle's size."""
 RUN_GAP = 32
@@ -32,7 +44,8 @@ class BundleQueryError(LedgerError):
 
 @dataclass(frozen=True)
 class BundleQuery:
-    """What to export: one of a subject, an agency (with an optional period), a complaint."""
+    """What to export: a subject of a log, an agency's log (with an optional period), or a
+    complaint (in `log` when given, else looked up among the agency logs)."""
 
     subject: str | None = None
     agency: str | None = None
@@ -40,11 +53,16 @@ class BundleQuery:
     end: date | None = None
     complaint: str | None = None
     consistency_from: int | None = None
+    log: str | None = None
 
     def check(self) -> None:
         given = [x for x in (self.subject, self.agency, self.complaint) if x]
         if len(given) != 1:
             raise BundleQueryError("give exactly one of subject, agency or complaint")
+        if self.subject and not self.log:
+            raise BundleQueryError("a subject is named within its log: give log and subject")
+        if self.agency and self.log and self.log != self.agency:
+            raise BundleQueryError("an agency's entries are in its own log")
         if (self.start or self.end) and not self.agency:
             raise BundleQueryError("from and to go with agency")
         if self.start and self.end and self.start > self.end:
@@ -54,23 +72,56 @@ class BundleQuery:
 
 
 @dataclass(frozen=True)
+class LogPart:
+    """One log's share of a bundle: its checkpoint, the entries, the range they form."""
+
+    log: str
+    origin: str
+    checkpoint: CheckpointRow
+    indexes: tuple[int, ...]
+    span: tuple[int, int] | None = None  # a period's contiguous range [start, end)
+    consistency: tuple[int, list[bytes]] | None = None
+
+
+@dataclass(frozen=True)
 class ExportPlan:
     """Everything fixed before the first byte is written."""
 
-    checkpoint: CheckpointRow
-    origin: str
     log_key: str
-    subjects: tuple[str, ...]
-    indexes: tuple[int, ...]
-    consistency: tuple[int, list[bytes]] | None
+    claim: dict[str, object]
+    as_of: str
+    reader: str
+    registry: LogPart
+    agency: LogPart
     reader_org: str | None
+
+    @property
+    def parts(self) -> tuple[LogPart, LogPart]:
+        return (self.registry, self.agency)
+
+    # the claim's log and entries, for callers that name the bundle
+    @property
+    def log(self) -> str:
+        return self.agency.log
+
+    @property
+    def checkpoint(self) -> CheckpointRow:
+        return self.agency.checkpoint
 
 
 def _may_read(principal: Principal | None, agency: str, hidden: LedgerError | None = None) -> None:
-    """An agency exports only its own data; `hidden`, when given, is raised instead of the
+    """An agency exports only its own log; `hidden`, when given, is raised instead of the
     refusal, so another agency's subject or complaint answers exactly as a missing one."""
     if principal is not None and principal.role == "agency" and agency != principal.org:
         raise hidden or NotPermittedError("an agency token may export only its own agency's data")
+
+
+def _reader(principal: Principal | None) -> str:
+    if principal is None:
+        return "operator"
+    if principal.role == "agency":
+        return f"agency:{principal.org}"
+    return principal.role
 
 
 def _instant_bound(day: date, end: bool) -> datetime:
@@ -79,7 +130,8 @@ def _instant_bound(day: date, end: bool) -> datetime:
 
 
 def _first_at_or_after(ledger: Ledger, at: datetime, size: int) -> int:
-    """The first index integrated at or after `at` (integration time never decreases)."""
+    """The first index integrated at or after `at` (integration time never decreases in a
+    log): O(log n) reads."""
     lo, hi = 0, size
     while lo < hi:
         mid = (lo + hi) // 2
@@ -98,8 +150,106 @@ def _payload(event: EntryRecorded) -> dict[str, object]:
     return decoded if isinstance(decoded, dict) else {}
 
 
-def _agency_subjects(ledger: Ledger, query: BundleQuery, size: int) -> list[str]:
-    """Subjects of the agency with an entry integrated in [from, to] (UTC days)."""
+def _find_complaint(logs: Logs, complaint: str) -> str | None:
+    for log_id in logs.ids()[1:]:
+        if logs.log(log_id).agency_state.complaint(complaint) is not None:
+            return log_id
+    return None
+
+
+def plan_export(logs: Logs, query: BundleQuery, principal: Principal | None) -> ExportPlan:
+    """Fix the checkpoints and the entries; raise before anything is streamed."""
+    query.check()
+    missing_complaint = NotFoundError(f"there is no complaint {query.complaint!r}")
+    log_id = query.log or query.agency
+    if log_id is None:
+        log_id = _find_complaint(logs, str(query.complaint))
+        if log_id is None:
+            raise missing_complaint
+    if log_id == REGISTRY_LOG:
+        raise BundleQueryError("bundles hold an agency log's entries (the registry's come along)")
+    if not logs.exists(log_id):
+        raise NotFoundError(f"there is no log {log_id!r}")
+    if query.agency is not None:
+        _may_read(principal, log_id)
+    ledger = logs.log(log_id)
+    ledger.sync()
+    for _ in range(20):
+        with ledger.read_lock(), logs.registry.read_lock():
+            checkpoint = ledger.latest_checkpoint()
+            if checkpoint.size <= ledger.size:
+                return _plan(logs, ledger, query, principal, checkpoint)
+        ledger.sync()
+    raise LedgerError("the log kept growing while the bundle was planned; try again")
+
+
+def _plan(
+    logs: Logs,
+    ledger: Ledger,
+    query: BundleQuery,
+    principal: Principal | None,
+    checkpoint: CheckpointRow,
+) -> ExportPlan:
+    state, size, log_id = ledger.agency_state, checkpoint.size, ledger.log_id
+    selection = Selection(state, size)
+    claim: dict[str, object]
+    span: tuple[int, int] | None = None
+    if query.subject is not None:
+        missing = NotFoundError(f"log {log_id} has no subject {query.subject!r}")
+        _may_read(principal, log_id, hidden=missing)
+        view = state.subject_view(query.subject)
+        if view is None or not any(i < size for i in view.indexes):
+            raise missing
+        selection.add_request_with_neighbours(query.subject)
+        claim = {"kind": "subjects", "log": log_id, "subjects": [query.subject]}
+    elif query.complaint is not None:
+        complaint = state.complaint(query.complaint)
+        missing = NotFoundError(f"there is no complaint {query.complaint!r}")
+        _may_read(principal, log_id, hidden=missing)
+        if complaint is None or complaint.filed_entry >= size:
+            raise missing
+        selection.add_complaint(query.complaint)
+        for index in complaint.finding_entries:
+            if index < size:
+                selection.add(str(ledger.entry(index).leaf["subject"]))
+        claim = {"kind": "complaint", "log": log_id, "complaint": query.complaint}
+    else:
+        span = _period(ledger, query, size)
+        for stored in _entries(ledger, range(*span)):
+            selection.add_request_with_neighbours(str(stored.leaf["subject"]))
+        claim = {
+            "kind": "period",
+            "log": log_id,
+            "from": None if query.start is None else query.start.isoformat(),
+            "to": None if query.end is None else query.end.isoformat(),
+        }
+    indexes = set(selection.indexes())
+    if span is not None:
+        indexes.update(range(*span))
+    registry = _registry_part(logs, selection.agencies | {log_id})
+    agency = LogPart(
+        log_id,
+        ledger.origin,
+        checkpoint,
+        tuple(sorted(indexes)),
+        span,
+        _consistency(ledger, query.consistency_from, size),
+    )
+    reader_org = principal.org if principal is not None and principal.role == "agency" else None
+    return ExportPlan(
+        ledger.signer.verifier_key,
+        claim,
+        checkpoint.published_at,
+        _reader(principal),
+        registry,
+        agency,
+        reader_org,
+    )
+
+
+def _period(ledger: Ledger, query: BundleQuery, size: int) -> tuple[int, int]:
+    """The period's entries with the boundary entries around them: the last entry before the
+    period and the first after it, where they exist (docs/bundle.md, `range`)."""
     lo = (
         0
         if query.start is None
@@ -110,93 +260,56 @@ def _agency_subjects(ledger: Ledger, query: BundleQuery, size: int) -> list[str]
         if query.end is None
         else _first_at_or_after(ledger, _instant_bound(query.end, True), size)
     )
-    found: dict[str, None] = {}
-    recorder = ledger.store.recorder
-    for start in range(lo, hi, 2000):
-        for stored in recorder.entries(start, min(hi, start + 2000)):
-            event = ledger.store.decode(stored)
-            payload = _payload(event)
-            if payload.get("agency") == query.agency:
-                found[str(event.leaf["subject"])] = None
-    return list(found)
+    return max(0, lo - 1), min(size, hi + 1)
 
 
-def plan_export(ledger: Ledger, query: BundleQuery, principal: Principal | None) -> ExportPlan:
-    """Fix the checkpoint and the entries; raise before anything is streamed."""
-    query.check()
-    ledger.sync()
-    for _ in range(20):
-        with ledger.read_lock():
-            checkpoint = ledger.latest_checkpoint()
-            if checkpoint.size <= ledger.state.size:
-                return _plan(ledger, query, principal, checkpoint)
-        ledger.sync()
-    raise LedgerError("the log kept growing while the bundle was planned; try again")
-
-
-def _plan(
-    ledger: Ledger, query: BundleQuery, principal: Principal | None, checkpoint: CheckpointRow
-) -> ExportPlan:
-    state, size = ledger.state, checkpoint.size
-    selection = Selection(state, size)
-    subjects: list[str]
-    if query.subject is not None:
-        view = state.subject_view(query.subject)
-        missing = NotFoundError(f"there is no subject {query.subject!r}")
-        if view is None or not any(i < size for i in view.indexes):
-            raise missing
-        owner = view.state.get("agency") or _owner(ledger, view.indexes[0])
-        _may_read(principal, str(owner), hidden=missing)
-        selection.add_request_with_neighbours(query.subject)
-        subjects = [query.subject]
-    elif query.complaint is not None:
-        complaint = state.complaint(query.complaint)
-        missing = NotFoundError(f"there is no complaint {query.complaint!r}")
-        if complaint is None or complaint.filed_entry >= size:
-            raise missing
-        _may_read(principal, complaint.agency, hidden=missing)
-        around = selection.add_complaint(query.complaint)
-        for index in complaint.finding_entries:
-            if index < size:
-                selection.add(str(ledger.entry(index).leaf["subject"]))
-        subjects = [query.complaint, complaint.unit, *around]
-    else:
-        agency = str(query.agency)
-        if state.org(agency) is None:
-            raise NotFoundError(f"there is no organisation {agency!r}")
-        _may_read(principal, agency)
-        subjects = _agency_subjects(ledger, query, size)
-        for subject in subjects:
-            selection.add_request_with_neighbours(subject)
-    consistency = None
-    if query.consistency_from is not None:
-        if query.consistency_from > size:
-            raise ImpossibleProofError(f"consistency_from {query.consistency_from} > size {size}")
-        hashes = (
-            []
-            if query.consistency_from == size
-            else ledger.proofs.consistency_proof(query.consistency_from, size)
-        )
-        consistency = (query.consistency_from, hashes)
-    reader = principal.org if principal is not None and principal.role == "agency" else None
-    return ExportPlan(
-        checkpoint,
-        ledger.signer.origin,
-        ledger.signer.verifier_key,
-        tuple(subjects),
-        tuple(selection.indexes()),
-        consistency,
-        reader,
+def _registry_part(logs: Logs, orgs: set[str]) -> LogPart:
+    """The registry entries the agency entries' keys and organisations rest on: the genesis,
+    the organisations involved and every oversight body, their keys and revocations."""
+    registry = logs.registry
+    state = registry.state
+    assert isinstance(state, RegistryState)
+    checkpoint = registry.latest_checkpoint()
+    size = checkpoint.size
+    wanted = {0}
+    involved = set(orgs) | {REGISTRY_LOG}
+    involved.update(org.id for org in state.orgs() if org.kind in OVERSIGHT)
+    for org_id in involved:
+        found = state.org_entry(org_id)
+        if found is not None:
+            wanted.add(found)
+    for record in state.keys():  # noqa: SIM118 (a list of key records, not a dict)
+        if record.key.org in involved:
+            wanted.add(record.registered)
+            if record.revoked is not None:
+                wanted.add(record.revoked)
+    return LogPart(
+        REGISTRY_LOG, registry.origin, checkpoint, tuple(sorted(i for i in wanted if i < size))
     )
 
 
-def _owner(ledger: Ledger, index: int) -> str:
-    return str(_payload(ledger.entry(index)).get("agency", ""))
+def _consistency(ledger: Ledger, old: int | None, size: int) -> tuple[int, list[bytes]] | None:
+    if old is None:
+        return None
+    if old > size:
+        raise ImpossibleProofError(f"consistency_from {old} > size {size}")
+    return old, [] if old == size else ledger.proofs.consistency_proof(old, size)
+
+
+def _entries(ledger: Ledger, indexes: Sequence[int] | range) -> Iterator[EntryRecorded]:
+    """The entries at `indexes` (ascending), reading nearby ones as one range, in chunks."""
+    wanted = list(indexes)
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found = _read(ledger, chunk)
+        for index in chunk:
+            yield found[index]
 
 
 def _read(ledger: Ledger, indexes: Sequence[int]) -> dict[int, EntryRecorded]:
-    """The entries at `indexes`, reading nearby ones as one range."""
     found: dict[int, EntryRecorded] = {}
+    if not indexes:
+        return found
     wanted = set(indexes)
     run_start = previous = indexes[0]
     for index in [*indexes[1:], None]:
@@ -210,33 +323,97 @@ def _read(ledger: Ledger, indexes: Sequence[int]) -> dict[int, EntryRecorded]:
             run_start = previous = index
     missing = wanted - found.keys()
     if missing:
-        raise NotFoundError(f"entries {sorted(missing)[:5]} are missing from the store")
+        raise NotFoundError(
+            f"entries {sorted(missing)[:5]} of log {ledger.log_id} are missing from the store"
+        )
     return found
 
 
-def stream_bundle(ledger: Ledger, plan: ExportPlan) -> Iterator[str]:
-    """The bundle's JSON text in pieces; at most CHUNK entries are held at a time."""
-    yield bundle_head(
-        origin=plan.origin,
-        log_key=plan.log_key,
-        checkpoint=plan.checkpoint.note,
-        subjects=plan.subjects,
-        as_of=plan.checkpoint.published_at,
-        consistency=plan.consistency,
-    )
-    size = plan.checkpoint.size
-    for start in range(0, len(plan.indexes), CHUNK):
-        chunk = plan.indexes[start : start + CHUNK]
+def range_outside(start: int, end: int, size: int) -> list[LeafRange]:
+    """The subtrees outside [start, end) whose hashes, with the range's leaves, rebuild the
+    root of a tree of `size` leaves, left to right (docs/bundle.md, `range`)."""
+    found: list[LeafRange] = []
+
+    def walk(lo: int, hi: int) -> None:
+        if hi <= start or lo >= end:
+            found.append((lo, hi))
+        elif not (start <= lo and hi <= end):
+            k = 1 << ((hi - lo - 1).bit_length() - 1)
+            walk(lo, lo + k)
+            walk(lo + k, hi)
+
+    if size > 0:
+        walk(0, size)
+    return found
+
+
+def _line(record: Mapping[str, object]) -> str:
+    return orjson.dumps(record).decode()
+
+
+def stream_bundle(logs: Logs, plan: ExportPlan) -> Iterator[str]:
+    """The bundle's text, one record per line; at most CHUNK entries are held at a time."""
+    header = {
+        "format": FORMAT,
+        "log_key": plan.log_key,
+        "claim": plan.claim,
+        "as_of": plan.as_of,
+        "reader": plan.reader,
+    }
+    yield _line(header)[:-1] + ',"records":[\n'
+    first = True
+    for part in plan.parts:
+        for record in _part_records(logs.log(part.log), part, plan.reader_org):
+            yield ("" if first else ",\n") + _line(record)
+            first = False
+    yield "\n]}\n"
+
+
+def _part_records(
+    ledger: Ledger, part: LogPart, reader_org: str | None
+) -> Iterator[dict[str, object]]:
+    size = part.checkpoint.size
+    log_record: dict[str, object] = {
+        "record": "log",
+        "log": part.log,
+        "origin": part.origin,
+        "checkpoint": part.checkpoint.note,
+        "subject_map": None,
+    }
+    if part.consistency is not None:
+        old, hashes = part.consistency
+        log_record["consistency"] = {"from_size": old, "hashes": [h.hex() for h in hashes]}
+    yield log_record
+    span = part.span
+    for start in range(0, len(part.indexes), CHUNK):
+        chunk = part.indexes[start : start + CHUNK]
         events = _read(ledger, chunk)
-        proofs = ledger.proofs.inclusion_proofs(chunk, size)
-        pieces = []
-        for index, proof in zip(chunk, proofs, strict=True):
+        outside = [i for i in chunk if span is None or not span[0] <= i < span[1]]
+        proofs = dict(zip(outside, ledger.proofs.inclusion_proofs(outside, size), strict=True))
+        for index in chunk:
             event = events[index]
-            payload_b64: str | None = str(event.envelope["payload"])
-            if plan.reader_org is not None:
-                agency = _payload(event).get("agency")
-                if agency not in (plan.reader_org, OPERATOR):
-                    payload_b64 = None
-            pieces.append(bundle_entry(index, event.leaf_hash, event.leaf_json, payload_b64, proof))
-        yield ("," if start else "") + ",".join(pieces)
-    yield BUNDLE_TAIL
+            payload: str | None = str(event.envelope["payload"])
+            missing: str | None = None
+            if reader_org is not None and part.log not in (reader_org, REGISTRY_LOG):
+                payload, missing = None, "withheld"
+            proof = proofs.get(index)
+            yield {
+                "record": "entry",
+                "log": part.log,
+                "index": index,
+                "leaf_hash": event.leaf_hash,
+                "leaf": event.leaf,
+                "payload": payload,
+                "missing": missing,
+                "proof": None if proof is None else [h.hex() for h in proof],
+            }
+    if span is not None and span[0] < span[1]:
+        ranges = range_outside(span[0], span[1], size)
+        hashes = ledger.proofs.subtree_hashes(ranges) if ranges else []
+        yield {
+            "record": "range",
+            "log": part.log,
+            "start": span[0],
+            "end": span[1],
+            "hashes": [h.hex() for h in hashes],
+        }

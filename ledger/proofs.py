@@ -47,6 +47,10 @@ class ProofReader:
         hashes = {r: fold_subtrees([have[k] for k in cover]) for r, cover in covers.items()}
         return [[hashes[r] for r in proof] for proof in proofs]
 
+    def subtree_hashes(self, ranges: Sequence[LeafRange]) -> list[bytes]:
+        """The hashes of the subtrees [lo, hi) (any, not only perfect ones), in one read."""
+        return self._hashes([list(ranges)])[0]
+
     def inclusion_proofs(
         self, indexes: Sequence[int], size: int, known: Sequence[Node] = ()
     ) -> list[list[bytes]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -114,6 +115,10 @@ def drop_schema(env: Mapping[str, str]) -> None:
         )
 
 
+def _pool_size(datastore: PostgresDatastore) -> int:
+    return int(getattr(datastore.pool, "max_size", 2))
+
+
 def _locks_table(statement: object) -> bool:
     return isinstance(statement, SQL | Composed) and "LOCK TABLE" in statement.as_string()
 
@@ -124,11 +129,16 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         without_prepared_statements(datastore)
-        # Every insert into the events table happens in a writer turn (the advisory lock of
-        # `writer_turn`), which already makes commit order equal notification order: the
-        # library's LOCK TABLE ... IN EXCLUSIVE MODE would need UPDATE, DELETE or TRUNCATE
-        # privilege, which the writer role must not have.
+        # Every insert into the events table happens in its log's writer turn (the advisory
+        # lock of `writer_turn`), which keeps each log's indexes gap-free in commit order; the
+        # read models follow those indexes, not the notification ids (logs of one server commit
+        # in parallel). The library's LOCK TABLE ... IN EXCLUSIVE MODE would serialise every
+        # log of the server and needs UPDATE, DELETE or TRUNCATE privilege, which the writer
+        # role must not have.
         self.lock_table_statements = [s for s in self.lock_table_statements if not _locks_table(s)]
+        # A turn holds one pooled connection for its lock and borrows another to commit: at
+        # most half the pool's connections hold turns, so a commit always finds one free.
+        self._turns = threading.BoundedSemaphore(max(1, _pool_size(datastore) // 2))
         schema = Identifier(datastore.schema)
         self.sql_create_statements += [self._sql(s) for s in self._table_statements()]
         self.sql_create_statements.append(
@@ -220,7 +230,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         several processes never conflict, however busy they are. The lock goes with the
         connection if the process dies."""
         key = f"jejak-writer:{self.datastore.schema}:{log}"
-        with self.datastore.get_connection() as conn:
+        with self._turns, self.datastore.get_connection() as conn:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
             try:
                 # read after the lock was granted (not in the locking statement, whose snapshot

@@ -133,7 +133,7 @@ def test_only_the_writer_role_is_free_of_rewrite_risk(
         )
         runtime = open_runtime(settings)
         try:
-            risk = runtime.ledger.store.rewrite_risk()
+            risk = runtime.registry.store.rewrite_risk()
         finally:
             runtime.close()
         assert (risk is not None) == risky, risk

@@ -348,3 +348,14 @@ def agencies(reads: ReadRecorder) -> list[str]:
         [],
     )
     return sorted({str(r["agency"]) for r in found})
+
+
+def complaint_logs(readers: Iterable[ReadRecorder], subject: str) -> list[str]:
+    """The agency logs whose read models hold a complaint `subject` (two agencies' logs may
+    hold the same id), over every read store (`ProjectionRunner.readers()`)."""
+    found = {
+        str(r["agency"])
+        for reads in readers
+        for r in reads.rows("SELECT agency FROM {s}jp_complaints WHERE subject = ?", [subject])
+    }
+    return sorted(found)

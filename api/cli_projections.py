@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     try:
         logs = runner.logs()
-        print(f"following the read models of {len(logs)} agency logs")
+        print(f"following the logs: the read models of {len(logs)} agency logs, each on its own")
         runner.run(stop, interval=args.interval)
         if runner.last_error is not None:
             print(f"jejak: the last turn failed: {runner.last_error}", file=sys.stderr)

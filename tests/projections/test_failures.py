@@ -137,12 +137,18 @@ def test_an_entry_the_fold_cannot_apply_parks_its_agency_and_others_catch_up(
     assert main(["projections", "status"]) == 1
     shown = capsys.readouterr().out
     assert f"{AGENCY} parked from entry {poison_index}: OverflowError" in shown
+    rows = [line.split() for line in shown.splitlines()[1:] if line.startswith(("kab", "kota"))]
+    assert {(r[0], r[1], r[3]) for r in rows} >= {(AGENCY, "requests", "0")}
+    assert {r[0] for r in rows} == {AGENCY, OTHER_AGENCY}  # each log's models, with their lag
+    assert main(["projections", "status", "--log", OTHER_AGENCY]) == 0  # that log is not parked
+    assert AGENCY not in capsys.readouterr().out
     assert main(["projections", "status", "--json"]) == 1
     status = json.loads(capsys.readouterr().out)
     assert status["failures"] == [
         {"agency": AGENCY, "entry": poison_index, "error": "OverflowError: date value out of range"}
     ]
     assert {m["lag"] for m in status["models"]} == {0}
+    assert {m["log"] for m in status["models"]} == {AGENCY, OTHER_AGENCY}
 
     # a rebuild with the bug still there names the parked agency and exits 1
     assert main(["projections", "rebuild"]) == 1

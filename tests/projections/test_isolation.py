@@ -33,6 +33,18 @@ def _subjects(runtime: Runtime, agency: str) -> set[str]:
 def test_entries_of_another_agency_are_applied_while_one_agency_is_parked(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _parked_and_moving(runtime, monkeypatch)
+
+
+def test_the_same_holds_with_the_two_logs_on_two_postgresql_servers(
+    split_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _parked_and_moving(split_runtime, monkeypatch)
+
+
+def _parked_and_moving(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AGENCY's read models parked on a poisoned entry; OTHER_AGENCY's entries appended after
+    it are applied by the background loop all the same."""
     world = World(runtime).setup()
     world.append(unit_payload(POISON_UNIT))
     poison = _size(runtime, AGENCY) - 1

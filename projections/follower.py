@@ -45,6 +45,8 @@ class LogFollower:
         self.last_error: str | None = None
         self.retry_at = 0.0  # monotonic time before which the runner leaves a failed log be
         self.failed_turns = 0
+        self.poll_at = 0.0  # monotonic time of the next look at an idle log (unless woken)
+        self.idle_turns = 0
         self._reset()
 
     def _reset(self) -> None:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from domain.registry import RegistryState
 from ledger.errors import NotFoundError
@@ -32,6 +32,7 @@ Progress = Callable[[int, int], None]
 BATCH = 1000
 POLL_SECONDS = 0.05
 BACKOFF_SECONDS = (0.25, 1.0, 5.0)
+IDLE_POLL_SECONDS = 2.0  # an idle log is looked at this often at most, unless woken
 log = logging.getLogger("jejak.projections")
 
 
@@ -55,6 +56,13 @@ class WakeSignal(Protocol):
     def clear(self) -> None: ...
     def is_set(self) -> bool: ...
     def wait(self, timeout: float | None = None) -> bool: ...
+
+
+@runtime_checkable
+class LogWakeSignal(WakeSignal, Protocol):
+    """A wake signal that can say which log to look at first (the worker's pipe)."""
+
+    def set_log(self, log: str) -> None: ...
 
 
 def open_stores(settings: Settings) -> Stores:
@@ -189,9 +197,11 @@ class ProjectionRunner:
             raise first_error
         return folded
 
-    def turn(self) -> int:
+    def turn(self, interval: float = 0.0) -> int:
         """One round over every log: the woken first, at most `batch` entries each; return
-        the entries folded. A log that fails is logged and left alone for a back-off."""
+        the entries folded. A log that fails is logged and left alone for a back-off; a log
+        found idle is looked at less often (up to IDLE_POLL_SECONDS) until it is woken or has
+        entries again, so many quiet logs cost few queries."""
         with self._lock:
             woken, self._woken = self._woken, set()
         logs = self.logs()
@@ -199,10 +209,11 @@ class ProjectionRunner:
         folded = 0
         for each in ordered:
             follower = self.follower(each)
-            if follower.retry_at > time.monotonic():
+            now = time.monotonic()
+            if follower.retry_at > now or (each not in woken and follower.poll_at > now):
                 continue
             try:
-                folded += follower.step(self.batch)
+                step = follower.step(self.batch)
             except Exception as error:  # this log's fault stays this log's
                 follower.failed_turns += 1
                 follower.last_error = f"{type(error).__name__}: {error}"
@@ -211,6 +222,10 @@ class ProjectionRunner:
                 log.exception("the read models of log %s failed a step; retrying", each)
                 continue
             follower.failed_turns, follower.last_error = 0, None
+            folded += step
+            follower.idle_turns = 0 if step else follower.idle_turns + 1
+            pause = min(IDLE_POLL_SECONDS, interval * 2 ** min(follower.idle_turns, 8))
+            follower.poll_at = now + pause if follower.idle_turns > 1 else 0.0
         if folded:
             self._notify()
         return folded
@@ -263,6 +278,9 @@ class ProjectionRunner:
         if log_id is not None:
             with self._lock:
                 self._woken.add(log_id)
+            if isinstance(self._wake, LogWakeSignal):  # another process follows the logs
+                self._wake.set_log(log_id)
+                return
         self._wake.set()
 
     def wait_for(self, log_id: str, index: int, timeout: float) -> bool:
@@ -288,7 +306,7 @@ class ProjectionRunner:
         """Turn while any log has work; then poll cheaply (or wake when asked) until `stop`."""
         while not stop.is_set():
             try:
-                folded = self.turn()
+                folded = self.turn(interval)
                 self.last_error = None
             except Exception as error:  # the registry fold or its store: retry, status shows it
                 self.last_error = f"{type(error).__name__}: {error}"

@@ -126,3 +126,18 @@ def test_a_turn_gives_each_log_at_most_its_batch(runtime: Runtime) -> None:
         pass
     assert runner.applied(AGENCY) == _size(runtime, AGENCY)
     runner.close()
+
+
+def test_an_idle_log_is_looked_at_less_often_but_at_once_when_woken(runtime: Runtime) -> None:
+    world = World(runtime).setup()
+    runner = runner_for(runtime)
+    runner.catch_up()
+    for _ in range(3):
+        assert runner.turn(interval=1.0) == 0  # nothing new anywhere: both logs go idle
+    assert runner.follower(OTHER_AGENCY).poll_at > 0
+    _other_agency_request(world, "req-woken")
+    runner.wake(OTHER_AGENCY)  # what wait_for does for a reader of that log
+    assert runner.turn(interval=1.0) > 0
+    assert _subjects(runtime, OTHER_AGENCY) == {"req-woken"}
+    assert runner.follower(OTHER_AGENCY).poll_at == 0.0  # busy again: looked at every turn
+    runner.close()

@@ -7,6 +7,7 @@ import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rfc8785
@@ -26,7 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     runtime.close()
 
 
-def _recorded(runtime: Runtime) -> Iterator[tuple[str, dict[str, object], bytes]]:
+def _recorded(runtime: Runtime) -> Iterator[tuple[str, dict[str, Any], bytes]]:
     for log in runtime.logs.ids():
         ledger = runtime.logs.log(log)
         store = ledger.store

@@ -22,7 +22,7 @@ def open_runner(runtime: Runtime, worker: ProjectionWorker | None = None) -> Pro
     """A runner on the runtime's log, its read models in the same database."""
     reads = open_read_recorder(runtime.settings.database_url)
     wake = worker.wake if worker is not None else None
-    return ProjectionRunner(runtime.ledger.store, reads, wake=wake)
+    return ProjectionRunner(runtime.logs.stores.registry_store, reads, wake=wake)
 
 
 @asynccontextmanager

@@ -26,8 +26,6 @@ from tests.support import (
     unit_payload,
     wfa_request,
 )
-from verification.bundle import load_bundle
-from verification.verifier import verify_bundle
 
 REQUEST = "req-bundle-1"
 COMPLAINT = "lm-test-0001"
@@ -52,24 +50,37 @@ def _story(runtime: Runtime, world: World) -> None:
             "summary": "Loket tutup",
         },
     )
-    ledger = runtime.ledger
-    ledger.append([ledger.prepare(world.ombudsman_signer.sign(filed))])
+    logs = runtime.logs
+    logs.append([logs.prepare(world.ombudsman_signer.sign(filed))])
 
 
 def _verified(runtime: Runtime, body: bytes) -> dict[str, object]:
-    result = verify_bundle(load_bundle(body), runtime.log_verifier_key)
+    from verification.verify2 import verify_whole  # type: ignore[import-not-found,unused-ignore]
+
+    result = verify_whole(body, runtime.log_verifier_key)
     assert result.failures == []
     return json.loads(body)  # type: ignore[no-any-return]
+
+
+def _entries(bundle: dict[str, object]) -> list[dict[str, object]]:
+    records = bundle["records"]
+    assert isinstance(records, list)
+    return [r for r in records if r["record"] == "entry"]
+
+
+def _subjects(bundle: dict[str, object]) -> set[str]:
+    return {str(e["leaf"]["subject"]) for e in _entries(bundle)}  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
     ("who", "params"),
     [
-        ("inspector", {"subject": REQUEST}),
+        ("inspector", {"log": AGENCY, "subject": REQUEST}),
         ("ombudsman", {"complaint": COMPLAINT}),
-        ("agency", {"subject": REQUEST}),
+        ("agency", {"log": AGENCY, "subject": REQUEST}),
         ("agency", {"agency": AGENCY, "from": "2000-01-01", "to": "2099-12-31"}),
-        ("inspector", {"subject": REQUEST, "consistency_from": 3}),
+        ("inspector", {"agency": AGENCY}),
+        ("inspector", {"log": AGENCY, "subject": REQUEST, "consistency_from": 3}),
     ],
 )
 def test_bundle_streams_and_verifies(
@@ -80,8 +91,10 @@ def test_bundle_streams_and_verifies(
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     bundle = _verified(runtime, response.content)
-    assert bundle["format"] == "jejak-bundle/1"
-    assert int(response.headers["x-jejak-entries"]) == len(bundle["entries"])  # type: ignore[arg-type]
+    assert bundle["format"] == "jejak-bundle/2"
+    assert response.headers["x-jejak-log"] == AGENCY
+    assert int(response.headers["x-jejak-entries"]) == len(_entries(bundle))
+    assert {e["log"] for e in _entries(bundle)} == {"operator", AGENCY}
 
 
 def test_complaint_bundle_holds_the_unit_and_its_staff(
@@ -91,7 +104,7 @@ def test_complaint_bundle_holds_the_unit_and_its_staff(
     response = client.get(
         "/v1/bundles", params={"complaint": COMPLAINT}, headers=_auth(world, "inspector")
     )
-    subjects = {e["leaf"]["subject"] for e in _verified(runtime, response.content)["entries"]}  # type: ignore[attr-defined]
+    subjects = _subjects(_verified(runtime, response.content))
     assert {COMPLAINT, UNIT, HEAD, STAFF, REQUEST, f"policy:{AGENCY}", OMBUDSMAN} <= subjects
 
 
@@ -103,26 +116,42 @@ def test_bundles_keep_staff_who_moved_on_and_replay_agrees(
         unit_payload(f"{AGENCY}/umum"),
         payload("employee.updated", STAFF2, HEAD, {"unit": f"{AGENCY}/umum"}),
     )
-    for params in ({"subject": REQUEST}, {"complaint": COMPLAINT}):
+    for params in ({"log": AGENCY, "subject": REQUEST}, {"complaint": COMPLAINT}):
         response = client.get("/v1/bundles", params=params, headers=_auth(world, "inspector"))
-        verified = _verified(runtime, response.content)
-        subjects = {e["leaf"]["subject"] for e in verified["entries"]}  # type: ignore[attr-defined]
-        assert STAFF2 in subjects, params
+        assert STAFF2 in _subjects(_verified(runtime, response.content)), params
 
 
 @pytest.mark.parametrize(
     ("who", "params", "status", "rule"),
     [
-        ("other", {"subject": REQUEST}, 404, "not-found"),
+        ("other", {"log": AGENCY, "subject": REQUEST}, 404, "not-found"),
         ("other", {"agency": AGENCY}, 403, "not-permitted"),
-        ("operator", {"subject": REQUEST}, 403, "not-permitted"),
+        ("operator", {"log": AGENCY, "subject": REQUEST}, 403, "not-permitted"),
         ("inspector", {}, 400, "bad-bundle-query"),
-        ("inspector", {"subject": REQUEST, "complaint": COMPLAINT}, 400, "bad-bundle-query"),
-        ("inspector", {"subject": REQUEST, "from": "2026-01-01"}, 400, "bad-bundle-query"),
+        ("inspector", {"subject": REQUEST}, 400, "bad-bundle-query"),
+        ("inspector", {"log": "operator", "subject": OMBUDSMAN}, 400, "bad-bundle-query"),
+        ("inspector", {"log": "no-such-log", "subject": REQUEST}, 404, "not-found"),
+        (
+            "inspector",
+            {"log": AGENCY, "subject": REQUEST, "complaint": COMPLAINT},
+            400,
+            "bad-bundle-query",
+        ),
+        (
+            "inspector",
+            {"log": AGENCY, "subject": REQUEST, "from": "2026-01-01"},
+            400,
+            "bad-bundle-query",
+        ),
         ("inspector", {"agency": AGENCY, "from": "not-a-day"}, 422, "invalid-request"),
-        ("inspector", {"subject": "no-such-subject"}, 404, "not-found"),
+        ("inspector", {"log": AGENCY, "subject": "no-such-subject"}, 404, "not-found"),
         ("inspector", {"complaint": "no-such-complaint"}, 404, "not-found"),
-        ("inspector", {"subject": REQUEST, "consistency_from": 100000}, 400, "impossible-proof"),
+        (
+            "inspector",
+            {"log": AGENCY, "subject": REQUEST, "consistency_from": 100000},
+            400,
+            "impossible-proof",
+        ),
     ],
 )
 def test_bundle_refusals_are_problem_details(
@@ -142,7 +171,8 @@ def test_bundle_refusals_are_problem_details(
 
 
 def test_bundle_needs_a_token(runtime: Runtime, world: World, client: TestClient) -> None:
-    assert client.get("/v1/bundles", params={"subject": REQUEST}).status_code == 401
+    params = {"log": AGENCY, "subject": REQUEST}
+    assert client.get("/v1/bundles", params=params).status_code == 401
 
 
 def _verify_remote(

@@ -79,7 +79,6 @@ def _subjects(bundle: dict[str, object]) -> set[str]:
         ("ombudsman", {"complaint": COMPLAINT}),
         ("agency", {"log": AGENCY, "subject": REQUEST}),
         ("agency", {"agency": AGENCY, "from": "2000-01-01", "to": "2099-12-31"}),
-        ("inspector", {"agency": AGENCY}),
         ("inspector", {"log": AGENCY, "subject": REQUEST, "consistency_from": 3}),
     ],
 )

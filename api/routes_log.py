@@ -4,7 +4,9 @@ log's entries; an agency log's entries are for readers of that agency."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
@@ -18,6 +20,7 @@ from ledger.proofs import ProofReader
 from ledger.records import EntryRecorded
 from ledger.signing import log_origin
 from ledger.store import LogStore
+from ledger.tokens import Principal
 
 router = APIRouter(prefix="/v1", tags=["log"])
 NOTE = "text/plain; charset=utf-8"
@@ -76,14 +79,21 @@ def _entry(store: LogStore, index: int) -> EntryRecorded:
     return store.decode(stored[0])
 
 
+async def reader_of_log(log: str, request: Request, runtime: RuntimeDep) -> Principal | None:
+    """The bearer, required for every log but the registry log, whose entries are public."""
+    return None if log == REGISTRY_LOG else await get_principal(request, runtime)
+
+
 @router.get("/logs/{log}/entries/{index}")
 async def read_entry(
-    log: str, index: Index, request: Request, runtime: RuntimeDep
+    log: str,
+    index: Index,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal | None, Depends(reader_of_log)],
 ) -> dict[str, object]:
     """One entry: its leaf, envelope and decoded payload. The registry log's entries are
     public; an agency log's are read with a token of that agency or of oversight, and
     another agency's log answers 404 exactly as a missing one."""
-    principal = None if log == REGISTRY_LOG else await get_principal(request, runtime)
 
     def build() -> dict[str, object]:
         return entry_json(log, _entry(log_store(runtime, log, principal), index))

@@ -1,5 +1,5 @@
 """`jejak projections rebuild | run | status`: rebuild the read models, keep them up to date,
-show their positions."""
+show their positions; each agency log's read models on their own (`--log` names one)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from typing import Any
 
 from api.terminal import progress
 from ledger.settings import Settings
-from ledger.store import open_store
-from projections.runner import ProjectionRunner
-from projections.store import open_read_recorder
+from projections.runner import ProjectionRunner, runner_from_settings
 
 
 def _printable(text: str) -> str:
@@ -23,53 +21,69 @@ def _printable(text: str) -> str:
 
 
 def _runner() -> ProjectionRunner:
-    url = Settings.from_env().database_url
-    return ProjectionRunner(open_store(url), open_read_recorder(url))
+    return runner_from_settings(Settings.from_env())
 
 
-def cmd_rebuild(_: argparse.Namespace) -> int:
-    """Rebuild every read model; name each agency whose entries could not be applied (exit 1)."""
+def _logs(runner: ProjectionRunner, args: argparse.Namespace) -> list[str]:
+    named: str | None = getattr(args, "log", None)
+    if named is None:
+        return runner.logs()
+    runner.follower(named)  # NotFoundError (exit 1, one line) when there is no such log
+    return [named]
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild the read models of each agency log (or of `--log`); name each log whose entries
+    could not be applied, or whose rebuild failed (exit 1). One log failing rebuilds the rest."""
     runner = _runner()
+    failed = 0
     try:
-        folded = runner.rebuild(progress("rebuilding the read models"))
-        print(f"rebuilt every read model from {folded} log entries")
-        failures = runner.failures()
+        logs, folded = _logs(runner, args), 0
+        for log in logs:
+            try:
+                folded += runner.rebuild(log, progress(f"rebuilding the read models of {log}"))
+            except Exception as error:  # any: the other logs are still rebuilt
+                failed += 1
+                message = _printable(f"{type(error).__name__}: {error}")
+                print(f"jejak: read models of {log}: {message}", file=sys.stderr)
+        print(f"rebuilt the read models of {len(logs)} logs from {folded} entries")
+        failures = [f for log in logs for f in runner.failures(log)]
     finally:
-        runner.reads.datastore.close()
-        runner.events.close()
+        runner.close()
     for failure in failures:
         print(f"jejak: read models: {_printable(failure.describe())}", file=sys.stderr)
-    return 1 if failures else 0
+    return 1 if failures or failed else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Follow the log until interrupted: catch up, then poll every `--interval` seconds."""
+    """Follow every log until interrupted, each on its own, polling every `--interval`."""
     runner = _runner()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        folded = runner.catch_up(progress("catching up the read models"))
-        print(f"read models at {runner.applied} entries ({folded} applied); following the log")
+        logs = runner.logs()
+        print(f"following the logs: the read models of {len(logs)} agency logs, each on its own")
         runner.run(stop, interval=args.interval)
         if runner.last_error is not None:
-            print(f"jejak: the last catch-up failed: {runner.last_error}", file=sys.stderr)
+            print(f"jejak: the last turn failed: {runner.last_error}", file=sys.stderr)
+        for log, error in sorted(runner.errors().items()):
+            print(f"jejak: read models of {log}: {_printable(error)}", file=sys.stderr)
     finally:
-        runner.reads.datastore.close()
-        runner.events.close()
+        runner.close()
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """Each model's position and lag, then every agency whose entries are parked after a
-    failure (exit 1 when there is one, so monitoring notices)."""
+    """Each log's models with their position and lag, then every log whose entries are parked
+    after a failure (exit 1 while there is one, so monitoring notices)."""
     runner = _runner()
     try:
-        found = runner.status()
-        failures = runner.failures()
+        logs = _logs(runner, args)
+        found = [s for log in logs for s in runner.status(log)]
+        failures = [f for log in logs for f in runner.failures(log)]
     finally:
-        runner.reads.datastore.close()
-        runner.events.close()
+        runner.close()
     if args.json:
         print(
             json.dumps(
@@ -80,11 +94,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
         )
         return 1 if failures else 0
-    print(f"{'model':<12} {'notification':>12} {'applied':>10} {'lag':>8}")
+    width = max([len("log"), *(len(_printable(s.log)) for s in found)])
+    print(f"{'log':<{width}} {'model':<12} {'applied':>10} {'lag':>8}")
     for s in found:
-        print(f"{s.model:<12} {s.notification_id:>12} {s.applied:>10} {s.lag:>8}")
+        print(f"{_printable(s.log):<{width}} {s.model:<12} {s.applied:>10} {s.lag:>8}")
     if failures:
-        print("read models failed for (entries parked until `jejak projections rebuild`):")
+        print("read models parked (until `jejak projections rebuild --log LOG`):")
         for failure in failures:
             print(f"  {_printable(failure.describe())}")
     return 1 if failures else 0
@@ -94,7 +109,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add this module's subcommands to the `jejak` parser."""
     group = commands.add_parser("projections", help="read models built from the log")
     sub = group.add_subparsers(dest="projections_command", required=True)
-    rebuild = sub.add_parser("rebuild", help="rebuild every read model from the log")
+    rebuild = sub.add_parser("rebuild", help="rebuild the read models from the logs")
+    rebuild.add_argument("--log", help="only this agency log's read models")
     rebuild.set_defaults(func=cmd_rebuild)
     run = sub.add_parser(
         "run",
@@ -103,6 +119,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     run.add_argument("--interval", type=float, default=0.25, help="seconds between polls")
     run.set_defaults(func=cmd_run)
-    status = sub.add_parser("status", help="each read model's position and lag")
+    status = sub.add_parser("status", help="each log's read models: position and lag")
+    status.add_argument("--log", help="only this agency log")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)

@@ -12,17 +12,16 @@ from fastapi.concurrency import run_in_threadpool
 
 from ledger.bootstrap import Runtime
 from projections.runner import ProjectionRunner
-from projections.store import open_read_recorder
 from projections.worker import ProjectionWorker
 
 ProjectionMode = Literal["thread", "worker", "external"]
 
 
 def open_runner(runtime: Runtime, worker: ProjectionWorker | None = None) -> ProjectionRunner:
-    """A runner on the runtime's log, its read models in the same database."""
-    reads = open_read_recorder(runtime.settings.database_url)
+    """A runner on the runtime's logs (their stores shared), each log's read models in the
+    database that holds the log."""
     wake = worker.wake if worker is not None else None
-    return ProjectionRunner(runtime.logs.stores.registry_store, reads, wake=wake)
+    return ProjectionRunner(runtime.logs.stores, wake=wake)
 
 
 @asynccontextmanager
@@ -32,12 +31,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     `worker`: the runner is a worker process (its own GIL, so the append path keeps this
     process to itself) and the API's runner only reads and waits. `external`: another process
     (`jejak projections run`, on this machine or another) keeps them; the API only reads and
-    waits. `thread`: a thread of this process (tests, small deployments).
+    waits. `thread`: a thread of this process (tests, small deployments). In every mode each
+    agency log is followed on its own, so one log's read models never wait for another's.
     """
     runtime: Runtime = app.state.runtime
     mode: ProjectionMode = getattr(app.state, "projection_mode", "thread")
     if mode != "thread":  # another process applies the entries; this one reads and waits
-        worker = ProjectionWorker(runtime.settings.database_url) if mode == "worker" else None
+        worker = ProjectionWorker(runtime.settings) if mode == "worker" else None
         if worker is not None:
             worker.start()
         app.state.projections = await run_in_threadpool(open_runner, runtime, worker)
@@ -46,7 +46,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.close)
-            app.state.projections.reads.datastore.close()
+            app.state.projections.close()
         return
     runner = await run_in_threadpool(open_runner, runtime)
     app.state.projections = runner
@@ -59,4 +59,4 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop.set()
         runner.wake()
         await run_in_threadpool(thread.join, 30)
-        runner.reads.datastore.close()
+        runner.close()

@@ -43,7 +43,7 @@ STOP_SECONDS = 30.0
 
 def _open(settings: Settings, with_demo: bool) -> tuple[Runtime, str | None]:
     if not with_demo:
-        return open_runtime(settings, progress=progress("replaying the log")), None
+        return open_runtime(settings, progress=progress("replaying the logs"), open_logs=True), None
     from api.demo.load import open_demo_runtime
 
     return open_demo_runtime(settings, progress("replaying the log"), progress("loading the demo"))

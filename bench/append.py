@@ -1,10 +1,13 @@
 """Signed appends through HTTP vs plain eventsourcing saves, on SQLite and PostgreSQL.
 
-(a) 32 concurrent clients sending single envelopes  vs  Application.save, one event per commit
+(a) 32 concurrent clients sending single envelopes to one agency  vs  Application.save, one
+    event per commit
 (b) batches of 100 envelopes  vs  Application.save of 100 aggregates per commit
+(c) 32 clients spread over 8 agencies (8 logs), `jejak serve --workers 1` and `--workers 2` in
+    the same run: the logs commit in parallel, so two processes use both cores
 
 Run:  .venv/bin/python -m bench.append [--events 4000] [--stores sqlite,postgres]
-          [--projections worker|external]
+          [--projections worker|external] [--runs single,agencies]
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +31,14 @@ from eventsourcing.domain import Aggregate
 from bench.http_load import LoadResult, batch_body, run_load
 from bench.proc_cpu import tree_cpu_seconds
 from bench.table import print_results
-from ledger.bootstrap import open_runtime
+from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
+from ledger.signing import EnvelopeSigner
 from ledger.store import drop_postgres_schema, store_environment
 from ledger.store_postgres import ensure_schema
+from ledger.tokens import issue_token
 from tests.servers import Server
-from tests.support import STAFF, World, payload, wfa_request
+from tests.support import STAFF, World, now, payload, policy_data, signer, wfa_request
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CLIENTS = 32
@@ -141,6 +148,127 @@ def jejak_runs(
     return a, b
 
 
+AGENCIES = 8
+
+
+@dataclass
+class BenchAgency:
+    """One agency of the multi-log run: its signer, token and the staff who request."""
+
+    id: str
+    signer: EnvelopeSigner
+    token: str = ""
+    staff: str = ""
+
+
+def _agency_payloads(agency: BenchAgency) -> list[dict[str, object]]:
+    unit, head = f"{agency.id}/unit", f"19750101200003{int(agency.id[-2:]):04d}"
+    agency.staff = f"19870312201001{int(agency.id[-2:]):04d}"
+
+    def person(name: str, supervisor: str | None) -> dict[str, object]:
+        return {
+            "name": name,
+            "unit": unit,
+            "position": "Analis",
+            "supervisor": supervisor,
+            "placed_at": "2020-01-01",
+            "discipline": "none",
+        }
+
+    unit_data = {
+        "name": "Unit",
+        "public_service": False,
+        "service_hours": {"start": "08:00", "end": "16:00"},
+        "min_on_site": 0,
+    }
+    return [
+        payload("policy.enacted", f"policy:{agency.id}", head, policy_data(), agency.id),
+        payload("unit.registered", unit, head, unit_data, agency.id),
+        payload("employee.enrolled", head, head, person("Kepala", None), agency.id),
+        payload("employee.enrolled", agency.staff, head, person("Staf", head), agency.id),
+    ]
+
+
+def set_up_agencies(runtime: Runtime, count: int) -> list[BenchAgency]:
+    """`count` agencies with a key, a token, a policy, a unit, a head and one requester."""
+    agencies = [
+        BenchAgency(f"kab-bench-{i:02d}", signer(f"kab-bench-{i:02d}")) for i in range(count)
+    ]
+    operator, logs = runtime.operator, runtime.logs
+    for agency in agencies:
+        operator.add_org(agency.id, "agency", agency.id)
+        operator.add_key(agency.id, agency.signer.public_key_b64, None, now() - timedelta(days=1))
+        agency.token = issue_token(
+            runtime.registry.store.recorder, logs.registry_state, "agency", agency.id, "bench", "t"
+        )
+        logs.append([logs.prepare(agency.signer.sign(p)) for p in _agency_payloads(agency)])
+    return agencies
+
+
+def agencies_run(url: str, events: int, workdir: Path, workers: int) -> LoadResult:
+    """32 clients, client i appending to agency i mod 8, against `jejak serve --workers N`."""
+    env = {"JEJAK_DATA_DIR": str(workdir / "data"), "JEJAK_DATABASE_URL": url}
+    runtime = open_runtime(Settings.from_env(env))
+    agencies = set_up_agencies(runtime, AGENCIES)
+    runtime.close()
+    prefix = f"w{workers}"
+    per_client: list[list[bytes]] = []
+    tokens: list[str] = []
+    for client in range(CLIENTS):
+        agency = agencies[client % AGENCIES]
+        tokens.append(agency.token)
+        per_client.append(
+            [
+                json.dumps(
+                    agency.signer.sign(
+                        payload(
+                            "wfa.requested",
+                            f"{agency.id}/{prefix}-{client}-{i}",
+                            agency.staff,
+                            wfa_request(agency.staff),
+                            agency.id,
+                        )
+                    )
+                ).encode()
+                for i in range(events // CLIENTS)
+            ]
+        )
+    server = Server(env, workdir / f"server-{prefix}.log", "--workers", str(workers))
+    try:
+        warm = [bodies[:4] for bodies in per_client]
+        run_load(server.url, "/v1/entries", tokens, warm)
+        rest = [bodies[4:] for bodies in per_client]
+        cpu = tree_cpu_seconds(server.process.pid)
+        result = run_load(server.url, "/v1/entries", tokens, rest)
+        result.server_cpu = tree_cpu_seconds(server.process.pid) - cpu
+    finally:
+        server.stop()
+    if set(result.statuses) != {201}:
+        raise SystemExit(f"unexpected statuses {result.statuses}; see {workdir}")
+    return result
+
+
+def bench_agencies(name: str, make_url: Any, events: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        one = agencies_run(make_url(workdir, "w1"), events, workdir / "w1", 1)
+        two = agencies_run(make_url(workdir, "w2"), events, workdir / "w2", 2)
+    ed25519 = raw_ed25519_us()
+    rate1, rate2 = one.requests / one.seconds, two.requests / two.seconds
+    return {
+        "store": name,
+        "agencies": AGENCIES,
+        "workers1_eps": round(rate1),
+        "w1_p99_ms": round(one.percentile(99) * 1000, 1),
+        "w1_cpu_us": round(one.server_cpu / one.requests * 1e6),
+        "workers2_eps": round(rate2),
+        "w2_p99_ms": round(two.percentile(99) * 1000, 1),
+        "w2_cpu_us": round(two.server_cpu / two.requests * 1e6),
+        "ratio_2_to_1": round(rate2 / rate1, 2),
+        "ed25519_us": round(ed25519, 1),
+    }
+
+
 def bench_store(name: str, make_url: Any, events: int, projections: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -184,7 +312,13 @@ def main() -> None:
         help="serve with the read-model worker beside it on the same cores (default), or as an"
         " append-only node whose read models are kept elsewhere (not run during the bench)",
     )
+    parser.add_argument(
+        "--runs",
+        default="single,agencies",
+        help="single: (a) and (b), one agency; agencies: (c), 8 agencies, 1 and 2 workers",
+    )
     args = parser.parse_args()
+    runs = set(args.runs.split(","))
     schemas: list[str] = []
 
     def sqlite_url(workdir: Path, label: str) -> str:
@@ -195,16 +329,24 @@ def main() -> None:
         schemas.append(url)
         return url
 
-    rows = []
+    rows, multi = [], []
     try:
         for store in args.stores.split(","):
             maker = sqlite_url if store == "sqlite" else postgres_url
-            rows.append(bench_store(store, maker, args.events, args.projections))
+            if "single" in runs:
+                rows.append(bench_store(store, maker, args.events, args.projections))
+            if "agencies" in runs:
+                multi.append(bench_agencies(store, maker, args.events))
             print(f"done {store}", file=sys.stderr)
     finally:
         for url in schemas:
             drop_postgres_schema(url)
-    print_results("append", rows, events=args.events, clients=CLIENTS, projections=args.projections)
+    if rows:
+        print_results(
+            "append", rows, events=args.events, clients=CLIENTS, projections=args.projections
+        )
+    if multi:
+        print_results("append-agencies", multi, events=args.events, clients=CLIENTS)
 
 
 if __name__ == "__main__":

@@ -58,15 +58,22 @@ async def _client(
         writer.close()
 
 
-def run_load(url: str, path: str, token: str, per_client: Sequence[list[bytes]]) -> LoadResult:
-    """Send each client's bodies sequentially over its own connection, all clients at once."""
+def run_load(
+    url: str, path: str, token: str | Sequence[str], per_client: Sequence[list[bytes]]
+) -> LoadResult:
+    """Send each client's bodies sequentially over its own connection, all clients at once;
+    `token` is one for every client, or one per client."""
     host, _, port = url.removeprefix("http://").partition(":")
     result = LoadResult(requests=sum(len(b) for b in per_client), seconds=0.0)
+    tokens = [token] * len(per_client) if isinstance(token, str) else list(token)
 
     async def main() -> None:
         started = time.perf_counter()
         await asyncio.gather(
-            *(_client(host, int(port), path, token, bodies, result) for bodies in per_client)
+            *(
+                _client(host, int(port), path, tokens[i], bodies, result)
+                for i, bodies in enumerate(per_client)
+            )
         )
         result.seconds = time.perf_counter() - started
 

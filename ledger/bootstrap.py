@@ -35,10 +35,14 @@ class Runtime:
 
 
 def open_runtime(
-    settings: Settings, clock: Clock = utc_now, progress: Progress | None = None
+    settings: Settings,
+    clock: Clock = utc_now,
+    progress: Progress | None = None,
+    open_logs: bool = False,
 ) -> Runtime:
     """Open the stores, create the operator and log keys on first start, write the registry
-    log's genesis entry. Agency logs are opened on first use (`Logs.log`)."""
+    log's genesis entry. Agency logs are opened on first use (`Logs.log`), or all at once with
+    `open_logs` (a server: a log it cannot replay refuses the start)."""
     private_dir(settings.data_dir)
     placement = Placement.load(settings.placement_file) if settings.placement_file else None
     first = placement.first if placement is not None else settings.database_url
@@ -61,6 +65,10 @@ def open_runtime(
         try:
             operator = Operator(logs.registry, operator_signer, clock)
             operator.bootstrap()
+            if open_logs:  # each log replayed, then checked against its replayed tree
+                logs.open_all(progress)
+            else:
+                logs.check_stored_trees()
         except BaseException:
             logs.close()
             raise

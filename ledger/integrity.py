@@ -14,6 +14,8 @@ from verification.note import parse_checkpoint, verify_note
 
 
 class TreeSource(Protocol):
+    log: str
+
     def nodes(self, keys: Iterable[SubtreeKey]) -> dict[SubtreeKey, bytes]: ...
     def checkpoint(self, size: int | None) -> CheckpointRow | None: ...
 
@@ -29,7 +31,8 @@ def check_stored_tree(
     checkpoint = source.checkpoint(None)
     if checkpoint is None:
         return
-    row = f"jejak_checkpoints row size={checkpoint.size}"
+    log = source.log
+    row = f"jejak_checkpoints row log={log} size={checkpoint.size}"
     try:
         parsed = parse_checkpoint(verify_note(checkpoint.note, verifier_key))
     except VerificationError as error:
@@ -45,13 +48,15 @@ def check_stored_tree(
     stored = source.nodes(keys)
     for level, index in keys:
         if (level, index) not in stored:
-            raise LedgerCorruptedError(f"jejak_tree row level={level} idx={index} is missing")
+            raise LedgerCorruptedError(
+                f"jejak_tree row log={log} level={level} idx={index} is missing"
+            )
     recomputed = {(level, index): digest for level, index, digest in replayed}
     if len(replayed) == len(keys) and set(recomputed) == set(keys):
         for key in keys:
             if stored[key] != recomputed[key]:
                 raise LedgerCorruptedError(
-                    f"jejak_tree row level={key[0]} idx={key[1]} holds {stored[key].hex()},"
+                    f"jejak_tree row log={log} level={key[0]} idx={key[1]} holds {stored[key].hex()},"
                     f" the entries' leaves hash to {recomputed[key].hex()}"
                 )
     root = fold_subtrees([stored[key] for key in keys])

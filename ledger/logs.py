@@ -21,7 +21,8 @@ from ledger.head import Submission
 from ledger.ledger import Clock, Ledger, Progress, Receipt, utc_now
 from ledger.placement import REGISTRY_LOG, Stores
 from ledger.signers import check_known_signatures
-from ledger.signing import CheckpointSigner
+from ledger.integrity import check_stored_tree
+from ledger.signing import CheckpointSigner, log_origin
 from verification.dsse import PAYLOAD_TYPE, parse_envelope
 
 
@@ -96,6 +97,28 @@ class Logs:
                 )
                 self._agencies[log_id] = opened
             return opened
+
+    def check_stored_trees(self, progress: Progress | None = None) -> None:
+        """Check every agency log's latest checkpoint against its stored tree (O(log n) rows
+        each, no replay): a damaged log refuses the start-up, not a request hours later. A
+        log's writer checks again, against its replayed leaves, when it is opened."""
+        agencies = self.ids()[1:]
+        for done, log_id in enumerate(agencies, 1):
+            recorder = self.stores.log(log_id).recorder
+            check_stored_tree(
+                recorder, self.signer.verifier_key, log_origin(self.signer.name, log_id), ()
+            )
+            if progress is not None:
+                progress(done, len(agencies))
+
+    def open_all(self, progress: Progress | None = None) -> None:
+        """Open (replay and check) every agency log now: a server that will serve them all
+        refuses to start on a log it cannot replay, rather than failing its first request."""
+        agencies = self.ids()[1:]
+        for done, log_id in enumerate(agencies, 1):
+            self.log(log_id)
+            if progress is not None:
+                progress(done, len(agencies))
 
     def opened(self) -> list[Ledger]:
         with self._lock:

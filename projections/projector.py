@@ -11,6 +11,7 @@ from functools import partial
 from domain.aggregates import Request
 from domain.entry import Entry
 from domain.flags import Flag
+from domain.registry import RegistryState
 from domain.state import LedgerState
 from projections import rows
 from projections.failures import ProjectionFailure
@@ -23,7 +24,7 @@ _REQUEST_EVENTS = ("wfa.", "attendance.", "work.")
 
 
 class Projector:
-    """A LedgerState plus the indexes that map an entry to the rows it changes.
+    """One agency log's LedgerState plus the indexes that map an entry to the rows it changes.
 
     Rows are pure functions of the folded state, and every entry that changes a row's inputs
     marks that row dirty; so the tables are the same however the log is cut into batches.
@@ -33,8 +34,10 @@ class Projector:
     for the runner to store, and every other agency's rows keep moving.
     """
 
-    def __init__(self) -> None:
-        self.state = LedgerState(allow_gaps=True)  # parked entries leave gaps
+    def __init__(self, log: str, registry: RegistryState) -> None:
+        self.log = log
+        # parked entries leave gaps; rows read subject views, so the steps are kept
+        self.state = LedgerState(log, registry, allow_gaps=True, keep_steps=True)
         self.position = 0  # entries consumed: applied or parked
         self.parked: dict[str, int] = {}  # agency -> the first of its entries not applied
         self.new_failures: list[ProjectionFailure] = []

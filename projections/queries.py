@@ -1,4 +1,8 @@
-"""Reading the read models: filters, keyset pagination and the time-dependent flags."""
+"""Reading the read models: filters, keyset pagination and the time-dependent flags.
+
+`reads` is the read store of the agency's log (`ProjectionRunner.reads_of(agency)`); a store
+may hold several agencies' logs (a PostgreSQL server), so every query of one agency's rows
+filters by `agency`. `complaints` reads across stores (`ProjectionRunner.readers()`)."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import base64
 import binascii
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -161,10 +165,11 @@ def unit_days(
     end: date | None,
     limit: int = 100,
     cursor: str | None = None,
+    agency: str | None = None,
 ) -> Page:
-    """A unit's days with flexible work, in date order."""
+    """A unit's days with flexible work, in date order (of `agency`'s log when given)."""
     clauses, params = ["unit = ?"], list[object]([unit])
-    _match(clauses, params, (("day >=", _iso(start)), ("day <=", _iso(end))))
+    _match(clauses, params, (("day >=", _iso(start)), ("day <=", _iso(end)), ("agency =", agency)))
     _after(decode_cursor(cursor, 1), "day", clauses, params)
     found = reads.rows(
         f"SELECT * FROM {{s}}jp_unit_days WHERE {' AND '.join(clauses)}"  # noqa: S608
@@ -253,43 +258,64 @@ def evaluations(
     return page, {u: dict(sorted(c.items())) for u, c in sorted(distribution.items())}
 
 
-def complaint(reads: ReadRecorder, subject: str) -> Row | None:
-    found = reads.rows("SELECT * FROM {s}jp_complaints WHERE subject = ?", [subject])
+def _agency_clause(agency: str | None) -> tuple[str, list[object]]:
+    return ("", []) if agency is None else (" AND agency = ?", [agency])
+
+
+def complaint(reads: ReadRecorder, subject: str, agency: str | None = None) -> Row | None:
+    """A complaint's row (in `agency`'s log when given: two agencies may share an id)."""
+    extra, params = _agency_clause(agency)
+    found = reads.rows(
+        f"SELECT * FROM {{s}}jp_complaints WHERE subject = ?{extra} ORDER BY agency",  # noqa: S608
+        [subject, *params],
+    )
     return _json(found[0], "state", "entries") if found else None
 
 
-def unit_complaints(reads: ReadRecorder, unit: str) -> list[Row]:
+def unit_complaints(reads: ReadRecorder, unit: str, agency: str | None = None) -> list[Row]:
+    extra, params = _agency_clause(agency)
     found = reads.rows(
-        "SELECT subject, status, lapse_at, form, filed_entry, entries FROM {s}jp_complaints"
-        " WHERE unit = ? ORDER BY filed_entry",
-        [unit],
+        "SELECT subject, status, lapse_at, form, filed_entry, entries FROM {s}jp_complaints"  # noqa: S608
+        f" WHERE unit = ?{extra} ORDER BY filed_entry",
+        [unit, *params],
     )
     return [_json(r, "entries") for r in found]
 
 
-def work_days_on(reads: ReadRecorder, unit: str, day: date) -> list[Row]:
+def work_days_on(reads: ReadRecorder, unit: str, day: date, agency: str | None = None) -> list[Row]:
+    extra, params = _agency_clause(agency)
     found = reads.rows(
-        "SELECT * FROM {s}jp_work_days WHERE unit = ? AND day = ? ORDER BY employee, request",
-        [unit, day.isoformat()],
+        f"SELECT * FROM {{s}}jp_work_days WHERE unit = ? AND day = ?{extra}"  # noqa: S608
+        " ORDER BY employee, request",
+        [unit, day.isoformat(), *params],
     )
     return [_json(r, "attendance", "outputs") for r in found]
 
 
 def complaints(
-    reads: ReadRecorder, agency: str | None, limit: int = 100, cursor: str | None = None
+    reads: ReadRecorder | Sequence[ReadRecorder],
+    agency: str | None,
+    limit: int = 100,
+    cursor: str | None = None,
 ) -> Page:
-    """Complaints in filing order, of one agency or (None) of all."""
+    """Complaints of one agency or (None) of all, by agency then filing order (an index of
+    that agency's log). `reads` may be several stores (`ProjectionRunner.readers()`): each
+    is read with the same page bound and the pages merged."""
     clauses: list[str] = []
     params: list[object] = []
     _match(clauses, params, (("agency =", agency),))
-    _after(decode_cursor(cursor, 1), "filed_entry", clauses, params)
+    _after(decode_cursor(cursor, 2), "agency, filed_entry", clauses, params)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    found = reads.rows(
+    statement = (
         "SELECT subject, agency, unit, status, lapse_at, form, filed_entry, entries"  # noqa: S608
-        f" FROM {{s}}jp_complaints{where} ORDER BY filed_entry LIMIT {limit + 1}",
-        params,
+        f" FROM {{s}}jp_complaints{where} ORDER BY agency, filed_entry LIMIT {limit + 1}"
     )
-    found, next_cursor = _page(found, limit, ("filed_entry",))
+    stores = [reads] if not isinstance(reads, Sequence) else list(reads)
+    found = sorted(
+        (row for store in stores for row in store.rows(statement, params)),
+        key=lambda r: (str(r["agency"]), int(r["filed_entry"])),
+    )
+    found, next_cursor = _page(found, limit, ("agency", "filed_entry"))
     return Page([_json(r, "entries") for r in found], next_cursor)
 
 
@@ -303,9 +329,13 @@ def units_of(reads: ReadRecorder, agency: str) -> list[str]:
     return sorted({str(r["unit"]) for r in found})
 
 
-def last_unit_day(reads: ReadRecorder, unit: str) -> date | None:
+def last_unit_day(reads: ReadRecorder, unit: str, agency: str | None = None) -> date | None:
     """The latest day of a unit in the unit-days read model."""
-    found = reads.rows("SELECT MAX(day) AS day FROM {s}jp_unit_days WHERE unit = ?", [unit])
+    extra, params = _agency_clause(agency)
+    found = reads.rows(
+        f"SELECT MAX(day) AS day FROM {{s}}jp_unit_days WHERE unit = ?{extra}",  # noqa: S608
+        [unit, *params],
+    )
     day = found[0]["day"] if found else None
     return None if day is None else date.fromisoformat(str(day))
 
@@ -318,3 +348,14 @@ def agencies(reads: ReadRecorder) -> list[str]:
         [],
     )
     return sorted({str(r["agency"]) for r in found})
+
+
+def complaint_logs(readers: Iterable[ReadRecorder], subject: str) -> list[str]:
+    """The agency logs whose read models hold a complaint `subject` (two agencies' logs may
+    hold the same id), over every read store (`ProjectionRunner.readers()`)."""
+    found = {
+        str(r["agency"])
+        for reads in readers
+        for r in reads.rows("SELECT agency FROM {s}jp_complaints WHERE subject = ?", [subject])
+    }
+    return sorted(found)

@@ -64,7 +64,10 @@ def _arrangement(
 def investigation_report(
     state: LedgerState, reads: ReadRecorder, subject: str, now: datetime
 ) -> dict[str, object]:
-    """Who was on site and on flexible work, on what approval, and what held, with citations."""
+    """Who was on site and on flexible work, on what approval, and what held, with citations.
+
+    `state` is the complaint's agency log's (a complaint about an agency is in that agency's
+    log), `reads` that log's read store; every entry cited is an index of that log."""
     complaint = state.complaint(subject)
     if complaint is None:
         raise NotFoundError(f"there is no complaint {subject!r}")
@@ -86,7 +89,7 @@ def investigation_report(
     known_then = sorted(state.staff_at(unit_id, lapse))
     found = [
         _arrangement(state, str(row["request"]), day.isoformat(), lapse, staff)
-        for row in queries.work_days_on(reads, unit_id, day)
+        for row in queries.work_days_on(reads, unit_id, day, complaint.agency)
     ]
     arrangements = [
         a for a in found if a is not None and a["in_effect_at_lapse"] and a["employee"] in staff
@@ -222,7 +225,7 @@ def investigation_report(
     )
     earlier = [
         c
-        for c in queries.unit_complaints(reads, unit_id)
+        for c in queries.unit_complaints(reads, unit_id, complaint.agency)
         if c["filed_entry"] < complaint.filed_entry
     ]
     flags = [
@@ -243,6 +246,7 @@ def investigation_report(
     return {
         "complaint": subject,
         "agency": complaint.agency,
+        "log": complaint.agency,  # every cited entry is an index of the agency's log
         "unit": {
             "id": unit_id,
             "name": unit.name,

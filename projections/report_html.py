@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 _STYLE = (
     "body{font:11pt/1.45 Georgia,serif;max-width:52em;margin:2em auto;color:#111}"
@@ -15,16 +16,17 @@ _STYLE = (
 )
 
 
-def _cite(entries: Iterable[object]) -> str:
-    links = [f'<a href="/v1/entries/{int(str(e))}">#{int(str(e))}</a>' for e in entries]
+def _cite(log: str, entries: Iterable[object]) -> str:
+    where = f"/v1/logs/{quote(log, safe='')}/entries"
+    links = [f'<a href="{where}/{int(str(e))}">#{int(str(e))}</a>' for e in entries]
     return " ".join(links) or "—"
 
 
-def _person_row(p: Mapping[str, Any]) -> str:
+def _person_row(log: str, p: Mapping[str, Any]) -> str:
     """One staff member: schedule, presence record, whether present, and on what basis."""
     seen = p.get("presence") or {}
     present = {True: "yes", False: '<span class="bad">no</span>', None: "—"}[p.get("present")]
-    cited = _cite([seen["entry"]]) if seen else "—"
+    cited = _cite(log, [seen["entry"]]) if seen else "—"
     return (
         f"<tr><td>{escape(str(p['name'] or ''))} ({escape(str(p['nip']))})</td>"
         f"<td>{escape(str(p['scheduled']).replace('_', ' '))}</td>"
@@ -36,7 +38,7 @@ def _person_row(p: Mapping[str, Any]) -> str:
 
 def render_report(report: Mapping[str, Any]) -> str:
     """The report as a standalone HTML document (no scripts, prints on A4)."""
-    unit = report["unit"]
+    unit, log = report["unit"], str(report["log"])
     rows = []
     for a in report["flexible"]:
         ok = "yes" if a["approved_by_supervisor"] else '<span class="bad">no</span>'
@@ -44,12 +46,12 @@ def render_report(report: Mapping[str, Any]) -> str:
             f"<tr><td>{escape(str(a['employee']))}<br>{escape(str(a['name'] or ''))}</td>"
             f"<td>{escape(str(a['kind']))}</td><td>{escape(str(a['approver']))}</td>"
             f"<td>{ok}</td><td>{escape(str(a['policy_version']))}</td>"
-            f"<td>{len(a['outputs'])}</td><td>{_cite(a['entries'])}</td></tr>"
+            f"<td>{len(a['outputs'])}</td><td>{_cite(log, a['entries'])}</td></tr>"
         )
     on_site = ", ".join(escape(f"{p['name']} ({p['nip']})") for p in report["on_site"])
-    staff = "".join(_person_row(p) for p in report.get("staff", ()))
+    staff = "".join(_person_row(log, p) for p in report.get("staff", ()))
     statements = "".join(
-        f"<li>{escape(str(s['statement']))} <small>[{_cite(s['entries'])}]</small></li>"
+        f"<li>{escape(str(s['statement']))} <small>[{_cite(log, s['entries'])}]</small></li>"
         for s in report["statements"]
     )
     bundle = escape(str(report["bundle"]))
@@ -61,7 +63,8 @@ def render_report(report: Mapping[str, Any]) -> str:
         f"<p>{escape(str(unit['name']))} (<code>{escape(str(unit['id']))}</code>), lapse at "
         f"{escape(str(report['lapse_at']))}; form {escape(str(report['form']))}; service "
         f"{escape(str(report['service']))}; status {escape(str(report['status']))}.</p>"
-        f"<h2>Findings from the ledger</h2><ol>{statements}</ol>"
+        f"<h2>Findings from the ledger</h2><p>Every entry cited is an entry of the log "
+        f"<code>{escape(log)}</code>.</p><ol>{statements}</ol>"
         f"<h2>Scheduled on site</h2><p>{on_site or '—'}</p>"
         f"<h2>Presence at {escape(str(report.get('present_at_lapse', {}).get('at', '')))}</h2>"
         "<table><tr><th>employee</th><th>schedule</th><th>in</th><th>out</th>"

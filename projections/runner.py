@@ -1,4 +1,11 @@
-"""Keeps the read models caught up with the log, writing rows and positions atomically."""
+"""Keeps every agency log's read models caught up, each log on its own, in bounded turns.
+
+The runner folds the registry log (organisations and keys) once, and follows each agency log
+by its contiguous indexes (`projections.follower`): each log's rows and positions are written
+in that log's own read store, one log per transaction. A log whose read models fail (a parked
+log, a store error) or fall behind holds back no other log: each turn gives every log at most
+`batch` entries, a log that failed waits out a back-off, and `wait_for` waits on one log only.
+"""
 
 from __future__ import annotations
 
@@ -7,46 +14,39 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from eventsourcing.persistence import ApplicationRecorder
-
-from ledger.records import EntryRecorded
-from ledger.store import EventStore
-from projections.decode import agency_of, to_entry
+from domain.registry import RegistryState
+from ledger.errors import NotFoundError
+from ledger.placement import REGISTRY_LOG, Placement, Stores
+from ledger.settings import Settings
+from projections.decode import to_entry
 from projections.failures import ProjectionFailure
+from projections.follower import LogFollower, ProjectionError
 from projections.projector import Projector
-from projections.schema import MODELS, TABLES
-from projections.store import ReadRecorder, RowBatch
+from projections.store import ReadRecorder, open_read_recorder
+
+__all__ = ["ModelStatus", "ProjectionError", "ProjectionRunner", "WakeSignal", "open_stores"]
 
 Progress = Callable[[int, int], None]
 BATCH = 1000
+POLL_SECONDS = 0.05
+BACKOFF_SECONDS = (0.25, 1.0, 5.0)
+IDLE_POLL_SECONDS = 2.0  # an idle log is looked at this often at most, unless woken
 log = logging.getLogger("jejak.projections")
-
-
-class ProjectionError(Exception):
-    """The log and the read models disagree (a foreign or tampered store)."""
 
 
 @dataclass(frozen=True)
 class ModelStatus:
-    """A read model's position: notifications and log entries applied, and entries behind."""
+    """A read model's position in one log: entries applied, and entries behind."""
 
+    log: str
     model: str
-    notification_id: int
     applied: int
     lag: int
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "model": self.model,
-            "notification_id": self.notification_id,
-            "applied": self.applied,
-            "lag": self.lag,
-        }
-
-
-POLL_SECONDS = 0.05
+        return {"log": self.log, "model": self.model, "applied": self.applied, "lag": self.lag}
 
 
 class WakeSignal(Protocol):
@@ -58,147 +58,244 @@ class WakeSignal(Protocol):
     def wait(self, timeout: float | None = None) -> bool: ...
 
 
+@runtime_checkable
+class LogWakeSignal(WakeSignal, Protocol):
+    """A wake signal that can say which log to look at first (the worker's pipe)."""
+
+    def set_log(self, log: str) -> None: ...
+
+
+def open_stores(settings: Settings) -> Stores:
+    """The stores of every log, as the settings place them (for a process of its own)."""
+    placement = Placement.load(settings.placement_file) if settings.placement_file else None
+    return Stores(placement.first if placement else settings.database_url, placement)
+
+
 class ProjectionRunner:
-    """Follows the notification log; one catch-up at a time, any number of waiting readers."""
+    """Follows the registry log and every agency log; readers wait on the log they read.
+
+    `stores` may be the server's own (`runtime.logs.stores`, left open on `close`) or opened
+    for this runner (`owns_stores`, closed with it)."""
 
     def __init__(
         self,
-        events: EventStore,
-        reads: ReadRecorder,
+        stores: Stores,
         batch: int = BATCH,
         wake: WakeSignal | None = None,
+        *,
+        owns_stores: bool = False,
     ) -> None:
-        self.events = events
-        self.reads = reads
+        self.stores = stores
         self.batch = batch
-        self._lock = threading.Lock()
-        self._applied = threading.Condition()
+        self._owns_stores = owns_stores
         self._wake: WakeSignal = wake if wake is not None else threading.Event()
-        self._reset()
+        self._woken: set[str] = set()
+        self._lock = threading.Lock()  # the followers and read stores maps
+        self._registry_lock = threading.Lock()
+        self._applied = threading.Condition()
+        self._followers: dict[str, LogFollower] = {}
+        self._reads: dict[str, ReadRecorder] = {}
+        self.registry = RegistryState()
         self.last_error: str | None = None
 
-    def _reset(self) -> None:
-        self.projector = Projector()
-        self._nid = 0
-        self._positions: dict[str, tuple[int, int]] | None = None
+    # The logs and their read stores --------------------------------------------------------
 
-    def _load(self) -> dict[str, tuple[int, int]]:
-        sizes = {
-            str(r["model"]): int(r["log_size"])
-            for r in self.reads.rows("SELECT model, log_size FROM {s}jp_positions")
-        }
-        return {m: (self.reads.max_tracking_id(m) or 0, sizes.get(m, 0)) for m in MODELS}
-
-    @property
-    def recorder(self) -> ApplicationRecorder:
-        return self.events.app.recorder
-
-    def positions(self) -> dict[str, tuple[int, int]]:
-        """Each model's (notification id, log size) as stored."""
-        return self._load()
-
-    @property
-    def applied(self) -> int:
-        """The number of log entries every read model has applied."""
-        positions = self._positions or self._load()
-        return min(size for _, size in positions.values())
-
-    def catch_up(self, progress: Progress | None = None, crash_after_rows: bool = False) -> int:
-        """Apply every notification not yet applied; return the number of entries folded."""
+    def reads_of(self, log_id: str) -> ReadRecorder:
+        """The read store that holds `log_id`'s read models (its SQLite file, its server)."""
+        url = self.stores.url_of(log_id)
         with self._lock:
+            reads = self._reads.get(url)
+            if reads is None:
+                reads = self._reads[url] = open_read_recorder(url)
+            return reads
+
+    def readers(self) -> list[ReadRecorder]:
+        """One read store per database holding agency logs (for reads across agencies)."""
+        seen: dict[int, ReadRecorder] = {}
+        for log_id in self.logs():
+            reads = self.reads_of(log_id)
+            seen.setdefault(id(reads), reads)
+        return list(seen.values())
+
+    def datastores(self) -> list[object]:
+        """The datastores of the read stores opened so far (for health checks)."""
+        with self._lock:
+            return [reads.datastore for reads in self._reads.values()]
+
+    def logs(self) -> list[str]:
+        """The agency logs, in registration order, as the registry log holds them now."""
+        self._fold_registry(None)
+        return [org.id for org in self.registry.orgs() if org.kind == "agency"]
+
+    def follower(self, log_id: str) -> LogFollower:
+        with self._lock:
+            found = self._followers.get(log_id)
+        if found is not None:
+            return found
+        if log_id == REGISTRY_LOG or log_id not in self.logs():
+            raise NotFoundError(f"there is no agency log {log_id!r}")
+        reads, store = self.reads_of(log_id), self.stores.log(log_id)
+        registry = self.registry
+        with self._lock:
+            found = self._followers.get(log_id)
+            if found is None:
+                found = LogFollower(
+                    log_id,
+                    store,
+                    reads,
+                    self._registry_at,
+                    lambda: Projector(log_id, registry),
+                )
+                self._followers[log_id] = found
+            return found
+
+    def _registry_at(self, size: int) -> None:
+        if self.registry.size < size:
+            self._fold_registry(size)
+
+    def _fold_registry(self, needed: int | None) -> None:
+        """Fold the registry log up to its stored size (which must reach `needed`)."""
+        store = self.stores.log(REGISTRY_LOG)
+        with self._registry_lock:
+            target = store.recorder.log_size()
+            while self.registry.size < target:
+                start = self.registry.size
+                for stored in store.recorder.entries(start, min(target, start + BATCH)):
+                    self.registry.record(to_entry(store.decode(stored)))
+                if self.registry.size == start:
+                    raise ProjectionError(f"registry entry {start} is missing from the store")
+            if needed is not None and self.registry.size < needed:
+                raise ProjectionError(
+                    f"an entry rests on {needed} registry entries; the registry log has {target}"
+                )
+
+    # Catching up ---------------------------------------------------------------------------
+
+    def catch_up(
+        self,
+        log_id: str | None = None,
+        progress: Progress | None = None,
+        crash_after_rows: bool = False,
+    ) -> int:
+        """Apply every entry not yet applied, of one log or of each (each to its end, one
+        after the other); return the number folded. A log that fails does not stop the
+        others: the first error is raised once every log had its go."""
+        logs = [log_id] if log_id is not None else self.logs()
+        folded, first_error = 0, None
+        for each in logs:
+            follower = self.follower(each)
             try:
-                return self._catch_up(progress, crash_after_rows)
-            except BaseException:
-                self._reset()  # the transaction rolled back: rebuild memory from the store
-                raise
+                while step := follower.step(self.batch, crash_after_rows):
+                    folded += step
+                    self._notify()
+                    if progress is not None:
+                        progress(follower.projector.position, follower.size())
+            except Exception as error:  # any: the other logs still catch up
+                first_error = first_error or error
+                log.exception("the read models of log %s failed to catch up", each)
+        if first_error is not None:
+            raise first_error
+        return folded
 
-    def _catch_up(self, progress: Progress | None, crash_after_rows: bool) -> int:
-        if self._positions is None:
-            self._positions = self._load()
-            self.projector.park(self.reads.failures())
-        positions = self._positions
-        target = self.recorder.max_notification_id() or 0
-        folded = 0
-        while True:
-            bounds = [nid for nid, _ in positions.values() if nid > self._nid]
-            stop = min(bounds) if bounds and min(bounds) < target else None
-            found = self.recorder.select_notifications(self._nid + 1, self.batch, stop=stop)
-            if not found:
-                return folded
-            for notification in found:
-                recorded = self.events.app.mapper.to_domain_event(notification)
-                if not isinstance(recorded, EntryRecorded):
-                    continue
-                if recorded.index != self.projector.position:
-                    raise ProjectionError(
-                        f"notification {notification.id} holds entry {recorded.index}, "
-                        f"expected entry {self.projector.position}"
-                    )
-                self._apply(recorded)
-            last = found[-1].id
-            behind = {m for m, (nid, _) in positions.items() if nid < last}
-            batch = RowBatch()
-            if behind:
-                self.projector.flush(batch)
-                batch.keep_only(behind)
-                batch.positions = {m: (last, self.projector.position) for m in behind}
-            else:
-                self.projector.flush(None)
-            batch.failures, self.projector.new_failures = self.projector.new_failures, []
-            if behind or batch.failures:
-                with self.reads.cursor(commit=True) as curs:
-                    self.reads.write_batch(curs, batch, crash_after_rows)
-                positions.update(batch.positions)
-            self._nid = last
-            folded += len(found)
-            with self._applied:
-                self._applied.notify_all()
-            if progress is not None:
-                progress(min(last, target), target)
-
-    def _apply(self, recorded: EntryRecorded) -> None:
-        """Fold one stored entry; one that cannot even be decoded parks its agency too."""
-        try:
-            entry = to_entry(recorded)
-        except Exception as error:  # a bug: the writer accepted it; status shows it
-            self.projector.fail(recorded.index, agency_of(recorded), error)
-            return
-        self.projector.apply(entry)
-
-    def failures(self) -> list[ProjectionFailure]:
-        """The agencies whose entries the read models could not apply, as stored."""
-        return self.reads.failures()
-
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Empty every read model, its position and the recorded failures, then apply the
-        whole log again."""
+    def turn(self, interval: float = 0.0) -> int:
+        """One round over every log: the woken first, at most `batch` entries each; return
+        the entries folded. A log that fails is logged and left alone for a back-off; a log
+        found idle is looked at less often (up to IDLE_POLL_SECONDS) until it is woken or has
+        entries again, so many quiet logs cost few queries."""
         with self._lock:
-            self.reads.clear(TABLES, MODELS)
-            self._reset()
-        return self.catch_up(progress)
+            woken, self._woken = self._woken, set()
+        logs = self.logs()
+        ordered = [*(x for x in logs if x in woken), *(x for x in logs if x not in woken)]
+        folded = 0
+        for each in ordered:
+            follower = self.follower(each)
+            now = time.monotonic()
+            if follower.retry_at > now or (each not in woken and follower.poll_at > now):
+                continue
+            try:
+                step = follower.step(self.batch)
+            except Exception as error:  # this log's fault stays this log's
+                follower.failed_turns += 1
+                follower.last_error = f"{type(error).__name__}: {error}"
+                pause = BACKOFF_SECONDS[min(follower.failed_turns, len(BACKOFF_SECONDS)) - 1]
+                follower.retry_at = time.monotonic() + pause
+                log.exception("the read models of log %s failed a step; retrying", each)
+                continue
+            follower.failed_turns, follower.last_error = 0, None
+            folded += step
+            follower.idle_turns = 0 if step else follower.idle_turns + 1
+            pause = min(IDLE_POLL_SECONDS, interval * 2 ** min(follower.idle_turns, 8))
+            follower.poll_at = now + pause if follower.idle_turns > 1 else 0.0
+        if folded:
+            self._notify()
+        return folded
 
-    def status(self) -> list[ModelStatus]:
-        size = self.events.recorder.log_size()
-        return [
-            ModelStatus(model, nid, applied, size - applied)
-            for model, (nid, applied) in sorted(self._load().items())
-        ]
+    def _notify(self) -> None:
+        with self._applied:
+            self._applied.notify_all()
 
-    # The background worker ---------------------------------------------------------------
+    def rebuild(self, log_id: str | None = None, progress: Progress | None = None) -> int:
+        """Empty the read models, positions and failures (of one log or of each), then apply
+        those logs again."""
+        for each in [log_id] if log_id is not None else self.logs():
+            self.follower(each).rebuild()
+        return self.catch_up(log_id, progress)
 
-    def wake(self) -> None:
+    # Reading positions ---------------------------------------------------------------------
+
+    def applied(self, log_id: str) -> int:
+        """Entries of `log_id` every read model has applied (parked entries count)."""
+        return self.follower(log_id).applied
+
+    def positions(self, log_id: str) -> dict[str, int]:
+        return self.follower(log_id).stored_positions()
+
+    def failures(self, log_id: str | None = None) -> list[ProjectionFailure]:
+        """The logs whose entries the read models could not apply, as stored."""
+        logs = [log_id] if log_id is not None else self.logs()
+        return [f for each in logs for f in self.follower(each).failures()]
+
+    def errors(self) -> dict[str, str]:
+        """Each log whose last step failed in this process, with the error."""
+        with self._lock:
+            followers = list(self._followers.values())
+        return {f.log: f.last_error for f in followers if f.last_error is not None}
+
+    def status(self, log_id: str | None = None) -> list[ModelStatus]:
+        """Each log's models: entries applied and lag behind the log's size."""
+        found = []
+        for each in [log_id] if log_id is not None else self.logs():
+            follower = self.follower(each)
+            size = follower.size()
+            for model, applied in sorted(follower.stored_positions().items()):
+                found.append(ModelStatus(each, model, applied, size - applied))
+        return found
+
+    # Waiting and the background loop -------------------------------------------------------
+
+    def wake(self, log_id: str | None = None) -> None:
+        """Ask for a turn soon (for `log_id` first)."""
+        if log_id is not None:
+            with self._lock:
+                self._woken.add(log_id)
+            if isinstance(self._wake, LogWakeSignal):  # another process follows the logs
+                self._wake.set_log(log_id)
+                return
         self._wake.set()
 
-    def wait_for(self, size: int, timeout: float) -> bool:
-        """Wait until every model has applied the first `size` entries; False on timeout.
+    def wait_for(self, log_id: str, index: int, timeout: float) -> bool:
+        """Wait until every model of `log_id` has applied its entry `index` (read-your-writes);
+        False on timeout. Other logs are not waited for.
 
         The entries may be applied by this runner's thread or by a worker process: between
-        wake-ups the stored positions are polled.
-        """
-        self.wake()
+        wake-ups the stored positions are polled."""
+        follower = self.follower(log_id)
+        if follower.applied > index:
+            return True
+        self.wake(log_id)
         deadline = time.monotonic() + timeout
         with self._applied:
-            while self.applied < size:
+            while follower.applied <= index:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -206,14 +303,31 @@ class ProjectionRunner:
         return True
 
     def run(self, stop: threading.Event, interval: float = 0.25) -> None:
-        """Catch up, then poll cheaply (or wake when asked) until `stop` is set."""
+        """Turn while any log has work; then poll cheaply (or wake when asked) until `stop`."""
         while not stop.is_set():
             try:
-                self.catch_up()
+                folded = self.turn(interval)
                 self.last_error = None
-            except Exception as error:  # the worker must outlive a failed round; status shows it
+            except Exception as error:  # the registry fold or its store: retry, status shows it
                 self.last_error = f"{type(error).__name__}: {error}"
-                log.exception("projection catch-up failed; retrying")
+                log.exception("projection turn failed; retrying")
                 stop.wait(min(5.0, interval * 8))
+                folded = 0
+            if folded:
+                continue  # more may be waiting: no pause between full turns
             self._wake.wait(interval)
             self._wake.clear()
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._reads = list(self._reads.values()), {}
+            self._followers = {}
+        for reads in opened:
+            reads.datastore.close()
+        if self._owns_stores:
+            self.stores.close()
+
+
+def runner_from_settings(settings: Settings, wake: WakeSignal | None = None) -> ProjectionRunner:
+    """A runner with stores of its own (a worker process, the CLI)."""
+    return ProjectionRunner(open_stores(settings), wake=wake, owns_stores=True)

@@ -1,4 +1,8 @@
-"""The read-model tables: one DDL list shared by SQLite and PostgreSQL (`{s}` is the schema)."""
+"""The read-model tables: one DDL list shared by SQLite and PostgreSQL (`{s}` is the schema).
+
+Every row belongs to one agency log, named by its `agency` column (an agency log holds only
+that agency's events), which is part of every primary key: on PostgreSQL the logs of one server
+share these tables, and two agencies may use the same subject ids."""
 
 from __future__ import annotations
 
@@ -74,7 +78,7 @@ REQUESTS = Table(
         "flags",
         "entries",
     ),
-    1,
+    2,
     "requests",
 )
 UNIT_DAYS = Table(
@@ -99,13 +103,13 @@ UNIT_DAYS = Table(
         "policy_entry",
         "entries",
     ),
-    2,
+    3,
     "unit_days",
 )
 FLAGS = Table(
     "jp_flags",
     ("entry", "rule", "detail", "agency", "subject", "unit"),
-    3,
+    4,
     "compliance",
 )
 WORK_DAYS = Table(
@@ -125,7 +129,7 @@ WORK_DAYS = Table(
         "outputs",
         "reported",
     ),
-    2,
+    3,
     "work_days",
 )
 EVALUATIONS = Table(
@@ -143,17 +147,18 @@ EVALUATIONS = Table(
         "entry",
         "flags",
     ),
-    1,
+    2,
     "evaluations",
 )
 COMPLAINTS = Table(
     "jp_complaints",
     ("subject", "agency", "unit", "status", "lapse_at", "form", "filed_entry", "state", "entries"),
-    1,
+    2,
     "complaints",
 )
-POSITIONS = Table("jp_positions", ("model", "log_size"), 1, "")
-# an agency whose entry a read model could not apply: its later entries are parked (skipped)
+# how many entries of each log each model has applied, written with the rows in one transaction
+POSITIONS = Table("jp_positions", ("log", "model", "log_size"), 2, "")
+# an agency log whose entry a read model could not apply: its later entries are parked (skipped)
 FAILURES = Table("jp_failures", ("agency", "entry", "error"), 1, "")
 
 TABLES = (REQUESTS, UNIT_DAYS, FLAGS, WORK_DAYS, EVALUATIONS, COMPLAINTS)
@@ -162,6 +167,7 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS jp_requests_agency ON {s}jp_requests (agency, first_day)",
     "CREATE INDEX IF NOT EXISTS jp_flags_agency ON {s}jp_flags (agency, entry)",
     "CREATE INDEX IF NOT EXISTS jp_work_days_unit ON {s}jp_work_days (unit, day)",
+    "CREATE INDEX IF NOT EXISTS jp_complaints_agency ON {s}jp_complaints (agency, filed_entry)",
     "CREATE INDEX IF NOT EXISTS jp_work_days_due ON {s}jp_work_days (agency, missing_from)",
     "CREATE INDEX IF NOT EXISTS jp_evaluations_agency ON {s}jp_evaluations (agency, subject)",
 )

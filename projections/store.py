@@ -1,4 +1,7 @@
-"""The read store: read-model tables and eventsourcing tracking, written in one transaction."""
+"""The read store of one database: read-model rows and each log's positions, in one transaction.
+
+A read store lives in the database that holds its logs (an agency's SQLite file, a PostgreSQL
+server's schema), so a log's read models commit beside that log only."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
@@ -28,11 +31,13 @@ READ_TABLES = (
 
 @dataclass
 class RowBatch:
-    """Everything one catch-up step writes: upserted rows per table and each model's position."""
+    """Everything one catch-up step of one log writes: upserted rows per table and each
+    model's position in that log."""
 
+    log: str = ""
     rows: dict[str, dict[tuple[object, ...], tuple[object, ...]]] = field(default_factory=dict)
     replaced: dict[str, dict[object, list[tuple[object, ...]]]] = field(default_factory=dict)
-    positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # model -> (nid, size)
+    positions: dict[str, int] = field(default_factory=dict)  # model -> entries of `log` applied
     failures: list[ProjectionFailure] = field(default_factory=list)
 
     def keep_only(self, models: set[str]) -> None:
@@ -46,7 +51,7 @@ class RowBatch:
         self.rows.setdefault(table.name, {})[values[: table.key]] = values
 
     def replace(self, table: Table, first: object, values: list[tuple[object, ...]]) -> None:
-        """Replace every row whose first key column equals `first` by `values`."""
+        """Replace every row of this log whose first key column equals `first` by `values`."""
         for row in values:
             _storable(table, row)
         self.replaced.setdefault(table.name, {})[first] = values
@@ -91,13 +96,13 @@ class _ReadMixin:
             curs.execute(self._sql(statement), params)
             return [dict(r) for r in curs.fetchall()]
 
-    def write_batch(self, curs: Cursorish, batch: RowBatch, fail_before_tracking: bool) -> None:
+    def write_batch(self, curs: Cursorish, batch: RowBatch, fail_before_positions: bool) -> None:
         by_name = {t.name: t for t in TABLES}
         for name, replaced in sorted(batch.replaced.items()):
             table = by_name[name]
             first = table.columns[0]
-            delete = f"DELETE FROM {{s}}{name} WHERE {first} = ?"  # noqa: S608 (our names)
-            curs.executemany(self._sql(delete), [(key,) for key in replaced])
+            delete = f"DELETE FROM {{s}}{name} WHERE {first} = ? AND agency = ?"  # noqa: S608
+            curs.executemany(self._sql(delete), [(key, batch.log) for key in replaced])
             values = [row for rows in replaced.values() for row in rows]
             if values:
                 curs.executemany(self._sql(table.upsert()), values)
@@ -105,11 +110,10 @@ class _ReadMixin:
             if rows:
                 curs.executemany(self._sql(by_name[name].upsert()), list(rows.values()))
         self.write_failures(curs, batch.failures)
-        if fail_before_tracking:
-            raise SimulatedCrashError("crash after the rows, before the tracking position")
-        for model, (nid, size) in sorted(batch.positions.items()):
-            self._insert_tracking(curs, Tracking(model, nid))  # type: ignore[attr-defined]
-            curs.execute(self._sql(POSITIONS.upsert()), (model, size))
+        if fail_before_positions:
+            raise SimulatedCrashError("crash after the rows, before the positions")
+        for model, size in sorted(batch.positions.items()):
+            curs.execute(self._sql(POSITIONS.upsert()), (batch.log, model, size))
 
     def write_failures(self, curs: Cursorish, failures: Sequence[ProjectionFailure]) -> None:
         """Record each parked agency with the entry its read models could not apply."""
@@ -118,24 +122,34 @@ class _ReadMixin:
                 self._sql(FAILURES.upsert()), [(f.agency, f.entry, f.error) for f in failures]
             )
 
-    def failures(self) -> list[ProjectionFailure]:
-        found = self.rows("SELECT agency, entry, error FROM {s}jp_failures ORDER BY entry")
+    def failures(self, log: str | None = None) -> list[ProjectionFailure]:
+        """The parked logs this store holds (of one log, or of all)."""
+        where = "" if log is None else " WHERE agency = ?"
+        found = self.rows(
+            f"SELECT agency, entry, error FROM {{s}}jp_failures{where} ORDER BY agency, entry",  # noqa: S608
+            () if log is None else (log,),
+        )
         return [
             ProjectionFailure(str(r["agency"]), int(r["entry"]), str(r["error"])) for r in found
         ]
 
-    def clear(self, tables: Sequence[Table], models: Sequence[str]) -> None:
-        """Empty `tables`, the recorded failures and the positions of `models`."""
-        with self.cursor(commit=True) as curs:
-            curs.execute(self._sql("DELETE FROM {s}jp_failures"))
-            for table in tables:
-                curs.execute(self._sql(f"DELETE FROM {{s}}{table.name}"))  # noqa: S608
-            for model in models:
-                curs.execute(self._sql("DELETE FROM {s}jp_positions WHERE model = ?"), (model,))
-                curs.execute(self._sql(self._clear_tracking()), (model,))
+    def positions(self, log: str) -> dict[str, int]:
+        """How many entries of `log` each model has applied, as stored."""
+        found = self.rows("SELECT model, log_size FROM {s}jp_positions WHERE log = ?", (log,))
+        return {str(r["model"]): int(r["log_size"]) for r in found}
 
-    def _clear_tracking(self) -> str:
-        raise NotImplementedError
+    def clear(self, log: str, tables: Sequence[Table], models: Sequence[str]) -> None:
+        """Empty one log's rows of `tables`, its recorded failure and its positions of `models`."""
+        with self.cursor(commit=True) as curs:
+            curs.execute(self._sql("DELETE FROM {s}jp_failures WHERE agency = ?"), (log,))
+            for table in tables:
+                delete = f"DELETE FROM {{s}}{table.name} WHERE agency = ?"  # noqa: S608
+                curs.execute(self._sql(delete), (log,))
+            for model in models:
+                curs.execute(
+                    self._sql("DELETE FROM {s}jp_positions WHERE log = ? AND model = ?"),
+                    (log, model),
+                )
 
 
 class SimulatedCrashError(Exception):
@@ -154,9 +168,6 @@ class SQLiteReadRecorder(_ReadMixin, SQLiteTrackingRecorder):
     def _sql(self, statement: str) -> str:
         return statement.replace("{s}", "")
 
-    def _clear_tracking(self) -> str:
-        return "DELETE FROM tracking WHERE application_name = ?"
-
 
 class PostgresReadRecorder(_ReadMixin, PostgresTrackingRecorder):
     """Read-model tables beside eventsourcing's PostgreSQL tracking table, in the log's schema."""
@@ -169,15 +180,12 @@ class PostgresReadRecorder(_ReadMixin, PostgresTrackingRecorder):
         schema = '"' + self.datastore.schema.replace('"', '""') + '".'
         return statement.replace("{s}", schema).replace("?", "%s")
 
-    def _clear_tracking(self) -> str:
-        return f"DELETE FROM {{s}}{self.tracking_table_name} WHERE application_name = ?"  # noqa: S608
-
 
 ReadRecorder = SQLiteReadRecorder | PostgresReadRecorder
 
 
 def open_read_recorder(database_url: str) -> ReadRecorder:
-    """Open the read store in the log's own database (same SQLite file or PostgreSQL schema)."""
+    """Open the read store in a log's own database (its SQLite file or PostgreSQL schema)."""
     env = store_environment(database_url)
     env.pop("APPLICATION_RECORDER_TOPIC", None)
     env["POSTGRES_POOL_SIZE"] = "2"

@@ -7,36 +7,33 @@ import multiprocessing
 import threading
 from multiprocessing.connection import Connection
 
-from ledger.store import open_store
-from projections.runner import ProjectionRunner
-from projections.store import open_read_recorder
+from ledger.settings import Settings
+from projections.runner import ProjectionRunner, runner_from_settings
 
 WAKE = b"w"
 
 
-def _listen(control: Connection, wake: threading.Event, halt: threading.Event) -> None:
-    """Wake on a byte from the server; halt when it closes the pipe, or dies (EOF too)."""
+def _listen(control: Connection, runner: ProjectionRunner, halt: threading.Event) -> None:
+    """Wake on a message from the server (naming the log a reader waits for, or none); halt
+    when it closes the pipe, or dies (EOF too)."""
     try:
-        while control.recv_bytes() == WAKE:
-            wake.set()
-    except (EOFError, OSError):
+        while (message := control.recv_bytes()).startswith(WAKE):
+            runner.wake(message[len(WAKE) :].decode() or None)
+    except (EOFError, OSError, UnicodeDecodeError):
         pass
     halt.set()
-    wake.set()
+    runner.wake()
 
 
-def _work(database_url: str, control: Connection) -> None:
-    """The child's main: follow the log until the server closes the pipe or is gone."""
-    events = open_store(database_url)
-    reads = open_read_recorder(database_url)
-    wake, halt = threading.Event(), threading.Event()
-    runner = ProjectionRunner(events, reads, wake=wake)
-    threading.Thread(target=_listen, args=(control, wake, halt), daemon=True).start()
+def _work(settings: Settings, control: Connection) -> None:
+    """The child's main: follow every log until the server closes the pipe or is gone."""
+    halt = threading.Event()
+    runner = runner_from_settings(settings)
+    threading.Thread(target=_listen, args=(control, runner, halt), daemon=True).start()
     try:
         runner.run(halt)
     finally:
-        reads.datastore.close()
-        events.close()
+        runner.close()
 
 
 class PipeWake:
@@ -47,9 +44,13 @@ class PipeWake:
         self._lock = threading.Lock()
 
     def set(self) -> None:
+        self.set_log("")
+
+    def set_log(self, log: str) -> None:
+        """Wake the worker for `log` first (a reader waits for it)."""
         # a worker that is gone or a closed pipe leaves nothing to wake
         with self._lock, contextlib.suppress(OSError, ValueError):
-            self._control.send_bytes(WAKE)
+            self._control.send_bytes(WAKE + log.encode())
 
     def clear(self) -> None:
         """Nothing to clear on this side."""
@@ -67,12 +68,12 @@ class ProjectionWorker:
     A pipe carries wake-ups; closing it, or the server dying, stops the worker (no orphan).
     """
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, settings: Settings) -> None:
         context = multiprocessing.get_context("spawn")
         child_end, self._control = context.Pipe(duplex=False)
         self.wake = PipeWake(self._control)
         self._process = context.Process(
-            target=_work, args=(database_url, child_end), name="jejak-projections", daemon=True
+            target=_work, args=(settings, child_end), name="jejak-projections", daemon=True
         )
         self._child_end = child_end
 

@@ -62,7 +62,9 @@ class World:
 
     def token(self, role: str, org: str | None = None) -> str:
         logs = self.runtime.logs
-        return issue_token(logs.registry.store.recorder, logs.registry_state, role, org, "test", "t")
+        return issue_token(
+            logs.registry.store.recorder, logs.registry_state, role, org, "test", "t"
+        )
 
     def setup(self) -> World:
         operator = self.runtime.operator

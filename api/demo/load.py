@@ -1,4 +1,5 @@
-"""Loading the demo data set into a new log through the append path, on a simulated clock."""
+"""Loading the demo data set into new logs through the append path, on a simulated clock:
+the organisations and keys into the registry log, each agency's events into its own log."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from api.demo.story import build_plan, complaint_id, minor_complaint_id
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.errors import LedgerError
 from ledger.ledger import Progress, Receipt
+from ledger.logs import log_of
 from ledger.permissions import check_may_write
 from ledger.settings import Settings
 from ledger.tokens import Principal, issue_token
@@ -105,7 +107,7 @@ def run_demo(
     try:
         if summary is not None:
             return summary
-        size = runtime.ledger.size
+        size = sum(runtime.logs.log(log).size for log in runtime.logs.ids())
         if demo_loaded(runtime):
             return f"The demo is already loaded ({size} entries); nothing was added."
         raise DemoNeedsNewLogError(
@@ -117,11 +119,12 @@ def run_demo(
 
 
 def demo_loaded(runtime: Runtime) -> bool:
-    """Whether this log holds the demo's organisations and people."""
-    state = runtime.ledger.state
-    return all(state.org(org) is not None for org, _, _ in ORGS) and all(
-        state.employee(who.nip) is not None for who in PEOPLE
-    )
+    """Whether the logs hold the demo's organisations (registry) and people (agency logs)."""
+    logs = runtime.logs
+    logs.registry.sync()
+    if not all(logs.registry_state.org(org) is not None for org, _, _ in ORGS):
+        return False
+    return all(logs.log(who.agency).agency_state.employee(who.nip) is not None for who in PEOPLE)
 
 
 def demo_tokens(settings: Settings) -> dict[str, str]:
@@ -136,10 +139,11 @@ def demo_tokens(settings: Settings) -> dict[str, str]:
 
 
 def _new_log(runtime: Runtime, clock: DemoClock) -> bool:
-    """Only the genesis entry, written just now at the simulated start."""
-    if runtime.ledger.size != 1:
+    """Only the registry log's genesis entry, written just now at the simulated start."""
+    registry = runtime.registry
+    if registry.size != 1:
         return False
-    return str(runtime.ledger.entry(0).leaf["integrated_at"]) == format_instant(clock.start)
+    return str(registry.entry(0).leaf["integrated_at"]) == format_instant(clock.start)
 
 
 def _load(runtime: Runtime, clock: DemoClock, period: Period, loading: Progress | None) -> str:
@@ -165,25 +169,36 @@ def _batches(plan: Sequence[Planned]) -> Iterator[list[Planned]]:
         yield list(batch)
 
 
+def _by_log(batch: Sequence[Planned]) -> list[list[Planned]]:
+    """A half hour's events split by the log each goes to (a batch commits within one log),
+    in order within each log."""
+    logs: dict[str, list[Planned]] = {}
+    for event in batch:
+        logs.setdefault(log_of(event.type, event.agency), []).append(event)
+    return list(logs.values())
+
+
 def _append_plan(
     runtime: Runtime, clock: DemoClock, plan: Sequence[Planned], loading: Progress | None
 ) -> None:
-    """Sign and append every planned event, batch by batch, as an agency integration would."""
-    ledger, signers = runtime.ledger, {spec.label: signer_for(spec.label) for spec in KEYS}
-    indexes: dict[str, int] = {}
+    """Sign and append every planned event, batch by batch and log by log, as an agency
+    integration would; a tag names the (log, index) its event landed at."""
+    logs, signers = runtime.logs, {spec.label: signer_for(spec.label) for spec in KEYS}
+    landed: dict[str, tuple[str, int]] = {}
     done = 0
     for batch in _batches(plan):
         clock.set(max(e.due for e in batch) + LAG)
-        submissions = []
-        for event in batch:
-            submission = ledger.prepare(signers[event.signer].sign(event.payload(indexes)))
-            org = OMBUDSMAN if event.writer == "ombudsman" else event.agency
-            check_may_write(Principal(event.writer, org), submission.event)
-            submissions.append(submission)
-        receipts: list[Receipt] = ledger.append(submissions)
-        for event, receipt in zip(batch, receipts, strict=True):
-            if event.tag is not None:
-                indexes[event.tag] = receipt.index
+        for group in _by_log(batch):
+            submissions = []
+            for event in group:
+                submission = logs.prepare(signers[event.signer].sign(event.payload(landed)))
+                org = OMBUDSMAN if event.writer == "ombudsman" else event.agency
+                check_may_write(Principal(event.writer, org), submission.event)
+                submissions.append(submission)
+            receipts: list[Receipt] = logs.append(submissions)
+            for event, receipt in zip(group, receipts, strict=True):
+                if event.tag is not None:
+                    landed[event.tag] = (receipt.log, receipt.index)
         done += len(batch)
         if loading is not None:
             loading(done, len(plan))
@@ -191,8 +206,8 @@ def _append_plan(
 
 def _save_tokens(runtime: Runtime) -> Path:
     """Issue the demo's tokens and save them, readable by the owner only."""
-    ledger = runtime.ledger
-    now = format_instant(ledger.clock())
+    logs = runtime.logs
+    now = format_instant(logs.clock())
     wanted = [
         ("operator", "operator", None),
         ("inspector", "inspector", INSPECTORATE),
@@ -200,7 +215,9 @@ def _save_tokens(runtime: Runtime) -> Path:
         *((f"agency {agency}", "agency", agency) for agency in AGENCIES),
     ]
     tokens = {
-        label: issue_token(ledger.store.recorder, ledger.state, role, org, f"demo {label}", now)
+        label: issue_token(
+            runtime.registry.store.recorder, logs.registry_state, role, org, f"demo {label}", now
+        )
         for label, role, org in wanted
     }
     path = runtime.settings.data_dir / TOKENS_FILE
@@ -215,19 +232,24 @@ def _save_tokens(runtime: Runtime) -> Path:
 
 def _summary(runtime: Runtime, period: Period, plan: Sequence[Planned], tokens: Path) -> str:
     """A few lines on what was loaded, with the flags as of now by rule."""
-    state, now = runtime.ledger.state, datetime.now(UTC)
-    flags = Counter(f.rule for agency in AGENCIES for f in state.compliance_flags(agency, now))
+    logs, now = runtime.logs, datetime.now(UTC)
+    states = {agency: logs.log(agency).agency_state for agency in AGENCIES}
+    flags = Counter(f.rule for a, state in states.items() for f in state.compliance_flags(a, now))
     by_rule = ", ".join(f"{rule} {count}" for rule, count in sorted(flags.items()))
     statuses: Counter[str] = Counter()
-    for subject in dict.fromkeys(e.subject for e in plan if e.type == "wfa.requested"):
-        request = state.request(subject)
+    requested = {(e.agency, e.subject): None for e in plan if e.type == "wfa.requested"}
+    for agency, subject in requested:
+        request = states[agency].request(subject)
         statuses[request.status if request else "missing"] += 1
+    sizes = {log: logs.log(log).size for log in logs.ids()}
+    per_log = ", ".join(f"{log} {size}" for log, size in sizes.items())
     outcome = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     evaluations = sum(1 for e in plan if e.type == "evaluation.recorded")
     return "\n".join(
         [
-            f"Loaded the Jejak demo: {runtime.ledger.size} entries, "
+            f"Loaded the Jejak demo: {sum(sizes.values())} entries, "
             f"{period.start.isoformat()} to {period.end.isoformat()} (WIB).",
+            f"  logs           {per_log}",
             f"  organisations  {', '.join(org for org, _, _ in ORGS)}",
             f"  employees      {len(PEOPLE)} in 4 units; {evaluations} evaluations",
             f"  requests       {statuses.total()}: {outcome}",

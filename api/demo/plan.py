@@ -76,14 +76,18 @@ class Planned:
     tag: str | None = None  # a name later events can cite
     cites: tuple[str, ...] = ()  # tags whose indexes become data["entries"] (or data["entry"])
 
-    def payload(self, indexes: dict[str, int]) -> dict[str, object]:
-        """The payload to sign, with cited tags resolved to the ledger indexes they landed at."""
+    def payload(self, landed: Mapping[str, tuple[str, int]]) -> dict[str, object]:
+        """The payload to sign, with cited tags resolved to the (log, index) they landed at:
+        an event cites entries of its own log (its agency's), by index."""
         data = dict(self.data)
         if self.cites:
-            missing = [tag for tag in self.cites if tag not in indexes]
+            missing = [tag for tag in self.cites if tag not in landed]
             if missing:
                 raise KeyError(f"{self.type} cites {missing} before they were appended")
-            found = sorted(indexes[tag] for tag in self.cites)
+            foreign = [tag for tag in self.cites if landed[tag][0] != self.agency]
+            if foreign:
+                raise KeyError(f"{self.type} of {self.agency} cites {foreign} of another log")
+            found = sorted(landed[tag][1] for tag in self.cites)
             if self.type == "entry.annotated":
                 data["entry"] = found[0]
             else:

@@ -8,8 +8,8 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import may_read_agency
 from api.pages.session import Session, current
 from ledger.bootstrap import Runtime
+from ledger.placement import REGISTRY_LOG
 from ledger.tokens import Principal
-from projections import queries
 from projections.runner import ProjectionRunner
 
 
@@ -33,27 +33,40 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-async def caught_up(request: Request) -> ProjectionRunner:
-    """The read models, once they have applied what the ledger holds now."""
-    runtime = runtime_of(request)
+def runner_of(request: Request) -> ProjectionRunner:
     runner: ProjectionRunner = request.app.state.projections
-    await run_in_threadpool(runtime.ledger.sync)
-    await run_in_threadpool(runner.wait_for, runtime.ledger.size, 5.0)
+    return runner
+
+
+async def caught_up(request: Request, *logs: str) -> ProjectionRunner:
+    """The read models, once those of each of `logs` have applied what that log holds now
+    (each log waited for on its own: another log's lag never delays this page)."""
+    runtime, runner = runtime_of(request), runner_of(request)
+
+    def wait() -> None:
+        for log in logs:
+            ledger = runtime.logs.log(log)
+            ledger.sync()
+            runner.wait_for(log, ledger.size - 1, 5.0)
+
+    await run_in_threadpool(wait)
     return runner
 
 
 def check_agency(runtime: Runtime, principal: Principal, agency: str) -> None:
     """The agency exists and the session may read it (as `GET /v1/agencies/{a}/...`)."""
-    org = runtime.ledger.state.org(agency)
-    if org is None or org.kind != "agency" or not may_read_agency(principal, agency):
+    if agency == REGISTRY_LOG or not runtime.logs.exists(agency):
+        raise PageMissingError
+    if not may_read_agency(principal, agency):
         raise PageMissingError
 
 
-def readable_agencies(runner: ProjectionRunner, principal: Principal) -> list[str]:
-    """The agencies whose pages the session may open."""
+def readable_agencies(runtime: Runtime, principal: Principal) -> list[str]:
+    """The agencies whose pages the session may open: its own, or (oversight) every agency
+    log, in registration order."""
     if principal.role == "agency":
         return [] if principal.org is None else [principal.org]
-    return queries.agencies(runner.reads)
+    return runtime.logs.ids()[1:]
 
 
 def check_payload(principal: Principal, payload: object) -> None:

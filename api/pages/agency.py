@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -22,9 +23,9 @@ PAGE_SIZE = 50
 MAX_FLAGS = 5000
 
 
-def _month_of_entry(runtime: Runtime, index: int, cache: dict[int, str]) -> str:
+def _month_of_entry(runtime: Runtime, agency: str, index: int, cache: dict[int, str]) -> str:
     if index not in cache:
-        leaf = runtime.ledger.entry(index).leaf
+        leaf = runtime.logs.log(agency).entry(index).leaf
         cache[index] = str(leaf["integrated_at"])[:7]
     return cache[index]
 
@@ -48,9 +49,10 @@ async def dashboard(
     cursor: str | None = None,
 ) -> Response:
     session = signed_in(request)
-    runner = await caught_up(request)
     runtime = runtime_of(request)
     check_agency(runtime, session.principal, agency)
+    runner = await caught_up(request, agency)
+    reads = runner.reads_of(agency)
     now = datetime.now(UTC)
     filters = {
         "status": status or None,
@@ -61,14 +63,15 @@ async def dashboard(
     }
 
     def build() -> dict[str, object]:
-        flags = queries.compliance(runner.reads, agency, now, MAX_FLAGS).items
+        flags = queries.compliance(reads, agency, now, MAX_FLAGS).items
         months: dict[int, str] = {}
         pairs = [
-            (str(f["rule"]), _month_of_entry(runtime, int(str(f["entry"])), months)) for f in flags
+            (str(f["rule"]), _month_of_entry(runtime, agency, int(str(f["entry"])), months))
+            for f in flags
         ]
         try:
             page = queries.requests(
-                runner.reads,
+                reads,
                 agency,
                 now,
                 status=filters["status"],
@@ -89,8 +92,8 @@ async def dashboard(
         }
 
     values = await run_in_threadpool(build)
-    units = queries.units_of(runner.reads, agency)
-    ctx = context(request, runtime.ledger.state, agency)
+    units = queries.units_of(reads, agency)
+    ctx = context(request, agency)
     return render(
         ctx,
         "dashboard.html",
@@ -98,15 +101,15 @@ async def dashboard(
             "agency": agency,
             "filters": filters,
             "statuses": STATUSES,
-            "unit_names": {u: _unit_name(runtime, u) for u in units},
+            "unit_names": {u: _unit_name(runtime, agency, u) for u in units},
             "units": units,
             **values,
         },
     )
 
 
-def _unit_name(runtime: Runtime, unit: str) -> str:
-    found = runtime.ledger.state.unit(unit)
+def _unit_name(runtime: Runtime, agency: str, unit: str) -> str:
+    found = runtime.logs.log(agency).agency_state.unit(unit)
     return unit if found is None else found.name
 
 
@@ -115,22 +118,25 @@ async def unit_calendar(
     agency: str, unit: str, request: Request, month: str | None = None
 ) -> Response:
     session = signed_in(request)
-    runner = await caught_up(request)
     runtime = runtime_of(request)
     check_agency(runtime, session.principal, agency)
-    found = runtime.ledger.state.unit(unit)
+    runner = await caught_up(request, agency)
+    reads = runner.reads_of(agency)
+    found = runtime.logs.log(agency).agency_state.unit(unit)
     if found is None or found.agency != agency:
         raise PageMissingError
     shown = _day(f"{month}-01") if month else None
     if shown is None:
-        shown = await run_in_threadpool(queries.last_unit_day, runner.reads, unit)
+        shown = await run_in_threadpool(queries.last_unit_day, reads, unit, agency)
     shown = (shown or datetime.now(UTC).date()).replace(day=1)
     first, last = month_bounds(shown)
-    page = await run_in_threadpool(queries.unit_days, runner.reads, unit, first, last, 31)
+    page = await run_in_threadpool(
+        partial(queries.unit_days, reads, unit, first, last, 31, agency=agency)
+    )
     days = {str(item["day"]): item for item in page.items}
     previous = (first.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     following = (last + timedelta(days=1)).strftime("%Y-%m")
-    ctx = context(request, runtime.ledger.state, agency)
+    ctx = context(request, agency)
     return render(
         ctx,
         "calendar.html",

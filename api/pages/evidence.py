@@ -1,4 +1,5 @@
-"""Pages as evidence: a subject's timeline, one entry, the complaints and their reports."""
+"""Pages as evidence: a subject's timeline, one entry, the complaints and their reports, each
+about one agency's log and resting on a signed checkpoint of that log."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
+from api.deps import may_read_agency
 from api.pages.access import (
     PageMissingError,
     caught_up,
@@ -21,12 +23,13 @@ from api.pages.access import (
     signed_in,
 )
 from api.pages.render import context, render
-from api.routes_entries import entry_json
 from api.routes_reports import complaint_scope
 from ledger.bootstrap import Runtime
 from ledger.errors import LedgerError
 from ledger.export import BundleQuery, plan_export, stream_bundle
-from ledger.records import stream_id
+from ledger.ledger import Ledger
+from ledger.placement import REGISTRY_LOG
+from ledger.records import EntryRecorded
 from ledger.tokens import Principal
 from projections import queries
 from projections.report import investigation_report
@@ -41,10 +44,25 @@ def key_fingerprint(verifier_key: str) -> str:
     return hashlib.sha256(raw[1:]).hexdigest()
 
 
-def proof_basis(runtime: Runtime) -> dict[str, object]:
-    """The checkpoint the page rests on, and the key that signed it."""
-    checkpoint = runtime.ledger.latest_checkpoint()
+def page_entry(log: str, event: EntryRecorded) -> dict[str, object]:
+    """One entry as the pages show it: named by (log, index), with its decoded payload."""
+    envelope = event.envelope
+    payload = json.loads(base64.b64decode(str(envelope["payload"])))
     return {
+        "log": log,
+        "index": event.index,
+        "leaf_hash": event.leaf_hash,
+        "leaf": event.leaf,
+        "envelope": envelope,
+        "payload": payload,
+    }
+
+
+def proof_basis(runtime: Runtime, log: str) -> dict[str, object]:
+    """The checkpoint of `log` the page rests on, and the key that signed it."""
+    checkpoint = runtime.logs.log(log).latest_checkpoint()
+    return {
+        "log": log,
         "size": checkpoint.size,
         "root": checkpoint.root.hex(),
         "published_at": checkpoint.published_at,
@@ -54,8 +72,18 @@ def proof_basis(runtime: Runtime) -> dict[str, object]:
     }
 
 
-def _policy_version(runtime: Runtime, payload: Mapping[str, object]) -> object:
-    policy = runtime.ledger.state.policy(str(payload.get("agency")))
+def _ledger(runtime: Runtime, log: str) -> Ledger:
+    """An existing log, or the page is missing."""
+    try:
+        return runtime.logs.log(log)
+    except LedgerError:
+        raise PageMissingError from None
+
+
+def _policy_version(runtime: Runtime, log: str, payload: Mapping[str, object]) -> object:
+    if log == REGISTRY_LOG:
+        return None
+    policy = runtime.logs.log(log).agency_state.policy(str(payload.get("agency")))
     try:
         occurred = datetime.fromisoformat(str(payload.get("occurred_at")))
     except ValueError:
@@ -64,14 +92,16 @@ def _policy_version(runtime: Runtime, payload: Mapping[str, object]) -> object:
     return None if version is None else version.version
 
 
-def _timeline(runtime: Runtime, principal: Principal, subject: str) -> dict[str, object]:
-    ledger = runtime.ledger
+def _timeline(runtime: Runtime, principal: Principal, log: str, subject: str) -> dict[str, object]:
+    if log == REGISTRY_LOG or not may_read_agency(principal, log):
+        raise PageMissingError
+    ledger = _ledger(runtime, log)
     ledger.sync()
     with ledger.read_lock():
-        view = ledger.state.subject_view(subject)
+        view = ledger.agency_state.subject_view(subject)
     if view is None:
         raise PageMissingError
-    entries = [entry_json(e) for e in ledger.store.subject_events(stream_id(subject))]
+    entries = [page_entry(log, e) for e in ledger.subject_events(subject)]
     for entry in entries:
         check_payload(principal, entry["payload"])
     rows = []
@@ -80,39 +110,39 @@ def _timeline(runtime: Runtime, principal: Principal, subject: str) -> dict[str,
         rows.append(
             {
                 **entry,
-                "policy_version": _policy_version(runtime, payload),
+                "policy_version": _policy_version(runtime, log, payload),
                 "flags": [f for f in view.flags if f.entry == entry["index"]],
                 "data": json.dumps(payload.get("data"), ensure_ascii=False, indent=1),
             }
         )
-    first: Mapping[str, object] = entries[0]["payload"] if entries else {}  # type: ignore[assignment]
     return {
         "view": view,
         "entries": rows,
-        "agency": first.get("agency"),
-        "basis": proof_basis(runtime),
+        "agency": log,
+        "basis": proof_basis(runtime, log),
         "state_json": json.dumps(dict(view.state), ensure_ascii=False, indent=1, default=str),
     }
 
 
-@router.get("/subjects/{subject:path}")
-async def timeline(subject: str, request: Request) -> Response:
+@router.get("/logs/{log}/subjects/{subject:path}")
+async def timeline(log: str, subject: str, request: Request) -> Response:
     session = signed_in(request)
     runtime = runtime_of(request)
-    values = await run_in_threadpool(_timeline, runtime, session.principal, subject)
-    ctx = context(request, runtime.ledger.state, str(values["agency"]))
+    values = await run_in_threadpool(_timeline, runtime, session.principal, log, subject)
+    ctx = context(request, log)
     return render(ctx, "timeline.html", {"subject": subject, **values})
 
 
-@router.get("/entries/{index}")
-async def entry(index: int, request: Request) -> Response:
+@router.get("/logs/{log}/entries/{index}")
+async def entry(log: str, index: int, request: Request) -> Response:
     session = signed_in(request)
     runtime = runtime_of(request)
 
     def build() -> dict[str, object]:
-        runtime.ledger.sync()
+        ledger = _ledger(runtime, log)
+        ledger.sync()
         try:
-            found = entry_json(runtime.ledger.entry(index))
+            found = page_entry(log, ledger.entry(index))
         except LedgerError:
             raise PageMissingError from None
         check_payload(session.principal, found["payload"])
@@ -120,7 +150,7 @@ async def entry(index: int, request: Request) -> Response:
 
     found = await run_in_threadpool(build)
     payload: Mapping[str, object] = found["payload"]  # type: ignore[assignment]
-    ctx = context(request, runtime.ledger.state, str(payload.get("agency")))
+    ctx = context(request, log)
     return render(
         ctx,
         "entry.html",
@@ -128,8 +158,8 @@ async def entry(index: int, request: Request) -> Response:
             "entry": found,
             "payload_json": json.dumps(payload, ensure_ascii=False, indent=1),
             "leaf_json": json.dumps(found["leaf"], ensure_ascii=False, indent=1),
-            "policy_version": _policy_version(runtime, payload),
-            "basis": proof_basis(runtime),
+            "policy_version": _policy_version(runtime, log, payload),
+            "basis": proof_basis(runtime, log),
         },
     )
 
@@ -145,60 +175,66 @@ def _scope(principal: Principal) -> str | None:
 async def complaints(request: Request, cursor: str | None = None) -> Response:
     session = signed_in(request)
     agency = _scope(session.principal)
-    runner = await caught_up(request)
     runtime = runtime_of(request)
+    logs = [agency] if agency is not None else runtime.logs.ids()[1:]
+    if agency is not None and not runtime.logs.exists(agency):
+        raise PageMissingError
+    runner = await caught_up(request, *logs)
+    reads = runner.reads_of(agency) if agency is not None else runner.readers()
     try:
-        page = await run_in_threadpool(queries.complaints, runner.reads, agency, 100, cursor)
+        page = await run_in_threadpool(queries.complaints, reads, agency, 100, cursor)
     except ValueError:
         raise PageMissingError from None
-    ctx = context(request, runtime.ledger.state, agency)
+    ctx = context(request, agency)
     return render(ctx, "complaints.html", {"items": page.items, "next_cursor": page.next_cursor})
 
 
-def _readable_complaint(runtime: Runtime, principal: Principal, subject: str) -> str:
+def _readable_complaint(runtime: Runtime, principal: Principal, log: str, subject: str) -> None:
+    """The complaint is in that agency's log, and the session may read that agency's."""
     agency = _scope(principal)
-    complaint = runtime.ledger.state.complaint(subject)
-    if complaint is None or agency not in (None, complaint.agency):
+    if agency not in (None, log) or log == REGISTRY_LOG or not runtime.logs.exists(log):
         raise PageMissingError
-    return complaint.agency
+    if runtime.logs.log(log).agency_state.complaint(subject) is None:
+        raise PageMissingError
 
 
-@router.get("/complaints/{subject}")
-async def report(subject: str, request: Request) -> Response:
+@router.get("/logs/{log}/complaints/{subject}")
+async def report(log: str, subject: str, request: Request) -> Response:
     session = signed_in(request)
-    runner = await caught_up(request)
     runtime = runtime_of(request)
-    ledger = runtime.ledger
-    agency = _readable_complaint(runtime, session.principal, subject)
+    _readable_complaint(runtime, session.principal, log, subject)
+    runner = await caught_up(request, log)
+    ledger = runtime.logs.log(log)
     now = datetime.now(UTC)
 
     def build() -> dict[str, object]:
-        with ledger.read_lock():
-            found = investigation_report(ledger.state, runner.reads, subject, now)
-        events = ledger.store.subject_events(stream_id(subject))
+        with ledger.read_lock():  # the state and the checkpoint of one moment of the log
+            found = investigation_report(ledger.agency_state, runner.reads_of(log), subject, now)
+            basis = proof_basis(runtime, log)
+        events = ledger.subject_events(subject)
         return {
             "report": found,
-            "timeline": [entry_json(e) for e in events],
-            "basis": proof_basis(runtime),
+            "timeline": [page_entry(log, e) for e in events],
+            "basis": basis,
             "generated": now.isoformat(),
         }
 
     values = await run_in_threadpool(build)
-    ctx = context(request, ledger.state, agency)
+    ctx = context(request, log)
     return render(ctx, "report.html", {"subject": subject, **values})
 
 
-@router.get("/complaints/{subject}/bundle")
-async def bundle(subject: str, request: Request) -> Response:
+@router.get("/logs/{log}/complaints/{subject}/bundle")
+async def bundle(log: str, subject: str, request: Request) -> Response:
     """The complaint's verification bundle, as `GET /v1/bundles?complaint=` gives it."""
     session = signed_in(request)
     runtime = runtime_of(request)
-    _readable_complaint(runtime, session.principal, subject)
-    query = BundleQuery(None, None, None, None, subject, None)
-    plan = await run_in_threadpool(plan_export, runtime.ledger, query, session.principal)
+    _readable_complaint(runtime, session.principal, log, subject)
+    query = BundleQuery(complaint=subject, log=log)
+    plan = await run_in_threadpool(plan_export, runtime.logs, query, session.principal)
     name = quote(f"jejak-bundle-{subject}.json", safe="")
     return StreamingResponse(
-        stream_bundle(runtime.ledger, plan),
+        stream_bundle(runtime.logs, plan),
         media_type="application/json",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
     )

@@ -67,6 +67,7 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "integrated": ("dicatat", "integrated"),
     "leaf_hash": ("Hash daun", "Leaf hash"),
     "checkpoint": ("Checkpoint", "Checkpoint"),
+    "log": ("Log", "Log"),
     "root": ("Akar (root)", "Root"),
     "inclusion": ("bukti inklusi", "inclusion proof"),
     "state": ("Keadaan", "State"),

@@ -15,7 +15,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.pages import i18n, statements, urls
 from api.pages.session import LANG_COOKIE, Session, current
+from domain.registry import RegistryState
 from domain.state import LedgerState
+from ledger.placement import REGISTRY_LOG
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -44,13 +46,15 @@ def lang_for(request: Request) -> i18n.Lang:
 
 @dataclass(frozen=True)
 class Context:
-    """What every template is given: the language, the session and the state for names."""
+    """What every template is given: the language, the session, the agency log the page is
+    about (its state for names, its id for links) and the registry for organisations' names."""
 
     request: Request
     lang: i18n.Lang
     session: Session | None
     state: LedgerState | None
     agency: str | None = None
+    registry: RegistryState | None = None
 
     def t(self, key: str) -> str:
         return i18n.word(key, self.lang)
@@ -69,27 +73,47 @@ class Context:
         return f"{found.name} ({nip})" if found is not None else str(nip)
 
     def org_name(self, org: object) -> str:
-        found = None if self.state is None else self.state.org(str(org))
+        found = None if self.registry is None else self.registry.org(str(org))
         return found.name if found is not None else str(org)
 
     def say(self, statement: Mapping[str, Any], report: Mapping[str, Any]) -> str:
         return statements.say(statement, report, self.lang, self.name)
 
-    entry_url = staticmethod(urls.entry_url)
-    subject_url = staticmethod(urls.subject_url)
-    proof_url = staticmethod(urls.proof_url)
+    @property
+    def log(self) -> str:
+        """The agency log the page's entries belong to."""
+        return self.agency or ""
+
+    def entry_url(self, index: object, log: object | None = None) -> str:
+        return urls.entry_url(log or self.log, index)
+
+    def subject_url(self, subject: object, log: object | None = None) -> str:
+        return urls.subject_url(log or self.log, subject)
+
+    def complaint_url(self, subject: object, log: object | None = None) -> str:
+        return urls.complaint_url(log or self.log, subject)
+
+    def bundle_url(self, subject: object, log: object | None = None) -> str:
+        return urls.bundle_url(log or self.log, subject)
+
+    def proof_url(self, index: object, size: object, log: object | None = None) -> str:
+        return urls.proof_url(log or self.log, index, size)
+
+    def checkpoint_url(self, log: object | None = None) -> str:
+        return urls.checkpoint_url(log or self.log)
 
     def switch_lang(self) -> str:
         other = "en" if self.lang == "id" else "id"
         return f"{self.request.url.path}?lang={other}"
 
 
-def context(
-    request: Request, state: LedgerState | None = None, agency: str | None = None
-) -> Context:
-    if state is None:
-        state = request.app.state.runtime.ledger.state
-    return Context(request, lang_for(request), current(request), state, agency)
+def context(request: Request, agency: str | None = None) -> Context:
+    """The context of a page about `agency`'s log (None: a page about no one log)."""
+    logs = request.app.state.runtime.logs
+    state = None
+    if agency is not None and agency != REGISTRY_LOG and logs.exists(agency):
+        state = logs.log(agency).agency_state
+    return Context(request, lang_for(request), current(request), state, agency, logs.registry_state)
 
 
 def render(

@@ -14,7 +14,6 @@ from api.pages import agency, evidence
 from api.pages.access import (
     PageMissingError,
     SignInRequiredError,
-    caught_up,
     readable_agencies,
     runtime_of,
 )
@@ -56,10 +55,9 @@ async def home(request: Request) -> Response:
     session = current(request)
     if session is None:
         return _sign_in_page(request)
-    runner = await caught_up(request)
     runtime = runtime_of(request)
-    ctx = context(request, runtime.ledger.state, session.principal.org)
-    agencies = readable_agencies(runner, session.principal)
+    ctx = context(request, session.principal.org)
+    agencies = readable_agencies(runtime, session.principal)
     reads_complaints = session.principal.role in ("ombudsman", "inspector", "agency")
     return render(ctx, "home.html", {"agencies": agencies, "complaints": reads_complaints})
 

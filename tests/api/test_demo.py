@@ -32,6 +32,7 @@ from api.demo.story import (
     minor_complaint_id,
 )
 from api.demo.work import FUTURE_LEAD
+from domain.state import LedgerState
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
 from ledger.tokens import resolve_token
@@ -82,8 +83,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     runtime.close()
 
 
-def _payload(runtime: Runtime, index: int) -> dict[str, object]:
-    envelope = runtime.ledger.entry(index).envelope
+def _state(runtime: Runtime, agency: str = KAB) -> LedgerState:
+    """The folded state of an agency's log."""
+    return runtime.logs.log(agency).agency_state
+
+
+def _payload(runtime: Runtime, index: int, log: str = KAB) -> dict[str, object]:
+    """The payload of entry `index` of `log` (an entry is named by its log and index)."""
+    envelope = runtime.logs.log(log).entry(index).envelope
     decoded: dict[str, object] = json.loads(base64.b64decode(str(envelope["payload"])))
     return decoded
 
@@ -94,15 +101,24 @@ def _now() -> datetime:
 
 def test_every_planned_event_is_appended(demo: Loaded) -> None:
     planned = build_plan(demo.period)
-    # genesis + operator's organisations and keys + every agency and oversight event
-    assert demo.runtime.ledger.size == 1 + len(ORGS) + len(KEYS) + len(planned)
-    assert f"{demo.runtime.ledger.size} entries" in demo.summary
+    logs = demo.runtime.logs
+    # the registry log: genesis + the operator's organisations and keys
+    assert logs.registry.size == 1 + len(ORGS) + len(KEYS)
+    # each agency log: every agency and oversight event about that agency, nothing else
+    planned_by_log = Counter(e.agency for e in planned)
+    assert {a: logs.log(a).size for a in AGENCIES} == dict(planned_by_log)
+    assert logs.ids() == ["operator", *AGENCIES]
+    total = logs.registry.size + len(planned)
+    assert f"{total} entries" in demo.summary
+    assert f"operator {logs.registry.size}, {KAB} {planned_by_log[KAB]}" in demo.summary
     assert f"{complaint_id(demo.period)}, {minor_complaint_id(demo.period)}" in demo.summary
 
 
 def test_every_flag_rule_appears_as_designed(demo: Loaded) -> None:
-    state = demo.runtime.ledger.state
-    found = Counter(f.rule for a in AGENCIES for f in state.compliance_flags(a, _now()))
+    runtime = demo.runtime
+    found = Counter(
+        f.rule for a in AGENCIES for f in _state(runtime, a).compliance_flags(a, _now())
+    )
     assert found == Counter(EXPECTED_FLAGS)
     for rule in EXPECTED_FLAGS:
         assert rule in demo.summary
@@ -131,21 +147,21 @@ def test_every_flag_rule_appears_as_designed(demo: Loaded) -> None:
 )
 def test_flag_lands_on_the_intended_request(demo: Loaded, rule: str, who: str, week: int) -> None:
     subject = request_id(person(who), demo.period, week)
-    view = demo.runtime.ledger.state.subject_view(subject, _now())
+    view = _state(demo.runtime, person(who).agency).subject_view(subject, _now())
     assert view is not None
     assert rule in {flag.rule for flag in view.flags}
 
 
 def test_evaluation_by_someone_other_than_the_assessor_is_flagged(demo: Loaded) -> None:
     subject = f"eval:{person('novita').nip}:{demo.period.label}"
-    view = demo.runtime.ledger.state.subject_view(subject)
+    view = _state(demo.runtime, person("novita").agency).subject_view(subject)
     assert view is not None
     assert [flag.rule for flag in view.flags] == ["evaluator-not-assessor"]
     assert view.state["evaluator"] == person("firmansyah").nip
 
 
 def test_quota_and_on_site_flags_fall_on_the_short_staffed_day(demo: Loaded) -> None:
-    state = demo.runtime.ledger.state
+    state = _state(demo.runtime)
     day = demo.period.day(*BREACH_DAY).isoformat()
     for flag in state.compliance_flags(KAB, _now()):
         if flag.rule in ("unit-quota-exceeded", "on-site-minimum-breached"):
@@ -155,7 +171,7 @@ def test_quota_and_on_site_flags_fall_on_the_short_staffed_day(demo: Loaded) -> 
 
 def test_complaint_finding_cites_the_short_staffed_days_requests(demo: Loaded) -> None:
     runtime = demo.runtime
-    view = runtime.ledger.state.subject_view(complaint_id(demo.period))
+    view = _state(runtime).subject_view(complaint_id(demo.period))
     assert view is not None
     assert view.kind == "complaint"
     state = view.state
@@ -169,10 +185,11 @@ def test_complaint_finding_cites_the_short_staffed_days_requests(demo: Loaded) -
     assert isinstance(cited, list)
     assert len(cited) == 10  # five requests and their five approvals
     breach_day = demo.period.day(*BREACH_DAY).isoformat()
-    for index in cited:
-        payload = _payload(runtime, index)
+    for index in cited:  # indexes of the complaint's agency's log, which holds the complaint
+        payload = _payload(runtime, index, KAB)
         assert payload["type"] in ("wfa.requested", "wfa.approved")
-        request = runtime.ledger.state.request(str(payload["subject"]))
+        assert payload["agency"] == KAB
+        request = _state(runtime).request(str(payload["subject"]))
         assert request is not None
         assert request.unit == "bu-disdukcapil"
         assert breach_day in {d.isoformat() for d in request.approved_dates}
@@ -180,7 +197,7 @@ def test_complaint_finding_cites_the_short_staffed_days_requests(demo: Loaded) -
 
 def test_inspectorate_annotates_the_backdated_report(demo: Loaded) -> None:
     subject = request_id(person("riki"), demo.period, 1)
-    view = demo.runtime.ledger.state.subject_view(subject)
+    view = _state(demo.runtime, person("riki").agency).subject_view(subject)
     assert view is not None
     annotations = view.state["annotations"]
     assert isinstance(annotations, list)
@@ -191,32 +208,37 @@ def test_inspectorate_annotates_the_backdated_report(demo: Loaded) -> None:
 
 def test_entries_are_integrated_minutes_after_they_occurred(demo: Loaded) -> None:
     runtime = demo.runtime
-    lags = []
-    for index in range(1, runtime.ledger.size):
-        entry = runtime.ledger.entry(index)
-        occurred = datetime.fromisoformat(str(_payload(runtime, index)["occurred_at"]))
-        lags.append(parse_instant(str(entry.leaf["integrated_at"])) - occurred)
+    lags, last = [], None
+    for agency in AGENCIES:
+        ledger = runtime.logs.log(agency)
+        for index in range(ledger.size):
+            entry = ledger.entry(index)
+            occurred = datetime.fromisoformat(str(_payload(runtime, index, agency)["occurred_at"]))
+            at = parse_instant(str(entry.leaf["integrated_at"]))
+            lags.append(at - occurred)
+            last = at if last is None else max(last, at)
     ahead = [lag for lag in lags if lag < timedelta(0)]
     assert len(ahead) == 1  # the report stamped by a phone three days ahead
     assert -ahead[0] > FUTURE_LEAD - timedelta(hours=1)
     assert sum(1 for lag in lags if lag > timedelta(hours=1)) == 1  # the backdated report
-    last = parse_instant(str(runtime.ledger.entry(runtime.ledger.size - 1).leaf["integrated_at"]))
+    assert last is not None
     assert last.date() <= demo.period.end < _now().date()
 
 
 def test_clock_reads_real_time_once_loaded(demo: Loaded) -> None:
-    assert abs(demo.runtime.ledger.clock() - _now()) < timedelta(minutes=1)
-    assert demo.runtime.operator.clock is demo.runtime.ledger.clock
+    assert abs(demo.runtime.logs.clock() - _now()) < timedelta(minutes=1)
+    assert demo.runtime.operator.clock is demo.runtime.logs.clock
 
 
 def test_reopening_loads_nothing_and_replays_the_same_flags(demo: Loaded) -> None:
-    size, now = demo.runtime.ledger.size, _now()
-    live = [demo.runtime.ledger.state.compliance_flags(a, now) for a in AGENCIES]
+    logs, now = demo.runtime.logs, _now()
+    sizes = {log: logs.log(log).size for log in logs.ids()}
+    live = [_state(demo.runtime, a).compliance_flags(a, now) for a in AGENCIES]
     runtime, summary = open_demo_runtime(demo.settings)
     try:
         assert summary is None
-        assert runtime.ledger.size == size
-        assert [runtime.ledger.state.compliance_flags(a, now) for a in AGENCIES] == live
+        assert {log: runtime.logs.log(log).size for log in runtime.logs.ids()} == sizes
+        assert [_state(runtime, a).compliance_flags(a, now) for a in AGENCIES] == live
     finally:
         runtime.close()
     assert "already loaded" in run_demo(demo.settings)
@@ -226,7 +248,7 @@ def test_tokens_file_is_private_and_its_tokens_resolve(demo: Loaded) -> None:
     path = demo.settings.data_dir / TOKENS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     tokens = demo_tokens(demo.settings)
-    recorder = demo.runtime.ledger.store.recorder
+    recorder = demo.runtime.registry.store.recorder
     roles = {label: resolve_token(recorder, token) for label, token in tokens.items()}
     assert {label: (p.role, p.org) for label, p in roles.items() if p is not None} == {
         "operator": ("operator", None),
@@ -248,7 +270,8 @@ def test_demo_refuses_a_log_that_is_not_new(tmp_path: Path) -> None:
         run_demo(settings)
     runtime = open_runtime(settings)
     try:
-        assert runtime.ledger.size == 1
+        assert runtime.registry.size == 1
+        assert runtime.logs.ids() == ["operator"]
     finally:
         runtime.close()
     assert not (tmp_path / TOKENS_FILE).exists()
@@ -280,9 +303,9 @@ def test_period_is_the_last_three_full_weeks(today: date, start: date, end: date
 
 
 def test_presence_is_recorded_for_every_employee_and_working_day(demo: Loaded) -> None:
-    state = demo.runtime.ledger.state
     missing = []
     for who in PEOPLE:
+        state = _state(demo.runtime, who.agency)
         for week in range(3):
             for weekday in range(5):
                 day = demo.period.day(week, weekday)
@@ -295,7 +318,7 @@ def test_presence_is_recorded_for_every_employee_and_working_day(demo: Loaded) -
 
 
 def test_the_counter_clerk_arrives_after_the_lapse_on_the_breach_day(demo: Loaded) -> None:
-    state = demo.runtime.ledger.state
+    state = _state(demo.runtime, person("bambang").agency)
     presence = state.presence_on(person("bambang").nip, demo.period.day(*BREACH_DAY))
     assert presence is not None
     assert (presence.arrived, presence.location_kind) == ("10:41", "office")
@@ -303,7 +326,7 @@ def test_the_counter_clerk_arrives_after_the_lapse_on_the_breach_day(demo: Loade
 
 
 def test_penalty_flag_names_the_day_still_held(demo: Loaded) -> None:
-    state = demo.runtime.ledger.state
+    state = _state(demo.runtime, person("joni").agency)
     view = state.subject_view(person("joni").nip, _now())
     assert view is not None
     [flag] = view.flags
@@ -318,23 +341,25 @@ def test_future_dated_report_is_desis_wednesday_sent_days_before_its_stamp(
     demo: Loaded,
 ) -> None:
     runtime = demo.runtime
-    subject = request_id(person("desi"), demo.period, 2)
-    view = runtime.ledger.state.subject_view(subject, _now())
+    desi = person("desi")
+    subject = request_id(desi, demo.period, 2)
+    view = _state(runtime, desi.agency).subject_view(subject, _now())
     assert view is not None
     [flag] = [f for f in view.flags if f.rule == "future-dated"]
-    payload = _payload(runtime, flag.entry)
+    payload = _payload(runtime, flag.entry, desi.agency)
     assert payload["type"] == "work.output_reported"
     data = payload["data"]
     assert isinstance(data, dict)
     assert data["date"] == demo.period.day(2, 2).isoformat()
-    integrated = parse_instant(str(runtime.ledger.entry(flag.entry).leaf["integrated_at"]))
+    entry = runtime.logs.log(desi.agency).entry(flag.entry)
+    integrated = parse_instant(str(entry.leaf["integrated_at"]))
     occurred = datetime.fromisoformat(str(payload["occurred_at"]))
     assert integrated.date() == demo.period.day(2, 2)
     assert occurred - integrated > FUTURE_LEAD - timedelta(hours=1)
 
 
 def test_only_rudi_lacks_an_evaluation_for_the_closed_month(demo: Loaded) -> None:
-    state = demo.runtime.ledger.state
+    state = _state(demo.runtime, KAB)
     name, first, last = closed_month(demo.period)
     assert last + timedelta(days=10) < demo.period.day(2, 4)  # its deadline passed in the demo
     policy = state.policy(KAB)
@@ -356,7 +381,7 @@ def test_only_rudi_lacks_an_evaluation_for_the_closed_month(demo: Loaded) -> Non
 
 
 def test_minor_complaint_is_found_before_any_clarification_and_closed(demo: Loaded) -> None:
-    state = demo.runtime.ledger.state
+    state = _state(demo.runtime, KAB)
     subject = minor_complaint_id(demo.period)
     view = state.subject_view(subject)
     assert view is not None

@@ -7,7 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from domain.entry import Entry
 from domain.errors import (
+    DomainError,
+    EntryOutOfOrderError,
     KeyRevoked,
     SubjectInOtherNamespace,
     UnknownEventType,
@@ -189,3 +192,39 @@ def test_a_fork_of_a_per_log_state_commits_into_it() -> None:
     assert w.agency.request("req-9") is not None
     assert isinstance(w.registry, RegistryState)
     assert isinstance(w.agency, LedgerState)
+
+
+def test_an_agency_state_keeping_steps_serves_subject_views() -> None:
+    w = logs()
+    w.add("wfa.requested", "req-1", request_data(), actor=STAFF)
+    steps = LedgerState(AGENCY, w.registry, keep_steps=True)
+    for entry in w.agency_entries:
+        steps.record(entry)
+    view = steps.subject_view("req-1")
+    assert view is not None
+    assert view.state["status"] == "requested"
+    assert view.indexes == (w.agency_entries[-1].index,)
+    assert steps.request("req-1") == w.agency.request("req-1")
+    with pytest.raises(DomainError, match="keeps no steps"):
+        w.agency.subject_view("req-1")
+
+
+def test_a_registry_selection_replays_with_gaps_and_judges_keys_by_index() -> None:
+    full = logs()
+
+    def wanted(entry: Entry) -> bool:  # the genesis, the other agency and its keys
+        org = getattr(entry.event.data, "org", None)
+        return entry.index == 0 or entry.event.subject == OTHER or org == OTHER
+
+    chosen = [e for e in full.registry_entries if wanted(e)]
+    assert [e.index for e in chosen] != list(range(len(chosen)))  # a selection with gaps
+    selection = RegistryState(allow_gaps=True)
+    for entry in chosen:
+        selection.record(entry)
+    assert selection.size == chosen[-1].index + 1
+    for record in full.registry.keys():  # noqa: SIM118 (a list of key records)
+        if record.key.org == OTHER:
+            assert selection.view(record.registered).key(record.key.keyid) is None
+            assert selection.view(record.registered + 1).key(record.key.keyid) is not None
+    with pytest.raises(EntryOutOfOrderError):
+        RegistryState().record(chosen[-1])  # without gaps a later entry alone is refused

@@ -42,7 +42,7 @@ def _start_together(settings: Settings) -> list[BaseException]:
     for thread in threads:
         thread.join(120)
     for runtime in opened:
-        assert runtime.ledger.store.recorder.log_size() == 1  # one genesis entry, not two
+        assert runtime.registry.store.recorder.log_size() == 1  # one genesis entry, not two
         runtime.close()
     return errors
 

@@ -18,13 +18,19 @@ from ledger.errors import LedgerCorruptedError
 from ledger.settings import Settings
 from ledger.store import store_environment
 from tests.servers import ROOT, free_port
-from tests.support import UNIT, World
+from ledger.placement import sqlite_log_url
+from tests.support import AGENCY, UNIT, World
 from verification.merkle import perfect_subtrees
 
 
 def _tamper(url: str, table: str, statement: str, params: tuple[object, ...]) -> None:
-    """Run an UPDATE on an append-only table past its trigger, as a superuser could."""
+    """Run an UPDATE on the agency log's rows of an append-only table past its trigger, as a
+    superuser could (`statement` ends in a WHERE clause; the log is added to it)."""
+    statement += " AND log = ?"
+    params = (*params, AGENCY)
     env = store_environment(url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        env = store_environment(sqlite_log_url(url, AGENCY))  # the agency log's own file
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         with sqlite3.connect(env["SQLITE_DBNAME"]) as conn:  # the ledger recreates the trigger
             conn.execute(f"DROP TRIGGER {table}_no_update")
@@ -47,7 +53,7 @@ def _filled(url: str, tmp_path: Path) -> int:
     runtime = open_runtime(Settings.from_env(_settings(url, tmp_path)))
     try:
         World(runtime).setup()
-        return runtime.ledger.latest_checkpoint().size
+        return runtime.logs.log(AGENCY).latest_checkpoint().size
     finally:
         runtime.close()
 
@@ -78,10 +84,15 @@ def test_start_refused_when_a_stored_tree_node_changed(database_url: str, tmp_pa
         "UPDATE {table} SET hash = ? WHERE level = ? AND idx = ?",
         (bytes(32), level, index),
     )
-    with pytest.raises(LedgerCorruptedError, match=f"jejak_tree row level={level} idx={index}"):
-        open_runtime(Settings.from_env(_settings(database_url, tmp_path)))
+    settings = Settings.from_env(_settings(database_url, tmp_path))
+    with pytest.raises(LedgerCorruptedError, match=f"jejak_checkpoints row log={AGENCY} size="):
+        open_runtime(settings)  # the stored tree alone no longer hashes to the root
+    with pytest.raises(
+        LedgerCorruptedError, match=f"jejak_tree row log={AGENCY} level={level} idx={index}"
+    ):
+        open_runtime(settings, open_logs=True)  # the replayed leaves name the node
     line = _refused_start(database_url, tmp_path)
-    assert f"jejak_tree row level={level} idx={index}" in line
+    assert f"jejak_tree row log={AGENCY} level={level} idx={index}" in line
 
 
 def test_start_refused_when_the_checkpoint_root_changed(database_url: str, tmp_path: Path) -> None:
@@ -93,7 +104,7 @@ def test_start_refused_when_the_checkpoint_root_changed(database_url: str, tmp_p
         (bytes(32), size),
     )
     line = _refused_start(database_url, tmp_path)
-    assert f"jejak_checkpoints row size={size}" in line
+    assert f"jejak_checkpoints row log={AGENCY} size={size}" in line
 
 
 def test_start_refused_when_the_checkpoint_note_is_not_signed_by_the_log_key(
@@ -106,7 +117,9 @@ def test_start_refused_when_the_checkpoint_note_is_not_signed_by_the_log_key(
         "UPDATE {table} SET note = replace(note, '\u2014 ', '\u2014 x') WHERE size = ?",
         (size,),
     )
-    with pytest.raises(LedgerCorruptedError, match=f"jejak_checkpoints row size={size}: its note"):
+    with pytest.raises(
+        LedgerCorruptedError, match=f"jejak_checkpoints row log={AGENCY} size={size}: its note"
+    ):
         open_runtime(Settings.from_env(_settings(database_url, tmp_path)))
 
 
@@ -123,9 +136,10 @@ def test_start_refused_with_one_line_when_an_entry_cannot_be_replayed(
 
     monkeypatch.setattr(domain.state, "check_subject_kind", faulty)
     with pytest.raises(
-        LedgerCorruptedError, match=r"entry \d+ cannot be replayed: OverflowError: date value"
+        LedgerCorruptedError,
+        match=rf"entry \d+ of log {AGENCY} cannot be replayed: OverflowError: date value",
     ):
-        open_runtime(Settings.from_env(_settings(database_url, tmp_path)))
+        open_runtime(Settings.from_env(_settings(database_url, tmp_path)), open_logs=True)
 
 
 def test_an_untouched_store_starts(database_url: str, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The store contract: SQLite and PostgreSQL pass the very same tests."""
+"""The store contract: SQLite and PostgreSQL pass the very same tests, for one log and for
+several logs sharing a store (as the logs of one PostgreSQL server do)."""
 
 from __future__ import annotations
 
@@ -11,29 +12,39 @@ import pytest
 
 from ledger.errors import StoreConflictError
 from ledger.records import CheckpointRow, EntryRecorded, EntryRow, LogBatch, stream_id
-from ledger.store import EventStore, TokenRow, open_store
+from ledger.store import EventStore, LogStore, TokenRow, open_store
 
 AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
 
+LOG = "kab-contoh"
+
+
 @pytest.fixture
-def store(database_url: str) -> Iterator[EventStore]:
+def shared(database_url: str) -> Iterator[EventStore]:
     opened = open_store(database_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def store(shared: EventStore) -> LogStore:
+    return shared.log(LOG)
 
 
 def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
-def _batch(start: int, subjects: list[tuple[str, int]]) -> tuple[list[EntryRecorded], LogBatch]:
-    events, batch = [], LogBatch()
+def _batch(
+    start: int, subjects: list[tuple[str, int]], log: str = LOG
+) -> tuple[list[EntryRecorded], LogBatch]:
+    events, batch = [], LogBatch(log)
     for offset, (subject, version) in enumerate(subjects):
         index = start + offset
         events.append(
             EntryRecorded(
-                originator_id=stream_id(subject),
+                originator_id=stream_id(log, subject),
                 originator_version=version,
                 timestamp=AT,
                 index=index,
@@ -43,7 +54,9 @@ def _batch(start: int, subjects: list[tuple[str, int]]) -> tuple[list[EntryRecor
             )
         )
         batch.entries.append(
-            EntryRow(index, stream_id(subject), version, _digest(f"p{index}"), _digest(f"e{index}"))
+            EntryRow(
+                index, stream_id(log, subject), version, _digest(f"p{index}"), _digest(f"e{index}")
+            )
         )
         batch.nodes.append((0, index, _digest(f"leaf{index}")))
     size = start + len(subjects)
@@ -51,13 +64,13 @@ def _batch(start: int, subjects: list[tuple[str, int]]) -> tuple[list[EntryRecor
     return events, batch
 
 
-def test_new_store_is_empty(store: EventStore) -> None:
+def test_new_store_is_empty(store: LogStore) -> None:
     assert store.recorder.log_size() == 0
     assert store.recorder.checkpoint(None) is None
     assert store.recorder.entries(0, 10) == []
 
 
-def test_appended_batch_reads_back_in_index_order(store: EventStore) -> None:
+def test_appended_batch_reads_back_in_index_order(store: LogStore) -> None:
     store.append(*_batch(0, [("a", 1), ("b", 1), ("a", 2)]))
     entries = store.recorder.entries(0, 10)
     assert [e.index for e in entries] == [0, 1, 2]
@@ -71,12 +84,12 @@ def test_appended_batch_reads_back_in_index_order(store: EventStore) -> None:
     assert store.recorder.log_size() == 3
 
 
-def test_subject_events_come_in_version_order(store: EventStore) -> None:
+def test_subject_events_come_in_version_order(store: LogStore) -> None:
     store.append(*_batch(0, [("a", 1), ("b", 1), ("a", 2)]))
-    assert [e.index for e in store.subject_events(stream_id("a"))] == [0, 2]
+    assert [e.index for e in store.subject_events("a")] == [0, 2]
 
 
-def test_checkpoints_are_kept_for_every_published_size(store: EventStore) -> None:
+def test_checkpoints_are_kept_for_every_published_size(store: LogStore) -> None:
     store.append(*_batch(0, [("a", 1)]))
     store.append(*_batch(1, [("b", 1), ("c", 1)]))
     first, latest = store.recorder.checkpoint(1), store.recorder.checkpoint(None)
@@ -87,21 +100,21 @@ def test_checkpoints_are_kept_for_every_published_size(store: EventStore) -> Non
     assert store.recorder.checkpoint(2) is None
 
 
-def test_nodes_are_read_by_level_and_index(store: EventStore) -> None:
+def test_nodes_are_read_by_level_and_index(store: LogStore) -> None:
     store.append(*_batch(0, [("a", 1), ("b", 1)]))
     found = store.recorder.nodes([(0, 0), (0, 1), (5, 7)])
     assert found == {(0, 0): _digest("leaf0"), (0, 1): _digest("leaf1")}
 
 
-def test_index_taken_by_another_writer_is_a_conflict_and_stores_nothing(store: EventStore) -> None:
+def test_index_taken_by_another_writer_is_a_conflict_and_stores_nothing(store: LogStore) -> None:
     store.append(*_batch(0, [("a", 1)]))
     with pytest.raises(StoreConflictError):
         store.append(*_batch(0, [("z", 1)]))
     assert store.recorder.log_size() == 1
-    assert store.subject_events(stream_id("z")) == []
+    assert store.subject_events("z") == []
 
 
-def test_subject_version_taken_is_a_conflict_and_stores_nothing(store: EventStore) -> None:
+def test_subject_version_taken_is_a_conflict_and_stores_nothing(store: LogStore) -> None:
     store.append(*_batch(0, [("a", 1)]))
     with pytest.raises(StoreConflictError):
         store.append(*_batch(1, [("b", 1), ("a", 1)]))
@@ -110,7 +123,7 @@ def test_subject_version_taken_is_a_conflict_and_stores_nothing(store: EventStor
     assert store.recorder.checkpoint(3) is None
 
 
-def test_tokens_are_found_by_digest(store: EventStore) -> None:
+def test_tokens_are_found_by_digest(store: LogStore) -> None:
     row = TokenRow(_digest("secret"), "agency", "kab-x", "label", "t")
     store.recorder.insert_token(row)
     assert store.recorder.token(_digest("secret")) == row
@@ -123,7 +136,39 @@ def test_reopening_sees_the_same_log(database_url: str) -> None:
     first.close()
     again = open_store(database_url)
     try:
-        assert again.recorder.log_size() == 2
-        assert again.recorder.nodes([(0, 1)]) == {(0, 1): _digest("leaf1")}
+        log = again.log(LOG)
+        assert log.recorder.log_size() == 2
+        assert log.recorder.nodes([(0, 1)]) == {(0, 1): _digest("leaf1")}
     finally:
         again.close()
+
+
+def test_logs_sharing_a_store_have_their_own_indexes_rows_and_checkpoints(
+    shared: EventStore,
+) -> None:
+    shared.append(*_batch(0, [("a", 1), ("b", 1)], log="kab-a"))
+    shared.append(*_batch(0, [("a", 1)], log="kab-b"))  # index 0 and subject a again: its own
+    a, b = shared.log("kab-a"), shared.log("kab-b")
+    assert (a.recorder.log_size(), b.recorder.log_size()) == (2, 1)
+    assert [e.index for e in b.recorder.entries(0, 10)] == [0]
+    assert [e.index for e in a.subject_events("a")] == [0]
+    assert [e.index for e in b.subject_events("a")] == [0]
+    cp_a, cp_b = a.recorder.checkpoint(None), b.recorder.checkpoint(None)
+    assert cp_a is not None and cp_b is not None
+    assert (cp_a.size, cp_b.size) == (2, 1)
+    assert b.recorder.nodes([(0, 1)]) == {}
+    assert shared.log("kab-c").recorder.log_size() == 0
+
+
+def test_a_conflict_in_one_log_leaves_the_other_logs_alone(shared: EventStore) -> None:
+    shared.append(*_batch(0, [("a", 1)], log="kab-a"))
+    with pytest.raises(StoreConflictError):
+        shared.append(*_batch(0, [("z", 1)], log="kab-a"))
+    shared.append(*_batch(0, [("z", 1)], log="kab-b"))
+    assert shared.log("kab-b").recorder.log_size() == 1
+
+
+def test_writer_turns_of_different_logs_do_not_wait_for_each_other(shared: EventStore) -> None:
+    with shared.log("kab-a").recorder.writer_turn() as size_a:
+        with shared.log("kab-b").recorder.writer_turn() as size_b:
+            assert (size_a, size_b) == (0, 0)

@@ -7,7 +7,7 @@ import rfc8785
 
 from ledger.bootstrap import Runtime
 from ledger.head import compact_json
-from tests.support import World, unit_payload
+from tests.support import AGENCY, World, unit_payload
 from verification.leaf import Leaf
 from verification.merkle import leaf_hash
 
@@ -15,7 +15,7 @@ from verification.merkle import leaf_hash
 def test_stored_leaf_is_rfc8785_and_hashes_to_the_receipts_leaf_hash(runtime: Runtime) -> None:
     world = World(runtime).setup()
     envelope = world.agency_signer.sign(unit_payload("unit-stored-json"))
-    ledger = runtime.ledger
+    ledger = runtime.logs.log(AGENCY)
     [receipt] = ledger.append([ledger.prepare(envelope)])
     stored = ledger.entry(receipt.index)
     leaf = Leaf.from_json(stored.leaf)

@@ -12,7 +12,7 @@ from api.app import create_app
 from ledger.bootstrap import Runtime
 from ledger.committer import Request
 from ledger.errors import SubmissionFailedError
-from tests.support import World, unit_payload
+from tests.support import AGENCY, World, unit_payload
 
 POISON = "unit-poison"
 
@@ -34,7 +34,7 @@ def test_a_crashing_check_refuses_its_submission_alone_and_the_group_commits(
     runtime: Runtime, poisoned_rule: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = World(runtime).setup()
-    ledger = runtime.ledger
+    ledger = runtime.logs.log(AGENCY)
     size = ledger.size
 
     def request(subject: str) -> Request:
@@ -52,7 +52,7 @@ def test_a_crashing_check_refuses_its_submission_alone_and_the_group_commits(
         "unit-c",
     ]
     assert ledger.store.recorder.log_size() == size + 3
-    assert ledger.state.unit(POISON) is None
+    assert ledger.agency_state.unit(POISON) is None
     assert "OverflowError: date value out of range" in caplog.text  # with its traceback
 
 

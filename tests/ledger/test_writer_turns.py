@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
-from tests.support import HEAD, World, payload, unit_payload
+from tests.support import AGENCY, HEAD, World, payload, unit_payload
 
 PER_WRITER = 30
 
@@ -25,7 +25,7 @@ def _append_concurrently(world: World, runtimes: list[Runtime]) -> None:
     errors: list[BaseException] = []
 
     def write(runtime: Runtime, writer: int) -> None:
-        ledger = runtime.ledger
+        ledger = runtime.logs.log(AGENCY)
         try:
             for i in range(PER_WRITER):
                 shared = payload(
@@ -48,16 +48,16 @@ def test_postgres_writers_take_turns_without_conflicts(postgres_url: str, tmp_pa
     first = _open(postgres_url, tmp_path)
     world = World(first).setup()
     shared = world.agency_signer.sign(unit_payload("shared-unit"))
-    first.ledger.append([first.ledger.prepare(shared)])
+    first.logs.log(AGENCY).append([first.logs.log(AGENCY).prepare(shared)])
     second = _open(postgres_url, tmp_path)
     try:
         _append_concurrently(world, [first, second])
-        assert first.ledger.conflict_retries == 0
-        assert second.ledger.conflict_retries == 0
+        assert first.logs.log(AGENCY).conflict_retries == 0
+        assert second.logs.log(AGENCY).conflict_retries == 0
         for runtime in (first, second):
-            runtime.ledger.sync()
-        assert first.ledger.size == second.ledger.size
-        view = first.ledger.state.subject_view("shared-unit")
+            runtime.logs.log(AGENCY).sync()
+        assert first.logs.log(AGENCY).size == second.logs.log(AGENCY).size
+        view = first.logs.log(AGENCY).agency_state.subject_view("shared-unit")
         assert view is not None
         assert len(view.indexes) == 1 + 2 * PER_WRITER
     finally:

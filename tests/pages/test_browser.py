@@ -60,7 +60,7 @@ def test_the_report_is_three_clicks_from_the_front_page(page: Page, demo_server:
     page.fill("#token", tokens["ombudsman"])
     page.click("#sign-in button[type=submit]")  # 1
     page.click("#to-complaints")  # 2
-    page.click(f"a[href='/complaints/{complaint()}']")  # 3
+    page.click(f"a[href='/logs/{KAB}/complaints/{complaint()}']")  # 3
     expect(page.locator("#complaint-id")).to_have_text(complaint())
 
 
@@ -68,7 +68,8 @@ def test_the_report_is_three_clicks_from_the_front_page(page: Page, demo_server:
     ("role", "pages", "refused"),
     [
         ("inspector", ["/", f"/agencies/{KAB}", f"/agencies/{KEMEN}", "/complaints"], []),
-        ("ombudsman", ["/", f"/agencies/{KAB}", "/complaints", f"/subjects/{REQUEST}"], []),
+        ("ombudsman", ["/", f"/agencies/{KAB}", "/complaints", f"/logs/{KAB}/subjects/{REQUEST}"],
+         []),
         (
             f"agency {KAB}",
             ["/", f"/agencies/{KAB}", f"/agencies/{KAB}/units/{UNIT}", "/complaints"],
@@ -77,8 +78,9 @@ def test_the_report_is_three_clicks_from_the_front_page(page: Page, demo_server:
         (
             f"agency {KEMEN}",
             ["/", f"/agencies/{KEMEN}", "/complaints"],
-            [f"/agencies/{KAB}", f"/agencies/{KAB}/units/{UNIT}", f"/subjects/{REQUEST}",
-             f"/complaints/{complaint()}", "/entries/277"],
+            [f"/agencies/{KAB}", f"/agencies/{KAB}/units/{UNIT}", f"/logs/{KAB}/subjects/{REQUEST}",
+             f"/logs/{KAB}/complaints/{complaint()}", f"/logs/{KAB}/entries/5",
+             f"/logs/{KEMEN}/complaints/{complaint()}"],
         ),
         ("operator", ["/", f"/agencies/{KAB}"], ["/complaints"]),
     ],
@@ -143,12 +145,12 @@ def test_calendar_marks_the_breached_day_red(page: Page, demo_server: Demo) -> N
 def test_timeline_shows_who_when_what_policy_flags_and_proof(page: Page, demo_server: Demo) -> None:
     server, tokens = demo_server
     auth = {"Authorization": f"Bearer {tokens['inspector']}"}
-    subject = httpx.get(f"{server.url}/v1/subjects/{REQUEST}", headers=auth).json()
+    subject = httpx.get(f"{server.url}/v1/logs/{KAB}/subjects/{REQUEST}", headers=auth).json()
     [entry] = [e for e in subject["entries"] if e["payload"]["type"] == "wfa.approved"]
     index = entry["index"]
     assert [f["rule"] for f in subject["flags"] if f["entry"] == index] == ["unit-quota-exceeded"]
     sign_in(page, tokens["inspector"])
-    page.goto(f"/subjects/{REQUEST}")
+    page.goto(f"/logs/{KAB}/subjects/{REQUEST}")
     approved = page.locator(f"#timeline tr[data-index='{index}']")
     expect(approved).to_contain_text("Permohonan disetujui")
     expect(approved).to_contain_text("Hendra Gunawan")
@@ -156,8 +158,9 @@ def test_timeline_shows_who_when_what_policy_flags_and_proof(page: Page, demo_se
     expect(approved).to_contain_text("Kuota unit terlampaui")
     expect(approved.locator(".hash")).to_have_text(entry["leaf_hash"])
     shoot(page, "timeline")
-    approved.locator(f"a[href='/entries/{index}']").click()
+    approved.locator(f"a[href='/logs/{KAB}/entries/{index}']").click()
     expect(page.locator("h1")).to_contain_text(f"#{index}")
+    expect(page.locator("#entry-log")).to_have_text(KAB)
 
 
 def test_report_figures_match_the_report_api(page: Page, demo_server: Demo) -> None:
@@ -166,7 +169,7 @@ def test_report_figures_match_the_report_api(page: Page, demo_server: Demo) -> N
     report = httpx.get(f"{server.url}/v1/complaints/{complaint()}/report", headers=auth).json()
     key = httpx.get(f"{server.url}/v1/log-key").text.strip()
     sign_in(page, tokens["ombudsman"])
-    page.goto(f"/complaints/{complaint()}?lang=en")
+    page.goto(f"/logs/{KAB}/complaints/{complaint()}?lang=en")
     expect(page.locator("#on-site-count")).to_have_text(str(len(report["on_site"])))
     nips = page.locator("#on-site tr[data-nip]")
     assert [nips.nth(n).get_attribute("data-nip") for n in range(nips.count())] == [
@@ -185,7 +188,10 @@ def test_report_figures_match_the_report_api(page: Page, demo_server: Demo) -> N
         present.nth(n).get_attribute("data-nip") or "" for n in range(present.count())
     ) == sorted(report["present_at_lapse"]["nips"])
     size = int(page.locator("#checkpoint-size").inner_text())
-    assert size > max(report["entries"])
+    assert size > max(report["entries"])  # the checkpoint of the agency's log it rests on
+    expect(page.locator("#checkpoint-log")).to_have_text(KAB)
+    checkpoint = httpx.get(f"{server.url}/v1/logs/{KAB}/checkpoints/{size}").text
+    assert checkpoint.startswith(f"{key.split('+', 1)[0]}/{KAB}\n{size}\n")
     raw = base64.b64decode(key.split("+", 2)[2])[1:]
     expect(page.locator("#key-fingerprint")).to_have_text(hashlib.sha256(raw).hexdigest())
     expect(page.locator("#report")).to_contain_text("Undue delay")
@@ -195,7 +201,7 @@ def test_report_figures_match_the_report_api(page: Page, demo_server: Demo) -> N
 def test_report_citations_open_and_the_bundle_downloads(page: Page, demo_server: Demo) -> None:
     _, tokens = demo_server
     sign_in(page, tokens["ombudsman"])
-    page.goto(f"/complaints/{complaint()}")
+    page.goto(f"/logs/{KAB}/complaints/{complaint()}")
     with page.expect_download() as download:
         page.click("#download-bundle")
     saved = Path(download.value.path())
@@ -209,7 +215,7 @@ def test_report_citations_open_and_the_bundle_downloads(page: Page, demo_server:
 def test_report_prints_without_navigation(page: Page, demo_server: Demo) -> None:
     _, tokens = demo_server
     sign_in(page, tokens["ombudsman"])
-    page.goto(f"/complaints/{complaint()}")
+    page.goto(f"/logs/{KAB}/complaints/{complaint()}")
     page.emulate_media(media="print")
     expect(page.locator("header.bar")).to_be_hidden()
     expect(page.locator("#download-bundle")).to_be_hidden()

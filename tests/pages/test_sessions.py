@@ -108,9 +108,11 @@ def test_an_agency_session_gets_404_for_another_agency(
     for path in (
         f"/agencies/{KAB}",
         f"/agencies/{KAB}/units/bu-disdukcapil",
-        f"/complaints/{subject}",
-        f"/complaints/{subject}/bundle",
-        "/subjects/bu-disdukcapil",
+        f"/logs/{KAB}/complaints/{subject}",
+        f"/logs/{KAB}/complaints/{subject}/bundle",
+        f"/logs/{KAB}/subjects/bu-disdukcapil",
+        f"/logs/{KAB}/entries/5",
+        f"/logs/{KEMEN}/complaints/{subject}",  # no such complaint in its own log
     ):
         assert client.get(path).status_code == 404, path
     assert client.get(f"/agencies/{KEMEN}").status_code == 200
@@ -122,8 +124,8 @@ def test_pages_speak_indonesian_by_default_and_english_when_asked(
     client, tokens = demo
     sign_in(client, tokens["ombudsman"])
     subject = complaint_id(demo_period())
-    indonesian = client.get(f"/complaints/{subject}").text
-    english = client.get(f"/complaints/{subject}?lang=en").text
+    indonesian = client.get(f"/logs/{KAB}/complaints/{subject}").text
+    english = client.get(f"/logs/{KAB}/complaints/{subject}?lang=en").text
     assert "Penundaan berlarut" in indonesian
     assert "Undue delay" in english
     assert "10:40 WIB" in indonesian
@@ -134,13 +136,18 @@ def test_the_bundle_downloads_with_the_session(demo: tuple[TestClient, dict[str,
     client, tokens = demo
     sign_in(client, tokens["inspector"])
     subject = complaint_id(demo_period())
-    page = client.get(f"/complaints/{subject}/bundle")
+    page = client.get(f"/logs/{KAB}/complaints/{subject}/bundle")
     api = client.get(
         f"/v1/bundles?complaint={subject}",
         headers={"Authorization": f"Bearer {tokens['inspector']}"},
     )
     assert page.headers["content-disposition"].startswith("attachment")
-    assert page.json()["entries"] == api.json()["entries"]
+
+    def entries(bundle: dict[str, list[dict[str, object]]]) -> list[tuple[object, object]]:
+        return [(r["log"], r["index"]) for r in bundle["records"] if r["record"] == "entry"]
+
+    assert entries(page.json()) == entries(api.json())
+    assert {log for log, _ in entries(page.json())} == {"operator", KAB}
 
 
 def test_every_report_statement_is_said_in_indonesian_with_its_citations(
@@ -153,7 +160,7 @@ def test_every_report_statement_is_said_in_indonesian_with_its_citations(
         headers={"Authorization": f"Bearer {tokens['ombudsman']}"},
     ).json()
     sign_in(client, tokens["ombudsman"])
-    page = client.get(f"/complaints/{subject}").text
+    page = client.get(f"/logs/{KAB}/complaints/{subject}").text
     said = re.findall(r'<li data-says="([a-z]+)">([^<]*)', page)
     assert [k for k, _ in said] == [s["says"] for s in report["statements"]]
     assert "Minimum di kantor 8: DILANGGAR menurut kehadiran (5 hadir pukul 10:40)" in page

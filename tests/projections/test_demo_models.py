@@ -41,20 +41,22 @@ def test_rebuild_from_scratch_yields_the_same_tables_as_incremental_processing(
     rebuilt = runner_for(demo, batch=1000)
     rebuilt.rebuild()
     assert digest(rebuilt) == digest(incremental)
-    assert rebuilt.applied == demo.ledger.size
+    for log in rebuilt.logs():
+        assert rebuilt.applied(log) == demo.logs.log(log).size
 
 
 def test_demo_report_names_the_people_away_and_cites_the_approvals(demo: Runtime) -> None:
     runner = runner_for(demo)
     runner.catch_up()
     subject = complaint_id(demo_period())
-    report = investigation_report(demo.ledger.state, runner.reads, subject, datetime.now(UTC))
+    state = demo.logs.log(KAB).agency_state
+    report = investigation_report(state, runner.reads_of(KAB), subject, datetime.now(UTC))
     away = {a["employee"] for a in report["flexible"] if a["kind"] == "location"}  # type: ignore[attr-defined]
     assert away == {person(who).nip for who in BREACH_AWAY}
     assert report["minimum_held"] is False
     assert report["quota_held"] is False
     assert len(report["on_site"]) == 7  # type: ignore[arg-type]
-    complaint = demo.ledger.state.complaint(subject)
+    complaint = state.complaint(subject)
     assert complaint is not None
     assert set(complaint.finding_entries) <= set(report["entries"])  # type: ignore[call-overload]
     assert complaint.filed_entry in report["entries"]  # type: ignore[operator]
@@ -65,21 +67,21 @@ def test_demo_compliance_matches_the_domain_flags(demo: Runtime) -> None:
     runner = runner_for(demo)
     runner.catch_up()
     now = datetime.now(UTC)
-    page = queries.compliance(runner.reads, KAB, now, limit=500)
-    expected = demo.ledger.state.compliance_flags(KAB, now)
+    page = queries.compliance(runner.reads_of(KAB), KAB, now, limit=500)
+    expected = demo.logs.log(KAB).agency_state.compliance_flags(KAB, now)
     assert [(f["entry"], f["rule"], f["detail"]) for f in page.items] == [
         (f.entry, f.rule, f.detail) for f in expected
     ]
-    days = queries.unit_days(runner.reads, BREACH_UNIT, None, None, limit=500)
+    days = queries.unit_days(runner.reads_of(KAB), BREACH_UNIT, None, None, limit=500, agency=KAB)
     assert any(not d["minimum_held"] for d in days.items)
 
 
 def test_demo_report_counts_presence_at_the_lapse_beside_the_schedule(demo: Runtime) -> None:
     runner = runner_for(demo)
     runner.catch_up()
-    state = demo.ledger.state
+    state = demo.logs.log(KAB).agency_state
     subject = complaint_id(demo_period())
-    report = investigation_report(state, runner.reads, subject, datetime.now(UTC))
+    report = investigation_report(state, runner.reads_of(KAB), subject, datetime.now(UTC))
     complaint = state.complaint(subject)
     assert complaint is not None
     day, at = complaint.lapse_at.date(), complaint.lapse_at.strftime("%H:%M")
@@ -118,7 +120,9 @@ def test_demo_report_counts_presence_at_the_lapse_beside_the_schedule(demo: Runt
     assert f"dari {len(staff)} pegawai" in findings
     [unit_day] = [
         d
-        for d in queries.unit_days(runner.reads, BREACH_UNIT, None, None, limit=500).items
+        for d in queries.unit_days(
+            runner.reads_of(KAB), BREACH_UNIT, None, None, limit=500, agency=KAB
+        ).items
         if d["day"] == day.isoformat()
     ]
     assert [p["nip"] for p in report["staff"]] == staff  # type: ignore[attr-defined]
@@ -144,7 +148,7 @@ def test_demo_read_models_carry_the_new_flags_with_their_units(demo: Runtime) ->
     runner = runner_for(demo)
     runner.catch_up()
     now = datetime.now(UTC)
-    items = [f for a in AGENCIES for f in queries.compliance(runner.reads, a, now, 500).items]
+    items = [f for a in AGENCIES for f in queries.compliance(runner.reads_of(a), a, now, 500).items]
     for rule, who in NEW_RULES.items():
         [flag] = [f for f in items if f["rule"] == rule]
         text = f"{flag['subject']} {flag['detail']}"
@@ -153,5 +157,5 @@ def test_demo_read_models_carry_the_new_flags_with_their_units(demo: Runtime) ->
     assert sequence["subject"] == minor_complaint_id(demo_period())
     assert "before any clarification" in sequence["detail"]
     ratna = person("ratna")
-    unit_flags = queries.compliance(runner.reads, KAB, now, 500, None, ratna.unit).items
+    unit_flags = queries.compliance(runner.reads_of(KAB), KAB, now, 500, None, ratna.unit).items
     assert "weekly-hours-short" in {f["rule"] for f in unit_flags}

@@ -11,7 +11,7 @@ import domain.state
 import projections.rows
 from api.cli import main
 from ledger.bootstrap import Runtime
-from tests.projections.helpers import runner_for
+from tests.projections.helpers import runner_for, table_rows
 from tests.support import (
     AGENCY,
     HEAD,
@@ -37,7 +37,7 @@ def _other_agency_request(world: World, subject: str) -> None:
         return payload(kind, subj, actor, data, agency=OTHER_AGENCY)
 
     staff: list[dict[str, object]] = []
-    if world.runtime.ledger.state.unit(OTHER_UNIT) is None:
+    if world.runtime.logs.log(OTHER_AGENCY).agency_state.unit(OTHER_UNIT) is None:
         staff = [
             other("policy.enacted", f"policy:{OTHER_AGENCY}", OTHER_HEAD, policy_data()),
             {**unit_payload(OTHER_UNIT), "agency": OTHER_AGENCY},
@@ -61,13 +61,13 @@ def _other_agency_request(world: World, subject: str) -> None:
                 )
             ),
         ]
-    ledger = world.runtime.ledger
+    logs = world.runtime.logs
     items = [
         *staff,
         other("wfa.requested", subject, OTHER_STAFF, wfa_request(OTHER_STAFF)),
         other("wfa.approved", subject, OTHER_HEAD, {"note": "ok"}),
     ]
-    ledger.append([ledger.prepare(world.other_signer.sign(p)) for p in items])
+    logs.append([logs.prepare(world.other_signer.sign(p)) for p in items])
 
 
 def _request(world: World, subject: str) -> None:
@@ -79,9 +79,13 @@ def _request(world: World, subject: str) -> None:
 
 def _requests(runtime: Runtime) -> set[tuple[str, str]]:
     runner = runner_for(runtime)
-    found = runner.reads.rows("SELECT subject, agency FROM {s}jp_requests")
-    runner.reads.datastore.close()
+    found = table_rows(runner, "jp_requests", "subject, agency")
+    runner.close()
     return {(str(r["subject"]), str(r["agency"])) for r in found}
+
+
+def _size(runtime: Runtime, log: str = AGENCY) -> int:
+    return runtime.logs.log(log).size
 
 
 def test_an_entry_the_fold_cannot_apply_parks_its_agency_and_others_catch_up(
@@ -93,7 +97,7 @@ def test_an_entry_the_fold_cannot_apply_parks_its_agency_and_others_catch_up(
     world = World(runtime).setup()
     _request(world, "req-before")
     world.append(unit_payload(POISON_UNIT))
-    poison_index = runtime.ledger.size - 1
+    poison_index = _size(runtime) - 1
     _request(world, "req-after")  # same agency, after the poisoned entry: parked
     _other_agency_request(world, "req-other")  # another agency, after it: applied
 
@@ -111,12 +115,13 @@ def test_an_entry_the_fold_cannot_apply_parks_its_agency_and_others_catch_up(
     assert f"cannot apply entry {poison_index} of {AGENCY}" in caplog.text
     assert "OverflowError" in caplog.text  # with the traceback
     assert {s.lag for s in runner.status()} == {0}
-    assert runner.wait_for(runtime.ledger.size, timeout=30)
+    assert runner.wait_for(AGENCY, _size(runtime) - 1, timeout=30)
+    assert runner.wait_for(OTHER_AGENCY, _size(runtime, OTHER_AGENCY) - 1, timeout=30)
     assert _requests(runtime) == {("req-before", AGENCY), ("req-other", OTHER_AGENCY)}
     [failure] = runner.failures()
     assert (failure.agency, failure.entry) == (AGENCY, poison_index)
     assert failure.error == "OverflowError: date value out of range"
-    runner.reads.datastore.close()
+    runner.close()
 
     # the failure is durable: a restarted runner keeps the agency parked and moves the others
     _other_agency_request(world, "req-other-2")
@@ -125,19 +130,25 @@ def test_an_entry_the_fold_cannot_apply_parks_its_agency_and_others_catch_up(
     assert ("req-other-2", OTHER_AGENCY) in _requests(runtime)
     assert ("req-after", AGENCY) not in _requests(runtime)
     assert [f.entry for f in restarted.failures()] == [poison_index]
-    restarted.reads.datastore.close()
+    restarted.close()
 
     monkeypatch.setenv("JEJAK_DATABASE_URL", runtime.settings.database_url)
     capsys.readouterr()
     assert main(["projections", "status"]) == 1
     shown = capsys.readouterr().out
     assert f"{AGENCY} parked from entry {poison_index}: OverflowError" in shown
+    rows = [line.split() for line in shown.splitlines()[1:] if line.startswith(("kab", "kota"))]
+    assert {(r[0], r[1], r[3]) for r in rows} >= {(AGENCY, "requests", "0")}
+    assert {r[0] for r in rows} == {AGENCY, OTHER_AGENCY}  # each log's models, with their lag
+    assert main(["projections", "status", "--log", OTHER_AGENCY]) == 0  # that log is not parked
+    assert AGENCY not in capsys.readouterr().out
     assert main(["projections", "status", "--json"]) == 1
     status = json.loads(capsys.readouterr().out)
     assert status["failures"] == [
         {"agency": AGENCY, "entry": poison_index, "error": "OverflowError: date value out of range"}
     ]
     assert {m["lag"] for m in status["models"]} == {0}
+    assert {m["log"] for m in status["models"]} == {AGENCY, OTHER_AGENCY}
 
     # a rebuild with the bug still there names the parked agency and exits 1
     assert main(["projections", "rebuild"]) == 1
@@ -151,7 +162,7 @@ def test_an_entry_the_fold_cannot_apply_parks_its_agency_and_others_catch_up(
     fixed.rebuild()
     assert fixed.failures() == []
     assert ("req-after", AGENCY) in _requests(runtime)
-    fixed.reads.datastore.close()
+    fixed.close()
 
 
 def test_a_row_that_cannot_be_computed_parks_its_agency_and_others_catch_up(
@@ -159,7 +170,7 @@ def test_a_row_that_cannot_be_computed_parks_its_agency_and_others_catch_up(
 ) -> None:
     world = World(runtime).setup()
     _request(world, "req-bad")
-    bad_index = runtime.ledger.size - 1
+    bad_index = _size(runtime) - 1
     _other_agency_request(world, "req-other")
     row = projections.rows.request_row
 
@@ -174,7 +185,7 @@ def test_a_row_that_cannot_be_computed_parks_its_agency_and_others_catch_up(
     assert {s.lag for s in runner.status()} == {0}
     assert _requests(runtime) == {("req-other", OTHER_AGENCY)}
     assert [(f.agency, f.entry) for f in runner.failures()] == [(AGENCY, bad_index)]
-    runner.reads.datastore.close()
+    runner.close()
 
 
 def test_a_row_the_database_cannot_store_parks_its_agency_not_the_batch(
@@ -182,7 +193,7 @@ def test_a_row_the_database_cannot_store_parks_its_agency_not_the_batch(
 ) -> None:
     world = World(runtime).setup()
     _request(world, "req-nul")
-    nul_index = runtime.ledger.size - 1
+    nul_index = _size(runtime) - 1
     _other_agency_request(world, "req-other")
     row = projections.rows.request_row
 
@@ -200,4 +211,4 @@ def test_a_row_the_database_cannot_store_parks_its_agency_not_the_batch(
     [failure] = runner.failures()
     assert (failure.agency, failure.entry) == (AGENCY, nul_index)
     assert "NUL" in failure.error
-    runner.reads.datastore.close()
+    runner.close()

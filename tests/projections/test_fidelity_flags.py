@@ -103,8 +103,8 @@ def _append_cases(world: World) -> None:
         OMBUDSMAN_OFFICER,
         {"substantiated": True, "findings": "LAHP tanpa klarifikasi"},
     )
-    ledger = world.runtime.ledger
-    ledger.append([ledger.prepare(world.ombudsman_signer.sign(p)) for p in (filed, finding)])
+    logs = world.runtime.logs
+    logs.append([logs.prepare(world.ombudsman_signer.sign(p)) for p in (filed, finding)])
 
 
 def test_new_flags_reach_the_compliance_read_model_as_the_domain_raised_them(
@@ -115,27 +115,28 @@ def test_new_flags_reach_the_compliance_read_model_as_the_domain_raised_them(
     runner.catch_up()
     assert set(rules(runner)) >= NEW_RULES
     at = now()
-    page = queries.compliance(runner.reads, AGENCY, at, limit=500)
-    expected = world.runtime.ledger.state.compliance_flags(AGENCY, at)
+    page = queries.compliance(runner.reads_of(AGENCY), AGENCY, at, limit=500)
+    expected = world.runtime.logs.log(AGENCY).agency_state.compliance_flags(AGENCY, at)
     assert [(f["entry"], f["rule"], f["detail"]) for f in page.items] == [
         (f.entry, f.rule, f.detail) for f in expected
     ]
-    by_unit = queries.compliance(runner.reads, AGENCY, at, 500, None, UNIT).items
+    by_unit = queries.compliance(runner.reads_of(AGENCY), AGENCY, at, 500, None, UNIT).items
     assert {"weekly-hours-short", "evaluation-missing"} <= {f["rule"] for f in by_unit}
 
 
 def test_new_flags_are_replayed_by_the_verifier_from_the_agency_bundle(world: World) -> None:
     _append_cases(world)
     runtime = world.runtime
-    plan = plan_export(runtime.ledger, BundleQuery(agency=AGENCY), None)
-    text = "".join(stream_bundle(runtime.ledger, plan)).encode()
+    plan = plan_export(runtime.logs, BundleQuery(agency=AGENCY), None)
+    text = "".join(stream_bundle(runtime.logs, plan)).encode()
     result = verify_bundle(load_bundle(text), runtime.log_verifier_key)
     assert result.failures == []
     assert result.replay is not None
     replayed = {f.rule for flags in result.replay.flags.values() for f in flags}
     assert replayed >= NEW_RULES
     server = {
-        (f.entry, f.rule, f.detail) for f in runtime.ledger.state.compliance_flags(AGENCY, now())
+        (f.entry, f.rule, f.detail)
+        for f in runtime.logs.log(AGENCY).agency_state.compliance_flags(AGENCY, now())
     }
     mine = {(f.entry, f.rule, f.detail) for flags in result.replay.flags.values() for f in flags}
     assert {x for x in server if x[1] in NEW_RULES} == {x for x in mine if x[1] in NEW_RULES}

@@ -11,6 +11,7 @@ from projections.report import investigation_report
 from projections.store import SimulatedCrashError
 from tests.projections.helpers import digest, rules, runner_for
 from tests.support import (
+    AGENCY,
     HEAD,
     OMBUDSMAN_OFFICER,
     STAFF,
@@ -40,11 +41,11 @@ def _request(
 def test_crash_between_rows_and_position_neither_loses_nor_doubles(world: World) -> None:
     runner = runner_for(world.runtime)
     runner.catch_up()
-    before = runner.positions()
+    before = runner.positions(AGENCY)
     _request(world, "req-crash", STAFF2)
     with pytest.raises(SimulatedCrashError):
         runner.catch_up(crash_after_rows=True)
-    assert runner.positions() == before
+    assert runner.positions(AGENCY) == before
     assert rules(runner) == []
     runner.catch_up()
     assert rules(runner).count("approver-not-supervisor") == 1
@@ -60,9 +61,10 @@ def test_restarted_runner_resumes_after_its_position(world: World) -> None:
     first.catch_up()
     _request(world, "req-later", STAFF2)
     second = runner_for(world.runtime)
-    assert second.catch_up() == world.runtime.ledger.size
+    size = world.runtime.logs.log(AGENCY).size
+    assert second.catch_up() == size
     assert rules(second).count("approver-not-supervisor") == 1
-    assert second.applied == world.runtime.ledger.size
+    assert second.applied(AGENCY) == size
 
 
 @pytest.mark.parametrize(
@@ -82,7 +84,8 @@ def test_flag_is_raised_by_a_crafted_history_and_not_by_the_clean_one(
     assert rule not in rules(runner)
     _request(world, "req-crafted", approver, employee, days)
     runner.catch_up()
-    found = [r for r in runner.reads.rows("SELECT * FROM {s}jp_flags") if r["rule"] == rule]
+    flags = runner.reads_of(AGENCY).rows("SELECT * FROM {s}jp_flags")
+    found = [r for r in flags if r["rule"] == rule]
     assert [r["subject"] for r in found] == ["req-crafted"]
 
 
@@ -91,10 +94,10 @@ def test_missing_output_report_appears_only_after_the_deadline(world: World) -> 
     runner = runner_for(world.runtime)
     runner.catch_up()
     now = datetime.now(UTC)
-    assert queries.missing_reports(runner.reads, now) == []
-    later = queries.missing_reports(runner.reads, now + timedelta(days=30))
+    assert queries.missing_reports(runner.reads_of(AGENCY), now) == []
+    later = queries.missing_reports(runner.reads_of(AGENCY), now + timedelta(days=30))
     assert [(f["rule"], f["subject"]) for f in later] == [("missing-output-report", "req-quiet")]
-    state = world.runtime.ledger.state
+    state = world.runtime.logs.log(AGENCY).agency_state
     expected = [f.detail for f in state.compliance_flags("kab-contoh", now + timedelta(days=30))]
     assert [f["detail"] for f in later] == [d for d in expected if "no output" in d]
 
@@ -111,7 +114,7 @@ def test_a_transfer_changes_the_unit_days_after_it_not_before(world: World) -> N
     runner.catch_up()
 
     def staff_by_day() -> dict[str, tuple[int, list[str]]]:
-        page = queries.unit_days(runner.reads, UNIT, None, None)
+        page = queries.unit_days(runner.reads_of(AGENCY), UNIT, None, None, agency=AGENCY)
         return {str(d["day"]): (int(d["staff"]), list(d["on_site"])) for d in page.items}
 
     assert staff_by_day() == {yesterday: (3, [HEAD, STAFF2]), ahead: (3, [HEAD, STAFF2])}
@@ -143,8 +146,8 @@ def test_the_report_takes_the_staff_by_the_agencys_dates_and_says_what_the_log_k
             "summary": "Loket tutup",
         },
     )
-    ledger = world.runtime.ledger
-    ledger.append([ledger.prepare(world.ombudsman_signer.sign(filed))])
+    logs = world.runtime.logs
+    logs.append([logs.prepare(world.ombudsman_signer.sign(filed))])
     tomorrow = (lapse + timedelta(days=1)).date().isoformat()
     world.append(
         unit_payload(OTHER_UNIT),
@@ -153,7 +156,8 @@ def test_the_report_takes_the_staff_by_the_agencys_dates_and_says_what_the_log_k
     )
     runner = runner_for(world.runtime)
     runner.catch_up()
-    report = investigation_report(ledger.state, runner.reads, "lm-transfer-0001", now())
+    state = logs.log(AGENCY).agency_state
+    report = investigation_report(state, runner.reads_of(AGENCY), "lm-transfer-0001", now())
     on_site = [person["nip"] for person in report["on_site"]]  # type: ignore[attr-defined]
     assert on_site == sorted([HEAD, STAFF, STAFF2, NEWCOMER])
     assert report["log_at_lapse"] == {"staff": sorted([HEAD, STAFF, STAFF2]), "differs": True}

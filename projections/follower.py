@@ -1,0 +1,144 @@
+"""One agency log's read models: folds that log's entries by index and writes its rows."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from ledger.records import EntryRecorded
+from ledger.store import LogStore
+from projections.decode import to_entry
+from projections.failures import ProjectionFailure
+from projections.projector import Projector
+from projections.schema import MODELS, TABLES
+from projections.store import ReadRecorder, RowBatch
+
+Progress = Callable[[int, int], None]
+RegistryAt = Callable[[int], None]  # makes the registry fold hold at least that many entries
+
+
+class ProjectionError(Exception):
+    """The log and the read models disagree (a foreign or tampered store)."""
+
+
+class LogFollower:
+    """Follows one agency log by its contiguous indexes (`jejak_entries`), in bounded steps.
+
+    Each step reads at most `batch` entries, folds them, and writes their rows with the
+    models' positions in that log in one transaction of the log's own read store. A step that
+    fails rolls back and leaves the memory to be rebuilt from the store on the next step."""
+
+    def __init__(
+        self,
+        log: str,
+        store: LogStore,
+        reads: ReadRecorder,
+        registry_at: RegistryAt,
+        projector: Callable[[], Projector],
+    ) -> None:
+        self.log = log
+        self.store = store
+        self.reads = reads
+        self._registry_at = registry_at
+        self._new_projector = projector
+        self.lock = threading.Lock()  # one step of this log at a time
+        self.last_error: str | None = None
+        self.retry_at = 0.0  # monotonic time before which the runner leaves a failed log be
+        self.failed_turns = 0
+        self.poll_at = 0.0  # monotonic time of the next look at an idle log (unless woken)
+        self.idle_turns = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self.projector = self._new_projector()
+        self._positions: dict[str, int] | None = None
+
+    def reset(self) -> None:
+        """Forget the memory (after a failed step, or a rebuild): reload it from the store."""
+        with self.lock:
+            self._reset()
+
+    def stored_positions(self) -> dict[str, int]:
+        found = self.reads.positions(self.log)
+        return {model: found.get(model, 0) for model in MODELS}
+
+    def positions(self) -> dict[str, int]:
+        """Each model's entries applied: this process's when it follows the log, else stored."""
+        known = self._positions
+        return dict(known) if known is not None else self.stored_positions()
+
+    @property
+    def applied(self) -> int:
+        """Entries of this log every read model has applied (or parked)."""
+        return min(self.positions().values())
+
+    def size(self) -> int:
+        return self.store.recorder.log_size()
+
+    def step(self, limit: int, crash_after_rows: bool = False) -> int:
+        """Fold at most `limit` entries not yet applied and store their rows; return how many."""
+        with self.lock:
+            try:
+                return self._step(limit, crash_after_rows)
+            except BaseException:
+                self._reset()  # the transaction rolled back: rebuild memory from the store
+                raise
+
+    def _step(self, limit: int, crash_after_rows: bool) -> int:
+        if self._positions is None:
+            self._positions = self.stored_positions()
+            self.projector.park(self.reads.failures(self.log))
+        positions, projector = self._positions, self.projector
+        start = projector.position
+        target = self.size()
+        if start >= target:
+            return 0
+        stop = min(target, start + limit)
+        # a model ahead of the others (added later, or rebuilt alone) is not written twice
+        bounds = [p for p in positions.values() if start < p < stop]
+        stop = min([stop, *bounds])
+        found = self.store.recorder.entries(start, stop)
+        for offset, stored in enumerate(found):
+            if stored.index != start + offset:
+                raise ProjectionError(
+                    f"log {self.log} holds entry {stored.index} where {start + offset} belongs"
+                )
+        if len(found) != stop - start:
+            raise ProjectionError(
+                f"log {self.log} has {target} entries, but {start}..{stop - 1} could not be read"
+            )
+        for stored in found:
+            self._apply(self.store.decode(stored))
+        behind = {m for m, p in positions.items() if p < stop}
+        batch = RowBatch(log=self.log)
+        if behind:
+            projector.flush(batch)
+            batch.keep_only(behind)
+            batch.positions = {m: stop for m in behind}
+        else:
+            projector.flush(None)  # warming up after a restart: these rows are stored
+        batch.failures, projector.new_failures = projector.new_failures, []
+        if behind or batch.failures:
+            with self.reads.cursor(commit=True) as curs:
+                self.reads.write_batch(curs, batch, crash_after_rows)
+            positions.update(batch.positions)
+        return len(found)
+
+    def _apply(self, recorded: EntryRecorded) -> None:
+        """Fold one stored entry; one that cannot even be decoded parks the log too."""
+        try:
+            entry = to_entry(recorded)
+        except Exception as error:  # a bug: the writer accepted it; status shows it
+            self.projector.fail(recorded.index, self.log, error)
+            return
+        self._registry_at(entry.registry_size)
+        self.projector.apply(entry)
+
+    def failures(self) -> list[ProjectionFailure]:
+        return self.reads.failures(self.log)
+
+    def rebuild(self) -> None:
+        """Empty this log's read models, positions and failure (then step again from 0)."""
+        with self.lock:
+            self.reads.clear(self.log, TABLES, MODELS)
+            self._reset()

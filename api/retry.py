@@ -105,7 +105,7 @@ def pool_check(app: FastAPI) -> PoolCheck:
         datastores = [store.recorder.datastore for store in runtime.logs.stores.opened()]
         projections = getattr(app.state, "projections", None)
         if projections is not None:
-            datastores.append(projections.reads.datastore)
+            datastores += projections.datastores()
         for datastore in datastores:
             pool = getattr(datastore, "pool", None)
             if isinstance(pool, ConnectionPool):

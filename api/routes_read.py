@@ -76,8 +76,11 @@ def check_agency(runtime: Runtime, principal: Principal, agency: str) -> None:
         raise NotFoundError(f"there is no agency {agency!r}")
 
 
-def page_json(page: Page, runner: ProjectionRunner, **extra: object) -> dict[str, object]:
-    return {**page.as_json(runner.applied), **extra}
+def page_json(
+    page: Page, runner: ProjectionRunner, agency: str, **extra: object
+) -> dict[str, object]:
+    """A page with `applied`: the entries of the agency's log its read models have applied."""
+    return {**page.as_json(runner.applied(agency)), **extra}
 
 
 @router.get("/agencies/{agency}/requests")
@@ -99,7 +102,7 @@ def list_requests(
     check_agency(runtime, principal, agency)
     try:
         page = queries.requests(
-            runner.reads,
+            runner.reads_of(agency),
             agency,
             as_of or datetime.now(UTC),
             status=status,
@@ -112,7 +115,7 @@ def list_requests(
         )
     except BadCursorError as error:
         raise BadQueryError(str(error)) from None
-    return page_json(page, runner)
+    return page_json(page, runner, agency)
 
 
 @router.get("/agencies/{agency}/units/{unit:path}/days")
@@ -133,10 +136,10 @@ def list_unit_days(
     if found is None or found.agency != agency:
         raise NotFoundError(f"{agency!r} has no unit {unit!r}")
     try:
-        page = queries.unit_days(runner.reads, unit, start, end, limit, cursor)
+        page = queries.unit_days(runner.reads_of(agency), unit, start, end, limit, cursor, agency)
     except BadCursorError as error:
         raise BadQueryError(str(error)) from None
-    return page_json(page, runner)
+    return page_json(page, runner, agency)
 
 
 @router.get("/agencies/{agency}/compliance")
@@ -154,11 +157,11 @@ def list_compliance(
     check_agency(runtime, principal, agency)
     try:
         page = queries.compliance(
-            runner.reads, agency, as_of or datetime.now(UTC), limit, cursor, unit
+            runner.reads_of(agency), agency, as_of or datetime.now(UTC), limit, cursor, unit
         )
     except BadCursorError as error:
         raise BadQueryError(str(error)) from None
-    return page_json(page, runner)
+    return page_json(page, runner, agency)
 
 
 @router.get("/agencies/{agency}/evaluations")
@@ -175,10 +178,12 @@ def list_evaluations(
     """Evaluations per employee and period, with the predikat distribution per unit."""
     check_agency(runtime, principal, agency)
     try:
-        page, distribution = queries.evaluations(runner.reads, agency, period, unit, limit, cursor)
+        page, distribution = queries.evaluations(
+            runner.reads_of(agency), agency, period, unit, limit, cursor
+        )
     except BadCursorError as error:
         raise BadQueryError(str(error)) from None
-    return page_json(page, runner, predikat_by_unit=distribution)
+    return page_json(page, runner, agency, predikat_by_unit=distribution)
 
 
 @router.get("/logs/{log}/subjects/{subject:path}/history")

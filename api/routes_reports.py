@@ -37,19 +37,16 @@ def _complaint_log(
 
     Ombudsman and inspectors read every complaint; an agency only those about itself, and
     another agency's complaint is answered as a missing one (404), so none can be probed.
-    The read models say which agency a complaint is about; one they have not applied yet is
-    looked for in the logs this process has open."""
+    The read models say which agency logs hold a complaint id; one they have not applied yet
+    is looked for in the logs this process has open."""
     if principal.role not in ("ombudsman", "inspector", "agency"):
         raise NotPermittedError(f"a {principal.role} token may not read complaints")
-    missing = NotFoundError(f"there is no complaint {subject!r}")
     if principal.role == "agency":
         candidates = [str(principal.org)]
     else:
-        row = queries.complaint(runner.reads, subject)
-        if row is not None:
-            candidates = [str(row["agency"])]
-        else:
-            candidates = [ledger.log_id for ledger in runtime.logs.opened()[1:]]
+        candidates = queries.complaint_logs(runner.readers(), subject) or [
+            ledger.log_id for ledger in runtime.logs.opened()[1:]
+        ]
     for log_id in candidates:
         if not runtime.logs.exists(log_id):
             continue
@@ -57,7 +54,7 @@ def _complaint_log(
         ledger.sync()
         if ledger.agency_state.complaint(subject) is not None:
             return ledger
-    raise missing
+    raise NotFoundError(f"there is no complaint {subject!r}")
 
 
 def _runner(request: Request) -> ProjectionRunner:
@@ -88,10 +85,12 @@ async def list_complaints(
     runner = _runner(request)
     await run_in_threadpool(_wait_for_logs, runtime, runner, agency)
     try:
-        page = await run_in_threadpool(queries.complaints, runner.reads, agency, limit, cursor)
+        reads = runner.reads_of(agency) if agency is not None else runner.readers()
+        page = await run_in_threadpool(queries.complaints, reads, agency, limit, cursor)
     except BadCursorError as error:
         raise ComplaintQueryError(str(error)) from None
-    return page.as_json(runner.applied)
+    logs = [agency] if agency is not None else runtime.logs.ids()[1:]
+    return page.as_json(sum(runner.applied(log_id) for log_id in logs))
 
 
 @router.get("/complaints/{subject}")
@@ -102,10 +101,11 @@ async def read_complaint(
     runner = _runner(request)
     ledger = await run_in_threadpool(_complaint_log, runtime, runner, principal, subject)
     await run_in_threadpool(wait_applied, runner, ledger.log_id, ledger.size, 5.0)
-    row = await run_in_threadpool(queries.complaint, runner.reads, subject)
+    reads = runner.reads_of(ledger.log_id)
+    row = await run_in_threadpool(queries.complaint, reads, subject, ledger.log_id)
     if row is None:
         raise NotFoundError(f"complaint {subject!r} is not in the read model yet")
-    return {**row, "applied": runner.applied}
+    return {**row, "applied": runner.applied(ledger.log_id)}
 
 
 @router.get("/complaints/{subject}/report", response_model=None)
@@ -120,7 +120,8 @@ async def read_report(
     def build() -> dict[str, object]:
         state = ledger.agency_state
         with ledger.read_lock():
-            return investigation_report(state, runner.reads, subject, datetime.now(UTC))
+            reads = runner.reads_of(ledger.log_id)
+            return investigation_report(state, reads, subject, datetime.now(UTC))
 
     report = await run_in_threadpool(build)
     if wants_html(request.headers.get("accept", "")):

@@ -43,7 +43,8 @@ STOP_SECONDS = 30.0
 
 def _open(settings: Settings, with_demo: bool) -> tuple[Runtime, str | None]:
     if not with_demo:
-        return open_runtime(settings, progress=progress("replaying the logs"), open_logs=True), None
+        opened = open_runtime(settings, progress=progress("replaying the logs"), open_logs=True)
+        return opened, None
     from api.demo.load import open_demo_runtime
 
     return open_demo_runtime(settings, progress("replaying the log"), progress("loading the demo"))

@@ -26,7 +26,8 @@ READS = [
     f"/v1/logs/{AGENCY}/subjects/kab-contoh/dukcapil-loket",
     "/v1/logs",
     f"/v1/logs/{AGENCY}/checkpoint",
-    f"/v1/logs/{AGENCY}/checkpoints/1",
+    f"/v1/logs/{AGENCY}/checkpoints/5",  # World.setup's five entries: one group commit
+    "/v1/logs/operator/checkpoints/1",
     f"/v1/logs/{AGENCY}/proofs/inclusion?index=0&size=2",
     "/v1/logs/operator/entries/0",
     f"/v1/agencies/{AGENCY}/requests",

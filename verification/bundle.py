@@ -1,4 +1,5 @@
-"""The `jejak-bundle/1` document: strict parsing for the verifier, piecewise writing for exports."""
+"""The `jejak-bundle/1` document (legacy, until the exporter writes bundle/2): strict parsing
+for the verifier, piecewise writing for exports."""
 
 from __future__ import annotations
 
@@ -9,17 +10,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from verification.dsse import Signature
 from verification.failures import BundleFormatError
 from verification.leaf import Leaf
 from verification.nesting import MAX_NESTING, too_deep
+from verification.records import LEAF2_FIELDS, parse_leaf
 
 FORMAT = "jejak-bundle/1"
 _HEX64 = re.compile("[0-9a-f]{64}")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-LEAF_FIELDS = frozenset(
-    {"payload_type", "payload_sha256", "signatures", "subject", "version", "prev", "integrated_at"}
-)
+LEAF_FIELDS = LEAF2_FIELDS
 
 
 @dataclass(frozen=True)
@@ -85,29 +84,8 @@ def _hex32(value: object, where: str) -> bytes:
 
 
 def _leaf(obj: object, where: str) -> Leaf:
-    if not isinstance(obj, dict) or set(obj) != LEAF_FIELDS:
-        raise BundleFormatError(f"{where} must hold exactly the fields {sorted(LEAF_FIELDS)}")
-    signatures = obj["signatures"]
-    if not isinstance(signatures, list) or not signatures:
-        raise BundleFormatError(f"{where}.signatures must be a non-empty list")
-    parsed = []
-    for n, item in enumerate(signatures):
-        if not isinstance(item, dict) or set(item) != {"keyid", "sig"}:
-            raise BundleFormatError(f"{where}.signatures[{n}] must be {{keyid, sig}}")
-        keyid, sig = item["keyid"], item["sig"]
-        if not isinstance(keyid, str) or not isinstance(sig, str):
-            raise BundleFormatError(f"{where}.signatures[{n}] holds a non-string")
-        parsed.append(Signature(keyid, sig))
-    version, prev = obj["version"], obj["prev"]
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise BundleFormatError(f"{where}.version is not a positive integer")
-    if prev is not None and not isinstance(prev, str):
-        raise BundleFormatError(f"{where}.prev is neither null nor a string")
-    texts = [obj[name] for name in ("payload_type", "payload_sha256", "subject", "integrated_at")]
-    if not all(isinstance(text, str) for text in texts):
-        raise BundleFormatError(f"{where} holds a non-string text field")
-    payload_type, payload_sha256, subject, integrated_at = (str(text) for text in texts)
-    return Leaf(payload_type, payload_sha256, tuple(parsed), subject, version, prev, integrated_at)
+    """The leaf as the ledger now writes it (DESIGN §4: with `log` and `registry_size`)."""
+    return parse_leaf(obj, where)
 
 
 def _entry(obj: object, position: int) -> BundleEntry:

@@ -25,6 +25,8 @@ class FailedCheckError(VerificationError):
     """A check that failed; `index` is the entry's ledger index (None for the checkpoint)."""
 
     reason = "failed"
+    log: str | None = None
+    """The log the entry belongs to (bundle/2); None in a single-log bundle/1."""
 
     def __init__(self, index: int | None, detail: str) -> None:
         self.index = index
@@ -32,8 +34,16 @@ class FailedCheckError(VerificationError):
         where = "checkpoint" if index is None else f"entry {index}"
         super().__init__(f"{where}: {self.reason}: {detail}")
 
+    def in_log(self, log: str) -> FailedCheckError:
+        """This failure, naming the log it was found in."""
+        self.log = log
+        where = "checkpoint" if self.index is None else f"entry {self.index}"
+        self.args = (f"log {log} {where}: {self.reason}: {self.detail}",)
+        return self
+
     def as_json(self) -> dict[str, object]:
-        return {"index": self.index, "reason": self.reason, "detail": self.detail}
+        found: dict[str, object] = {} if self.log is None else {"log": self.log}
+        return found | {"index": self.index, "reason": self.reason, "detail": self.detail}
 
 
 class MismatchError(FailedCheckError):
@@ -152,3 +162,39 @@ class PayloadUnreadableError(FailedCheckError):
     """The payload is not a valid event of the catalogue."""
 
     reason = "payload-invalid"
+
+
+class LeafLogError(FailedCheckError):
+    """A leaf names another log than the record that carries it."""
+
+    reason = "leaf-log"
+
+
+class MissingEntryError(FailedCheckError):
+    """An entry a claimed range (or its boundary) needs is not in the bundle."""
+
+    reason = "missing-entry"
+
+
+class RangeProofError(FailedCheckError):
+    """A range's hashes and leaves do not rebuild the checkpoint's root."""
+
+    reason = "range"
+
+
+class RedactionUnprovenError(FailedCheckError):
+    """A payload said to be redacted without the registry's `entry.redacted` naming it."""
+
+    reason = "redaction-unproven"
+
+
+class RegistrySizeError(FailedCheckError):
+    """A leaf's `registry_size` is impossible: non-zero in the registry log, or past its size."""
+
+    reason = "registry-size"
+
+
+class SubjectMismatchError(FailedCheckError):
+    """The signed payload names another subject (or log) than the leaf."""
+
+    reason = "leaf-subject"

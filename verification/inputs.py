@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from verification.bundle import Bundle
 from verification.failures import UnusableInputError
@@ -50,6 +55,38 @@ def log_key_text(value: str) -> str:
 def trusted_text(path: str) -> str:
     """`--trusted-checkpoint`: the signed checkpoint note kept from an earlier visit."""
     return _text(read_file(path, "trusted checkpoint"), path, "trusted checkpoint")
+
+
+PEEK = 64 * 1024
+"""Bytes read from a bundle's start to tell its format."""
+
+
+@contextlib.contextmanager
+def open_bundle(path: str) -> Iterator[BinaryIO]:
+    """The bundle file, opened for reading (twice over: it is seekable); '-' spools stdin to a
+    temporary file first, chunk by chunk, so a bundle is never held whole in memory."""
+    if path == "-":
+        with tempfile.TemporaryFile() as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+            spool.seek(0)
+            yield spool
+        return
+    try:
+        stream = Path(path).open("rb")  # noqa: SIM115 (closed below, after the errors are named)
+    except FileNotFoundError:
+        raise UnusableInputError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UnusableInputError(f"bundle {path} is a directory, not a file") from None
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise UnusableInputError(f"cannot read bundle {path}: {reason}") from None
+    with stream:
+        yield stream
+
+
+def as_of_option(text: str | None) -> datetime | None:
+    """`--as-of`, parsed (unusable input if it is no instant of the ledger's years)."""
+    return _as_of(text)
 
 
 def _as_of(text: str | None) -> datetime | None:

@@ -13,11 +13,14 @@ from pathlib import Path
 
 from verification.bundle import load_bundle
 from verification.failures import UnusableInputError
-from verification.inputs import check, log_key_text, read_file, trusted_text
+from verification.inputs import PEEK, as_of_option, check, log_key_text, read_file, trusted_text
+from verification.layout import is_bundle2
 from verification.nesting import too_deep
 from verification.note import key_name, parse_checkpoint, verify_note
+from verification.outcome import Outcome
 from verification.printable import printable
 from verification.verifier import Verification
+from verification.verify2 import verify_bytes
 
 DEFAULT_STATE = Path.home() / ".jejak" / "checkpoints.json"
 
@@ -101,7 +104,35 @@ def save_state(path: Path, state: object) -> None:
         ) from None
 
 
-def verify_remote(args: argparse.Namespace) -> Verification:
+def _verify_remote2(
+    args: argparse.Namespace, base: str, log_key: str, state: tuple[Path, State, dict[str, str]]
+) -> Outcome:
+    """A jejak-bundle/2 of one agency log (`--log`): consistency asked from the checkpoint of
+    that log kept from the last visit (or `--trusted-checkpoint`); every log's kept on success."""
+    path, logs, keys = state
+    origin = f"{key_name(log_key)}/{args.log}"
+    kept = logs.get(origin, {}).get("checkpoint")
+    if args.trusted_checkpoint:
+        kept = trusted_text(args.trusted_checkpoint[0])
+    query = {"log": args.log}
+    query.update({"subject": args.subject} if args.subject else {"complaint": args.complaint})
+    if kept is not None:
+        query["consistency_from"] = str(parse_checkpoint(verify_note(kept, log_key)).size)
+    data = _get(f"{base}/v1/bundles?{urllib.parse.urlencode(query)}", args.token)
+    if not is_bundle2(data[:PEEK]):
+        raise UnusableInputError(f"{base} did not answer a jejak-bundle/2")
+    trusted = [] if kept is None else [kept]
+    outcome = verify_bytes(data, log_key, trusted, as_of=as_of_option(args.as_of))
+    if outcome.ok:
+        keys[base] = log_key
+        for summary in outcome.logs.values():
+            if summary.note is not None and summary.checkpoint is not None:
+                logs[summary.checkpoint.origin] = {"checkpoint": summary.note}
+        save_state(path, {"logs": logs, "servers": keys})
+    return outcome
+
+
+def verify_remote(args: argparse.Namespace) -> Verification | Outcome:
     """Fetch, verify against the kept checkpoint, and keep the new one if all verified."""
     if not (args.subject or args.complaint):
         raise UnusableInputError("--server needs --subject or --complaint")
@@ -116,10 +147,12 @@ def verify_remote(args: argparse.Namespace) -> Verification:
         log_key = _get(f"{base}/v1/log-key", None).decode("utf-8", "replace").strip()
         key_name(log_key)  # a malformed key is refused before it is shown or kept
         print(f"verify: trusting the log key {printable(log_key)} on first use", file=sys.stderr)
+    if args.log:
+        return _verify_remote2(args, base, log_key, (path, logs, keys))
     origin = key_name(log_key)
     kept = logs.get(origin, {}).get("checkpoint")
-    if args.trusted_checkpoint:
-        kept = trusted_text(args.trusted_checkpoint)
+    if args.trusted_checkpoint:  # a jejak-bundle/1 has one log: one trusted checkpoint
+        kept = trusted_text(args.trusted_checkpoint[0])
     query = {"subject": args.subject} if args.subject else {"complaint": args.complaint}
     if kept is not None:
         query["consistency_from"] = str(parse_checkpoint(verify_note(kept, log_key)).size)

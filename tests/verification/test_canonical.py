@@ -69,6 +69,8 @@ def test_large_integer_is_refused_like_rfc8785() -> None:
     payload_type=texts,
     sigs=st.lists(st.tuples(texts, texts), max_size=3),
     integrated_at=texts,
+    log=texts,
+    registry_size=st.integers(min_value=0, max_value=2**64),
 )
 def test_leaf_canonical_equals_the_leafs_own_bytes_and_rfc8785(
     subject: str,
@@ -77,8 +79,11 @@ def test_leaf_canonical_equals_the_leafs_own_bytes_and_rfc8785(
     payload_type: str,
     sigs: list[tuple[str, str]],
     integrated_at: str,
+    log: str,
+    registry_size: int,
 ) -> None:
     leaf = Leaf(
+        log=log,
         payload_type=payload_type,
         payload_sha256="ab" * 32,
         signatures=tuple(Signature(keyid, sig) for keyid, sig in sigs),
@@ -86,7 +91,8 @@ def test_leaf_canonical_equals_the_leafs_own_bytes_and_rfc8785(
         version=version,
         prev=prev,
         integrated_at=integrated_at,
+        registry_size=registry_size,
     )
     assert leaf_canonical(leaf) == leaf.canonical()
-    if version <= MAX_SAFE:
+    if version <= MAX_SAFE and registry_size <= MAX_SAFE:
         assert leaf_canonical(leaf) == rfc8785.dumps(leaf.as_json())

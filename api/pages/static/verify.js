@@ -1,5 +1,6 @@
 // Jejak bundle verifier in the browser: a second, independent implementation of the
-// cryptographic checks of `jejak verify` (jejak-bundle/1), with WebCrypto Ed25519 and SHA-256.
+// cryptographic checks of `jejak verify` (jejak-bundle/2, and the legacy jejak-bundle/1), with
+// WebCrypto Ed25519 and SHA-256. The domain rules are not replayed here: `jejak verify` does.
 // It trusts nothing but the log key; it makes no request but the one for /v1/log-key.
 "use strict";
 
@@ -182,7 +183,7 @@ function readPayload(bytes) {
   return valueProblem(event, 0) ? null : event;
 }
 
-async function verifyBundle(bundle, verifierKey, trustedNote) {
+async function verifyBundle1(bundle, verifierKey, trustedNote) {
   const failures = [];
   const fail = (reason, index) => failures.push({ reason, index });
   const verifier = await parseVerifierKey(verifierKey);
@@ -305,38 +306,353 @@ async function verifyBundle(bundle, verifierKey, trustedNote) {
   return { ok: failures.length === 0, failures, entries: bundle.entries.length, checkpoint };
 }
 
+// ---- jejak-bundle/2 (docs/bundle.md), as verification/verify2.py checks it -------------------
+
+class Unusable extends Error {}
+
+// The line layout: header line ending in "records":[, one record per line (comma after all but
+// the last), then ]}. A file that breaks it is unusable, as for `jejak verify`.
+function readLayout(text) {
+  const lines = text.split("\n");
+  if (lines.length && lines[lines.length - 1] === "") lines.pop();
+  const first = lines[0] || "";
+  if (!first.startsWith("{") || !first.endsWith('"records":[')) throw new Unusable("line 1: not the jejak-bundle/2 line layout");
+  let header;
+  try { header = JSON.parse(first + "]}"); } catch (_) { throw new Unusable("line 1 is not JSON"); }
+  if (header.format !== "jejak-bundle/2") throw new Unusable(`format is ${JSON.stringify(header.format)}`);
+  const records = [];
+  for (let n = 1; n < lines.length; n++) {
+    const line = lines[n];
+    if (line === "]}") {
+      if (n !== lines.length - 1) throw new Unusable(`line ${n + 2}: text after the closing ]}`);
+      if (n > 1 && lines[n - 1].endsWith(",")) throw new Unusable(`line ${n}: the last record is followed by a comma`);
+      return { header, records };
+    }
+    if (n > 1 && !lines[n - 1].endsWith(",")) throw new Unusable(`line ${n}: a record without its comma`);
+    const body = line.endsWith(",") ? line.slice(0, -1) : line;
+    let record;
+    try { record = JSON.parse(body); } catch (_) { throw new Unusable(`line ${n + 1} is not one JSON record`); }
+    if (record === null || typeof record !== "object" || Array.isArray(record)) throw new Unusable(`line ${n + 1} is not a record`);
+    records.push(record);
+  }
+  throw new Unusable("the file ends before the closing ]}");
+}
+
+const LEAF2 = ["integrated_at", "log", "payload_sha256", "payload_type", "prev", "registry_size", "signatures", "subject", "version"];
+function checkRecord(r) {
+  const ok = typeof r.log === "string" && ["log", "entry", "range", "head"].includes(r.record);
+  if (!ok) throw new Unusable("a record is not log, entry, range or head");
+  if (r.record === "entry") {
+    if (!Number.isInteger(r.index) || r.index < 0 || typeof r.leaf_hash !== "string") throw new Unusable(`log ${r.log}: an entry without index or leaf_hash`);
+    const leaf = r.leaf;
+    if (!leaf || typeof leaf !== "object" || Object.keys(leaf).sort().join() !== LEAF2.join()) throw new Unusable(`log ${r.log} entry ${r.index}: the leaf's fields`);
+    if (!Array.isArray(leaf.signatures) || !leaf.signatures.length) throw new Unusable(`log ${r.log} entry ${r.index}: no signatures`);
+    if (r.payload === null ? !["redacted", "withheld"].includes(r.missing) : typeof r.payload !== "string" || b64(r.payload) === null) {
+      throw new Unusable(`log ${r.log} entry ${r.index}: payload or missing`);
+    }
+    if (Number.isNaN(Date.parse(leaf.integrated_at))) throw new Unusable(`log ${r.log} entry ${r.index}: integrated_at`);
+  }
+  if (r.record === "range" && !(Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= 0 && r.end > r.start && Array.isArray(r.hashes))) {
+    throw new Unusable(`log ${r.log}: a range that is no range`);
+  }
+}
+
+async function mth(hashes, lo, hi) {
+  if (hi - lo === 1) return hashes.get(lo);
+  let k = 1;
+  while (k * 2 < hi - lo) k *= 2;
+  return nodeHash(await mth(hashes, lo, lo + k), await mth(hashes, lo + k, hi));
+}
+// The range walk of docs/bundle.md: inside subtrees from the leaves, one proof hash per outside one.
+async function rangeRoot(size, start, end, leaves, proof) {
+  let used = 0, bad = false;
+  async function fold(lo, hi) {
+    if (hi <= start || lo >= end) {
+      const h = used < proof.length ? proof[used] : null;
+      used++;
+      if (h === null) { bad = true; return new Uint8Array(32); }
+      return h;
+    }
+    if (start <= lo && hi <= end) return mth(leaves, lo, hi);
+    let k = 1;
+    while (k * 2 < hi - lo) k *= 2;
+    const left = await fold(lo, lo + k);
+    return nodeHash(left, await fold(lo + k, hi));
+  }
+  const root = await fold(0, size);
+  return bad || used !== proof.length ? null : root;
+}
+
+async function checkpointOf(note, verifier, origin) {
+  const text = await verifyNote(String(note || ""), verifier);
+  const cp = text === null ? null : parseCheckpoint(text);
+  return cp && cp.origin === origin && text.split("\n").length === 4 ? cp : null;
+}
+
+// The registry log's keys, organisations and redactions, each with its registry index
+// (verification/keyring.py): an entry is judged on the first `size` registry entries.
+class Keyring {
+  constructor() {
+    this.keys = new Map(); this.revoked = new Map(); this.redactions = new Set();
+    this.orgs = new Map([["operator", { id: "operator", kind: "operator", index: 0 }]]);
+  }
+  key(keyid, size) {
+    const key = this.keys.get(keyid);
+    if (!key || key.index >= size) return null;
+    const r = this.revoked.get(keyid);
+    return { ...key, revokedAt: r && r.index < size ? r.at : null };
+  }
+  org(id, size) {
+    const org = this.orgs.get(id);
+    return org && (org.index < size || id === "operator") ? org : null;
+  }
+  publicKey(keyid, size, genesis) {
+    const key = this.key(keyid, size);
+    if (key) return key.publicKey;
+    if (!genesis || genesis.type !== "key.registered" || genesis.subject !== "key:" + keyid || genesis.data.org !== "operator") return null;
+    const raw = b64(genesis.data.public_key);
+    return raw && raw.length === 32 ? raw : null;
+  }
+  check(keyid, event, at, size, genesis) {
+    const key = this.key(keyid, size);
+    if (!key) {
+      if (this.publicKey(keyid, size, genesis)) return null;
+      return this.keys.has(keyid) ? "key-registered-later" : "key-not-registered";
+    }
+    if (key.validFrom > at) return "key-not-yet-valid";
+    if (key.revokedAt !== null && key.revokedAt <= at) return "key-revoked";
+    const org = this.org(key.org, size);
+    if (event && (!org || !allowedSigners(event, org))) return "key-not-of-organisation";
+    if (event && key.holder !== null && key.holder !== event.actor) return "key-holder-mismatch";
+    return null;
+  }
+  learn(index, event) {
+    const keyid = String(event.subject).replace(/^key:/, "");
+    if (event.type === "key.registered" && !this.keys.has(keyid)) {
+      this.keys.set(keyid, { org: event.data.org, publicKey: b64(event.data.public_key), validFrom: instant(event.data.valid_from), holder: event.data.holder ?? null, index });
+    } else if (event.type === "key.revoked" && this.keys.has(keyid) && !this.revoked.has(keyid)) {
+      this.revoked.set(keyid, { index, at: instant(event.data.effective_at) });
+    } else if (event.type === "org.registered" && !this.orgs.has(event.subject)) {
+      this.orgs.set(event.subject, { id: event.subject, kind: event.data.kind, index });
+    } else if (event.type === "entry.redacted") {
+      this.redactions.add(`${event.data.log}\n${event.data.index}`);
+    }
+  }
+}
+
+async function verifyBundle2(text, verifierKey, trustedNotes) {
+  const { header, records } = readLayout(text);
+  records.forEach(checkRecord);
+  const verifier = await parseVerifierKey(verifierKey);
+  const failures = [], partial = [];
+  const fail = (log, index, reason) => failures.push({ log, index, reason });
+  const trusted = new Map();
+  for (const note of trustedNotes) {
+    const t = await verifyNote(note, verifier);
+    const cp = t && parseCheckpoint(t);
+    if (!cp || !cp.origin.startsWith(verifier.name + "/")) throw new Unusable("a trusted checkpoint does not verify");
+    trusted.set(cp.origin.slice(verifier.name.length + 1), cp);
+  }
+  const ranges = new Map();
+  for (const r of records) if (r.record === "range") (ranges.get(r.log) || ranges.set(r.log, []).get(r.log)).push({ ...r, leaves: new Map(), firstAt: null, lastAt: null });
+  const keyring = new Keyring();
+  const logs = new Map();
+  let log = null;
+  for (const r of records) {
+    if (r.record === "log") {
+      if (logs.has(r.log)) throw new Unusable(`log ${r.log} appears in two groups`);
+      if (!logs.size && r.log !== "operator") throw new Unusable("the registry log must come first");
+      const origin = `${verifier.name}/${r.log}`;
+      const cp = r.origin === origin ? await checkpointOf(r.checkpoint, verifier, origin) : null;
+      if (!cp) fail(r.log, null, "checkpoint");
+      if (cp && r.subject_map != null) {
+        const sm = await checkpointOf(r.subject_map, verifier, origin + "/subjects");
+        if (!sm || sm.size !== cp.size) fail(r.log, null, "checkpoint");
+      }
+      const t = trusted.get(r.log);
+      if (cp && t) {
+        let ok = t.size <= cp.size;
+        if (ok && t.size === cp.size) ok = same(t.root, cp.root);
+        else if (ok) {
+          const proof = r.consistency;
+          ok = !!proof && proof.from_size === t.size && await verifyConsistency(t.size, cp.size, (proof.hashes || []).map(unhex), t.root, cp.root);
+        }
+        if (!ok) fail(r.log, null, "consistency");
+      }
+      log = { id: r.log, cp, chains: new Map(), first: new Map(), last: null, entries: 0, withheld: [], heads: [] };
+      logs.set(r.log, log);
+      continue;
+    }
+    if (!log || log.id !== r.log) throw new Unusable(`a ${r.record} of log ${r.log} outside its group`);
+    if (r.record === "head") { log.heads.push(r.subject); continue; }
+    if (r.record === "range") continue;
+    const before = failures.length, index = r.index, leaf = r.leaf, isRegistry = log.id === "operator";
+    const computed = await leafHash(enc.encode(canonical(leaf)));
+    if (hex(computed) !== r.leaf_hash) fail(log.id, index, "leaf-hash-mismatch");
+    if (leaf.log !== log.id) fail(log.id, index, "leaf-log");
+    const at = instant(leaf.integrated_at);
+    if (log.last !== null && (index <= log.last.index || at < log.last.at)) fail(log.id, index, "order");
+    log.last = { index, at };
+    const registryCp = logs.get("operator").cp;
+    if (isRegistry ? leaf.registry_size !== 0 : registryCp && leaf.registry_size > registryCp.size) fail(log.id, index, "registry-size");
+    let covered = false;
+    for (const g of ranges.get(log.id) || []) {
+      if (g.start <= index && index < g.end) {
+        covered = true;
+        g.leaves.set(index, computed);
+        if (index === g.start) g.firstAt = at;
+        if (index === g.end - 1) g.lastAt = at;
+      }
+    }
+    if (log.cp) {
+      if (r.proof !== null) {
+        const proof = r.proof.map(unhex);
+        const root = proof.includes(null) ? null : await rootFromInclusion(index, log.cp.size, computed, proof);
+        if (root === null || !same(root, log.cp.root)) fail(log.id, index, "inclusion");
+      } else if (!covered) fail(log.id, index, "inclusion");
+    }
+    const known = log.chains.get(leaf.subject);
+    if (!known) {
+      log.first.set(leaf.subject, [leaf.version, index]);
+      if (leaf.version === 1 && leaf.prev !== null) fail(log.id, index, "chain-prev");
+    } else {
+      if (leaf.version !== known[0] + 1) fail(log.id, index, "chain-version");
+      if (leaf.prev !== known[1]) fail(log.id, index, "chain-prev");
+    }
+    log.chains.set(leaf.subject, [leaf.version, hex(computed)]);
+    let event = null;
+    if (r.payload === null) {
+      if (r.missing === "withheld") log.withheld.push(index);
+      else if (isRegistry || !keyring.redactions.has(`${log.id}\n${index}`)) fail(log.id, index, "redaction-unproven");
+    } else {
+      const payload = b64(r.payload);
+      if (hex(await sha256(payload)) !== leaf.payload_sha256) fail(log.id, index, "payload-hash-mismatch");
+      event = readPayload(payload);
+      if (event === null) fail(log.id, index, "payload-invalid");
+      else {
+        if (event.subject !== leaf.subject) fail(log.id, index, "leaf-subject");
+        if (isRegistry ? !OPERATOR_EVENTS.has(event.type) : event.agency !== log.id) fail(log.id, index, "leaf-log");
+      }
+      const size = isRegistry ? index : leaf.registry_size;
+      const genesis = isRegistry && index === 0 ? event : null;
+      const refusal = leaf.signatures.map((s) => keyring.check(s.keyid, event, at, size, genesis)).find((x) => x !== null);
+      if (refusal) fail(log.id, index, refusal);
+      const message = concat(enc.encode(`DSSEv1 ${enc.encode(leaf.payload_type).length} ${leaf.payload_type} ${payload.length} `), payload);
+      for (const s of leaf.signatures) {
+        const publicKey = keyring.publicKey(s.keyid, size, genesis);
+        if (publicKey) {
+          const ok = await ed25519(publicKey, b64(s.sig) || new Uint8Array(), message);
+          if (!ok) fail(log.id, index, "bad-signature");
+        }
+      }
+    }
+    log.entries++;
+    if (failures.length === before && isRegistry && event) {
+      keyring.learn(index, event);
+    }
+  }
+  for (const [id, gs] of ranges) {
+    const l = logs.get(id);
+    if (!l || !l.cp) { if (!l) fail(id, null, "range"); continue; }
+    for (const g of gs) {
+      if (g.end > l.cp.size) { fail(id, g.start, "range"); continue; }
+      let missing = null;
+      for (let i = g.start; i < g.end && missing === null; i++) if (!g.leaves.has(i)) missing = i;
+      if (missing !== null) { fail(id, missing, "missing-entry"); continue; }
+      const proof = g.hashes.map(unhex);
+      const root = proof.includes(null) ? null : await rangeRoot(l.cp.size, g.start, g.end, g.leaves, proof);
+      if (root === null || !same(root, l.cp.root)) fail(id, g.start, "range");
+      g.leaves.clear();
+    }
+  }
+  if (!logs.has("operator")) throw new Unusable("the bundle holds no registry log");
+  const claim = header.claim || {};
+  const claimed = logs.get(claim.log);
+  if (!claimed) fail(claim.log, null, "checkpoint");
+  else if (claim.kind === "period") {
+    const gs = ranges.get(claim.log) || [];
+    if (!gs.length && !(claimed.cp && claimed.cp.size === 0)) fail(claim.log, null, "range");
+    const from = claim.from == null ? -Infinity : Date.parse(`${claim.from}T00:00:00Z`);
+    const to = claim.to == null ? Infinity : Date.parse(`${claim.to}T00:00:00Z`) + 86400000;
+    for (const g of gs) {
+      if (g.start > 0 && g.firstAt !== null && g.firstAt >= from) fail(claim.log, g.start - 1, "missing-entry");
+      if (claimed.cp && g.end < claimed.cp.size && g.lastAt !== null && g.lastAt < to) fail(claim.log, g.end, "missing-entry");
+    }
+  } else {
+    const subjects = claim.kind === "complaint" ? [claim.complaint] : claim.subjects || [];
+    for (const s of subjects) {
+      const first = claimed.first.get(s);
+      if (first && first[0] > 1) fail(claim.log, first[1], "missing-entry");
+      partial.push(`the head of ${s} in log ${claim.log} is not proven (subject maps are not verified yet)`);
+    }
+  }
+  for (const l of logs.values()) {
+    if (l.withheld.length) partial.push(`log ${l.id}: ${l.withheld.length} payload(s) withheld`);
+  }
+  for (const id of trusted.keys()) if (!logs.has(id)) partial.push(`the trusted checkpoint of log ${id}: no such log`);
+  failures.sort((a, b) => (a.log || "").localeCompare(b.log || "") || (a.index ?? -1) - (b.index ?? -1) || a.reason.localeCompare(b.reason));
+  const verdict = failures.length ? "failed" : partial.length ? "partial" : "complete";
+  const entries = Array.from(logs.values()).reduce((n, l) => n + l.entries, 0);
+  return { verdict, failures, partial, entries, logs: Array.from(logs.values()).map((l) => ({ log: l.id, size: l.cp ? l.cp.size : null })) };
+}
+
+const VERDICTS = { complete: "VERIFIED, COMPLETE", partial: "VERIFIED, PARTIAL", failed: "FAILED" };
+
 async function run() {
   const out = document.getElementById("verdict");
   const list = document.getElementById("failures");
+  const summary = document.getElementById("summary");
   list.textContent = "";
+  summary.textContent = "";
   out.textContent = "…";
+  delete out.dataset.verdict;
   try {
-    const file = document.getElementById("bundle").files[0];
-    const bundle = JSON.parse(await file.text());
+    const text = await document.getElementById("bundle").files[0].text();
     const key = document.getElementById("log-key").value.trim() ||
       (await (await fetch("/v1/log-key")).text()).trim();
-    const trustedFile = document.getElementById("trusted").files[0];
-    const trusted = trustedFile ? await trustedFile.text() : null;
-    const result = await verifyBundle(bundle, key, trusted);
+    const trusted = [];
+    for (const f of document.getElementById("trusted").files) trusted.push(await f.text());
+    const item = (reason, index, log) => {
+      const li = document.createElement("li");
+      li.dataset.reason = reason;
+      li.dataset.index = index === null ? "" : String(index);
+      if (log !== undefined) li.dataset.log = log || "";
+      li.textContent = (log ? `${log} ` : "") + (index === null ? reason : `${reason} @ #${index}`);
+      list.appendChild(li);
+    };
+    if (text.includes('"jejak-bundle/2"')) {
+      const result = await verifyBundle2(text, key, trusted);
+      out.textContent = VERDICTS[result.verdict];
+      out.dataset.verdict = result.verdict;
+      out.className = result.verdict === "failed" ? "bad" : "ok";
+      for (const f of result.failures) item(f.reason, f.index, f.log);
+      for (const reason of result.partial) {
+        const li = document.createElement("li");
+        li.dataset.partial = "";
+        li.textContent = "not established: " + reason;
+        list.appendChild(li);
+      }
+      summary.textContent = `${result.entries} entries; ` +
+        result.logs.map((l) => `${l.log} checkpoint ${l.size ?? "—"}`).join("; ") + "; rules not replayed here (jejak verify replays them)";
+      return;
+    }
+    if (trusted.length > 1) throw new Error("a jejak-bundle/1 is checked against one trusted checkpoint");
+    const result = await verifyBundle1(JSON.parse(text), key, trusted[0] || null);
     out.textContent = result.ok ? "VERIFIED" : "FAILED";
     out.dataset.verdict = result.ok ? "verified" : "failed";
     out.className = result.ok ? "ok" : "bad";
-    for (const f of result.failures) {
-      const li = document.createElement("li");
-      li.dataset.reason = f.reason;
-      li.dataset.index = f.index === null ? "" : String(f.index);
-      li.textContent = f.index === null ? f.reason : `${f.reason} @ #${f.index}`;
-      list.appendChild(li);
-    }
-    document.getElementById("summary").textContent =
-      `${result.entries} entries; checkpoint ${result.checkpoint ? result.checkpoint.size : "—"}`;
+    for (const f of result.failures) item(f.reason, f.index);
+    summary.textContent = `${result.entries} entries; checkpoint ${result.checkpoint ? result.checkpoint.size : "—"}`;
   } catch (error) {
     out.textContent = "UNUSABLE: " + error.message;
     out.dataset.verdict = "unusable";
   }
 }
 
-document.getElementById("verify-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  run();
-});
+if (typeof document !== "undefined") {
+  document.getElementById("verify-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    run();
+  });
+}
+if (typeof module !== "undefined") module.exports = { verifyBundle1, verifyBundle2, readLayout, Unusable };

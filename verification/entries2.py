@@ -1,0 +1,246 @@
+"""Each entry of one log of a bundle/2: leaf, payload, signatures, keys, inclusion and chain."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from domain.entry import Entry
+from domain.event_data import OPERATOR_EVENTS
+from domain.events import OPERATOR, Event
+from verification.canonical import leaf_canonical
+from verification.dsse import b64decode_dsse, pae
+from verification.ed25519 import verify
+from verification.errors import MalformedEnvelopeError
+from verification.failures import (
+    BadEntrySignatureError,
+    BundleFormatError,
+    ChainPrevError,
+    ChainVersionError,
+    FailedCheckError,
+    LeafHashMismatchError,
+    LeafLogError,
+    OrderError,
+    PayloadHashMismatchError,
+    RedactionUnprovenError,
+    RegistrySizeError,
+    SubjectMismatchError,
+)
+from verification.keyring import Keyring
+from verification.leaf import parse_instant
+from verification.logcheck import Inclusion
+from verification.merkle import leaf_hash as merkle_leaf_hash
+from verification.note import Checkpoint
+from verification.outcome import Did, LogSummary, Step
+from verification.payloads import parse_event
+from verification.records import EntryRecord
+from verification.replay2 import Replays
+
+
+def _signature(sig: str) -> bytes:
+    try:
+        return b64decode_dsse(sig, "sig")
+    except MalformedEnvelopeError:
+        return b""
+
+
+class LogEntries:
+    """The entries of one log in index order, with what they carry from one to the next."""
+
+    def __init__(
+        self,
+        summary: LogSummary,
+        inclusion: Inclusion,
+        keyring: Keyring,
+        replays: Replays,
+        registry: Checkpoint | None,
+    ) -> None:
+        self.log = summary.log
+        self.summary = summary
+        self.inclusion = inclusion
+        self.keyring = keyring
+        self.replays = replays
+        self.registry = registry  # the registry log's checkpoint
+        self.chains: dict[str, tuple[int, str]] = {}
+        self.first_versions: dict[str, tuple[int, int]] = {}  # subject -> (version, index)
+        self.last: tuple[int, datetime] | None = None
+
+    @property
+    def is_registry(self) -> bool:
+        return self.log == OPERATOR
+
+    def check(self, record: EntryRecord, failures: list[FailedCheckError]) -> Step:
+        """Check one entry, appending what fails; fold it into the replay if all passed."""
+        index, leaf = record.index, record.leaf
+        before = len(failures)
+        computed = merkle_leaf_hash(leaf_canonical(leaf))
+        if computed.hex() != record.leaf_hash:
+            failures.append(
+                LeafHashMismatchError(index, "leaf hash", computed.hex(), record.leaf_hash)
+            )
+        if leaf.log != self.log:
+            failures.append(LeafLogError(index, f"the leaf names log {leaf.log!r}"))
+        at = self._order(record, failures)
+        self._registry_size(record, failures)
+        self.inclusion.entry(index, computed, record.proof, at, failures)
+        self._chain(record, computed.hex(), failures)
+        event: Event | None = None
+        keyids: tuple[str, ...] = ()
+        if record.payload is None:
+            self._missing(record, failures)
+        else:
+            event, keyids = self._payload(record, at, failures)
+        self.summary.entries += 1
+        ok = len(failures) == before
+        if not ok:
+            self.replays.taint(self.log, f"the failure of entry {index}")
+        elif self.inclusion.missing is not None:
+            self.replays.taint(self.log, f"the missing entry {self.inclusion.missing}")
+        self._replay(record, event, keyids, at, ok)
+        if ok and self.is_registry and event is not None:
+            self.keyring.learn(index, event)
+        return Step(
+            self.log,
+            index,
+            leaf.subject,
+            leaf.version,
+            leaf.integrated_at,
+            Did.of(event),
+            record.missing,
+            keyids,
+            not ok,
+        )
+
+    def _order(self, record: EntryRecord, failures: list[FailedCheckError]) -> datetime:
+        try:
+            at = parse_instant(record.leaf.integrated_at)
+        except ValueError as error:
+            raise BundleFormatError(
+                f"log {self.log} entry {record.index}: integrated_at: {error}"
+            ) from None
+        if self.last is not None:
+            last_index, last_at = self.last
+            if record.index <= last_index:
+                failures.append(OrderError(record.index, f"follows entry {last_index}"))
+            elif at < last_at:
+                failures.append(OrderError(record.index, f"integrated before entry {last_index}"))
+        self.last = (record.index, at)
+        return at
+
+    def _registry_size(self, record: EntryRecord, failures: list[FailedCheckError]) -> None:
+        size, index = record.leaf.registry_size, record.index
+        if self.is_registry:
+            if size != 0:
+                failures.append(RegistrySizeError(index, f"a registry entry names size {size}"))
+            return
+        if self.registry is not None and size > self.registry.size:
+            failures.append(
+                RegistrySizeError(
+                    index, f"names registry size {size}, past its checkpoint's {self.registry.size}"
+                )
+            )
+
+    def _chain(self, record: EntryRecord, leaf_hash: str, failures: list[FailedCheckError]) -> None:
+        leaf, index = record.leaf, record.index
+        known = self.chains.get(leaf.subject)
+        if known is None:
+            self.first_versions[leaf.subject] = (leaf.version, index)
+            if leaf.version == 1 and leaf.prev is not None:
+                failures.append(
+                    ChainPrevError(index, f"prev of {leaf.subject!r}", "None", str(leaf.prev))
+                )
+            elif leaf.version > 1:
+                self.replays.chain_starts_late(self.log, leaf.subject, leaf.version)
+        else:
+            version, prev = known
+            if leaf.version != version + 1:
+                failures.append(
+                    ChainVersionError(
+                        index, f"version of {leaf.subject!r}", str(version + 1), str(leaf.version)
+                    )
+                )
+            if leaf.prev != prev:
+                failures.append(
+                    ChainPrevError(index, f"prev of {leaf.subject!r}", prev, str(leaf.prev))
+                )
+        self.chains[leaf.subject] = (leaf.version, leaf_hash)
+
+    def _missing(self, record: EntryRecord, failures: list[FailedCheckError]) -> None:
+        index = record.index
+        if record.missing == "withheld":
+            self.summary.withheld.append(index)
+        elif not self.is_registry and (self.log, index) in self.keyring.redactions:
+            self.summary.redacted.append(index)
+        else:
+            failures.append(
+                RedactionUnprovenError(
+                    index,
+                    "the payload is said to be redacted, but no entry.redacted of the "
+                    "bundle's registry entries names this entry",
+                )
+            )
+
+    def _payload(
+        self, record: EntryRecord, at: datetime, failures: list[FailedCheckError]
+    ) -> tuple[Event | None, tuple[str, ...]]:
+        index, leaf, payload = record.index, record.leaf, record.payload or b""
+        digest = hashlib.sha256(payload).hexdigest()
+        if digest != leaf.payload_sha256:
+            failures.append(
+                PayloadHashMismatchError(index, "payload sha256", leaf.payload_sha256, digest)
+            )
+        event = parse_event(index, payload, failures)
+        if event is not None:
+            self._event_fits(record, event, failures)
+        size = index if self.is_registry else leaf.registry_size
+        genesis = event if self.is_registry and index == 0 else None
+        key_failure = self.keyring.check(index, event, at, leaf.signatures, size, genesis)
+        if key_failure is not None:
+            failures.append(key_failure)
+        message = pae(leaf.payload_type, payload)
+        verified = []
+        for signature in leaf.signatures:
+            public_key = self.keyring.public_key(signature.keyid, size, genesis)
+            if public_key is None:
+                continue  # the key rule's failure names it
+            if verify(public_key, _signature(signature.sig), message):
+                verified.append(signature.keyid)
+            else:
+                failures.append(BadEntrySignatureError(index, signature.keyid))
+        return event, tuple(verified)
+
+    def _event_fits(
+        self, record: EntryRecord, event: Event, failures: list[FailedCheckError]
+    ) -> None:
+        index = record.index
+        if event.subject != record.leaf.subject:
+            failures.append(
+                SubjectMismatchError(
+                    index,
+                    f"the payload's subject {event.subject!r} is not the leaf's "
+                    f"{record.leaf.subject!r}",
+                )
+            )
+        if self.is_registry and event.type not in OPERATOR_EVENTS:
+            failures.append(LeafLogError(index, f"a {event.type} is no registry event"))
+        elif not self.is_registry and event.agency != self.log:
+            failures.append(
+                LeafLogError(index, f"the payload's agency {event.agency!r} is not the log")
+            )
+
+    def _replay(
+        self,
+        record: EntryRecord,
+        event: Event | None,
+        keyids: tuple[str, ...],
+        at: datetime,
+        ok: bool,
+    ) -> None:
+        index, subject = record.index, record.leaf.subject
+        if record.payload is None:
+            self.replays.hide(self.log, index, subject, f"was {record.missing}")
+        elif not ok or event is None:
+            self.replays.hide(self.log, index, subject, "failed a check")
+        else:
+            size = 0 if self.is_registry else record.leaf.registry_size
+            self.replays.record(self.log, Entry(index, event, keyids, at, size))

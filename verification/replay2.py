@@ -1,0 +1,138 @@
+"""Replay a bundle/2's logs: the registry log into a RegistryState, each agency log into its
+LedgerState, entry by entry as they stream, keeping the flags and what could not be replayed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.entry import Entry
+from domain.errors import DomainError, Refusal
+from domain.events import OPERATOR
+from domain.flags import Flag
+from domain.registry import RegistryState
+from domain.state import LedgerState, SubjectView
+from verification.errors import unexpected
+from verification.failures import FailedCheckError, ReplayRefusedError
+
+
+@dataclass
+class LogReplay:
+    """One agency log's rebuilt state and the subjects whose replay stopped, with why."""
+
+    log: str
+    state: LedgerState
+    hidden: dict[str, str] = field(default_factory=dict)  # subject -> why its replay stopped
+    tainted: str | None = None  # a failure of the log that later refusals follow from
+    stopped: dict[str, str] = field(default_factory=dict)  # subject -> refusal after a gap
+
+
+@dataclass
+class Replays:
+    """The replay of every log of the bundle."""
+
+    registry: RegistryState = field(default_factory=lambda: RegistryState(allow_gaps=True))
+    registry_gap: tuple[int, str] | None = None  # the first registry entry not folded, and why
+    logs: dict[str, LogReplay] = field(default_factory=dict)
+    flags: dict[tuple[str, int], tuple[Flag, ...]] = field(default_factory=dict)
+    skipped: dict[tuple[str, int], str] = field(default_factory=dict)
+    failures: list[FailedCheckError] = field(default_factory=list)
+
+    def view(self, log: str, subject: str, as_of: datetime | None) -> SubjectView | None:
+        found = self.logs.get(log)
+        return None if found is None else found.state.subject_view(subject, as_of)
+
+    def hide(self, log: str, index: int, subject: str, why: str) -> None:
+        """Entry (log, index) is not replayed; its subject's later refusals are not verdicts."""
+        self.skipped[(log, index)] = why
+        if log == OPERATOR:
+            if self.registry_gap is None:
+                self.registry_gap = (index, why)
+            return
+        replay = self._log(log)
+        replay.hidden.setdefault(subject, f"entry {index} {why}")
+
+    def taint(self, log: str, why: str) -> None:
+        """A check of the log failed: later refusals of its replay follow from it, and are
+        reported as not replayed rather than as failures of their own."""
+        if log == OPERATOR:
+            return  # the failed registry entry is not folded: `hide` marks the gap
+        replay = self._log(log)
+        if replay.tainted is None:
+            replay.tainted = why
+
+    def chain_starts_late(self, log: str, subject: str, version: int) -> None:
+        """The bundle holds the subject from `version` on: earlier state is not replayed."""
+        if log != OPERATOR:
+            why = f"versions 1..{version - 1} (not in the bundle)"
+            self._log(log).hidden.setdefault(subject, why)
+
+    def _log(self, log: str) -> LogReplay:
+        found = self.logs.get(log)
+        if found is None:
+            state = LedgerState(log, self.registry, allow_gaps=True, keep_steps=True)
+            found = self.logs[log] = LogReplay(log, state)
+        return found
+
+    def record(self, log: str, entry: Entry) -> None:
+        """Fold one verified entry; a refusal is a failure unless an earlier gap explains it."""
+        subject, index = entry.event.subject, entry.index
+        if log == OPERATOR:  # a selection of the registry: indexes rise, may skip
+            self._fold(log, entry, None)
+            return
+        gap = self.registry_gap
+        if gap is not None and entry.registry_size > gap[0]:
+            self.hide(log, index, subject, f"rests on registry entry {gap[0]}, which {gap[1]}")
+            return
+        replay = self._log(log)
+        self._fold(log, entry, replay)
+
+    def _fold(self, log: str, entry: Entry, replay: LogReplay | None) -> None:
+        subject, index = entry.event.subject, entry.index
+        hidden = None if replay is None else replay.hidden.get(subject) or replay.tainted
+        try:
+            if replay is None:
+                self.flags[(log, index)] = self.registry.record(entry).flags
+            else:
+                self.flags[(log, index)] = replay.state.record(entry).flags
+        except Refusal as refusal:
+            gap = self.registry_gap
+            if replay is None and gap is not None:  # follows from a registry entry not folded
+                self.skipped[(log, index)] = (
+                    f"not replayable after registry entry {gap[0]}, which {gap[1]}: {refusal}"
+                )
+                return
+            if hidden is not None and replay is not None:
+                self.skipped[(log, index)] = f"not replayable after {hidden}: {refusal}"
+                replay.stopped.setdefault(subject, f"after {hidden}: {refusal}")
+                return
+            self._failed(
+                log, index, subject, replay, ReplayRefusedError(index, refusal.rule, str(refusal))
+            )
+        except DomainError as error:
+            self._failed(
+                log, index, subject, replay, ReplayRefusedError(index, "out-of-order", str(error))
+            )
+        except Exception as error:  # a signed entry the rules cannot fold
+            self._failed(
+                log,
+                index,
+                subject,
+                replay,
+                ReplayRefusedError(index, "replay-error", unexpected(error)),
+            )
+
+    def _failed(
+        self,
+        log: str,
+        index: int,
+        subject: str,
+        replay: LogReplay | None,
+        failure: FailedCheckError,
+    ) -> None:
+        self.failures.append(failure.in_log(log))
+        if replay is None:
+            if self.registry_gap is None:
+                self.registry_gap = (index, "was refused")
+        else:
+            replay.hidden.setdefault(subject, f"entry {index} was refused")

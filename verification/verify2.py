@@ -1,0 +1,308 @@
+"""Verify a `jejak-bundle/2` against the log key alone: every log, every entry, the claim.
+
+Records stream through once, grouped by log, the registry log first (docs/bundle.md); the range
+records are known beforehand (a first pass over the file finds them without decoding the other
+lines), so each range is rebuilt from its leaves as they go by. Memory holds one record, the
+registry's keys, each subject's chain head and the replayed state, not the bundle.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import BinaryIO
+
+from domain.events import OPERATOR
+from verification.entries2 import LogEntries
+from verification.errors import VerificationError
+from verification.failures import (
+    BundleFormatError,
+    CheckpointError,
+    FailedCheckError,
+    MissingEntryError,
+    RangeProofError,
+    UnusableInputError,
+)
+from verification.keyring import Keyring
+from verification.layout import read_header, read_whole, scan_ranges, stream_records
+from verification.leaf import parse_instant
+from verification.logcheck import (
+    Inclusion,
+    RangeCheck,
+    check_checkpoint,
+    check_consistency,
+    read_note,
+)
+from verification.note import Checkpoint, key_name
+from verification.outcome import LogSummary, Outcome
+from verification.progress import Phases
+from verification.records import EntryRecord, Header, HeadRecord, LogRecord, RangeRecord, Record
+from verification.report2 import partial_reasons
+
+HEADS_LATER = "subject maps are not verified yet (issue #11)"
+
+
+def load_trusted_notes(notes: Sequence[str], log_key: str) -> dict[str, Checkpoint]:
+    """Checkpoints the inspector kept, one per log (the origin names it); else unusable input."""
+    prefix = f"{key_name(log_key)}/"
+    found: dict[str, Checkpoint] = {}
+    for note in notes:
+        try:
+            checkpoint = read_note(note, log_key)
+        except VerificationError as error:
+            raise UnusableInputError(f"a trusted checkpoint does not verify: {error}") from None
+        if not checkpoint.origin.startswith(prefix):
+            raise UnusableInputError(
+                f"a trusted checkpoint's origin {checkpoint.origin!r} is not {prefix}<log>"
+            )
+        log = checkpoint.origin.removeprefix(prefix)
+        if log in found:
+            raise UnusableInputError(f"two trusted checkpoints for log {log}")
+        found[log] = checkpoint
+    return found
+
+
+class _Run:
+    """The walk over the records, one log group after another."""
+
+    def __init__(
+        self,
+        header: Header,
+        log_key: str,
+        trusted: dict[str, Checkpoint],
+        ranges: Sequence[RangeRecord],
+    ) -> None:
+        self.outcome = Outcome(header)
+        self.log_key = log_key
+        self.trusted = trusted
+        self.ranges: dict[str, list[RangeRecord]] = defaultdict(list)
+        for record in ranges:
+            self.ranges[record.log].append(record)
+        self.keyring = Keyring()
+        self.current: LogEntries | None = None
+        self.stage = "entries"  # within a log: entries, then ranges, then heads
+        self.checks: dict[str, list[RangeCheck]] = {}
+        self.first_versions: dict[str, dict[str, tuple[int, int]]] = {}
+
+    def fail(self, log: str, failures: Iterable[FailedCheckError]) -> None:
+        self.outcome.failures.extend(failure.in_log(log) for failure in failures)
+
+    def record(self, record: Record) -> None:
+        if isinstance(record, LogRecord):
+            self._open(record)
+            return
+        current = self.current
+        if current is None or current.log != record.log:
+            raise BundleFormatError(
+                f"a {type(record).__name__} of log {record.log} outside its group"
+            )
+        failures: list[FailedCheckError] = []
+        if isinstance(record, EntryRecord):
+            if self.stage != "entries":
+                raise BundleFormatError(f"log {record.log}: entry {record.index} after its ranges")
+            self.outcome.steps.append(current.check(record, failures))
+        elif isinstance(record, RangeRecord):
+            if self.stage == "heads":
+                raise BundleFormatError(f"log {record.log}: a range after its heads")
+            self.stage = "ranges"
+            current.inclusion.finish_range(record, failures)
+            current.summary.ranges.append((record.start, record.end))
+        elif isinstance(record, HeadRecord):
+            self.stage = "heads"
+            current.summary.heads.append(record.subject)
+        self.fail(record.log, failures)
+
+    def _open(self, record: LogRecord) -> None:
+        self._close()
+        logs = self.outcome.logs
+        if record.log in logs:
+            raise BundleFormatError(f"log {record.log} appears in two groups")
+        if not logs and record.log != OPERATOR:
+            raise BundleFormatError(f"the registry log {OPERATOR!r} must come first")
+        failures: list[FailedCheckError] = []
+        checkpoint = check_checkpoint(record, self.log_key, failures)
+        note = None if checkpoint is None else record.checkpoint
+        summary = logs[record.log] = LogSummary(record.log, checkpoint, note)
+        trusted = self.trusted.get(record.log)
+        if trusted is not None:
+            summary.trusted = trusted
+            if checkpoint is not None:
+                broken = check_consistency(record, checkpoint, trusted)
+                if broken is not None:
+                    failures.append(broken)
+        self.fail(record.log, failures)
+        registry = logs[OPERATOR].checkpoint
+        inclusion = Inclusion.of(checkpoint, self.ranges.get(record.log, ()))
+        self.checks[record.log] = inclusion.ranges
+        self.current = LogEntries(summary, inclusion, self.keyring, self.outcome.replay, registry)
+        self.stage = "entries"
+
+    def _close(self) -> None:
+        current = self.current
+        if current is None:
+            return
+        failures: list[FailedCheckError] = []
+        current.inclusion.finish(failures)
+        self.fail(current.log, failures)
+        self.first_versions[current.log] = current.first_versions
+        self.current = None
+
+    def finish(self, as_of: datetime | None) -> Outcome:
+        self._close()
+        outcome = self.outcome
+        if OPERATOR not in outcome.logs:
+            raise BundleFormatError("the bundle holds no registry log")
+        outcome.failures.extend(outcome.replay.failures)
+        _check_claim(self, outcome)
+        for log in sorted(set(self.trusted) - set(outcome.logs)):
+            outcome.partial.append(
+                f"the trusted checkpoint of log {log}: the bundle has no such log"
+            )
+        outcome.partial.extend(partial_reasons(outcome))
+        outcome.as_of = _as_of(outcome, as_of)
+        outcome.failures.sort(
+            key=lambda f: (f.log or "", -1 if f.index is None else f.index, f.reason)
+        )
+        return outcome
+
+
+def _check_claim(run: _Run, outcome: Outcome) -> None:
+    claim = outcome.header.claim
+    summary = outcome.logs.get(claim.log)
+    if summary is None:
+        outcome.failures.append(
+            CheckpointError("the claimed log is not in the bundle").in_log(claim.log)
+        )
+        return
+    if claim.kind == "period" and claim.period is not None:
+        _check_period(run, summary, claim.period, outcome)
+        return
+    first = run.first_versions.get(claim.log, {})
+    for subject in claim.subjects:
+        version, index = first.get(subject, (1, -1))
+        if version > 1:
+            detail = f"versions 1..{version - 1} of {subject} are not in the bundle"
+            outcome.failures.append(MissingEntryError(index, detail).in_log(claim.log))
+        found = "a head record is there, but" if subject in summary.heads else "no head proof, and"
+        outcome.partial.append(
+            f"the head of {subject} in log {claim.log} is not proven: {found} {HEADS_LATER}"
+        )
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), UTC)
+    except ValueError:
+        raise BundleFormatError(f"claim: {text!r} is not a date") from None
+
+
+def _check_period(
+    run: _Run, summary: LogSummary, period: tuple[str | None, str | None], outcome: Outcome
+) -> None:
+    """The range reaches the last entry before the period and the first after it (or the log's
+    ends); an open end (None) claims the log from its first entry, or to its checkpoint."""
+    log = summary.log
+    checks = run.checks.get(log, [])
+    size = summary.checkpoint.size if summary.checkpoint is not None else None
+    if not checks and size != 0:
+        outcome.failures.append(
+            RangeProofError(None, "a period claim without a range of the log").in_log(log)
+        )
+        return
+    start = None if period[0] is None else _day(period[0])
+    end = None if period[1] is None else _day(period[1]) + timedelta(days=1)
+    for check in checks:
+        record, first = check.record, check.first_at
+        if record.start > 0 and first is not None and (start is None or first >= start):
+            detail = f"entry {record.start - 1}, the last before the period, is not in the range"
+            outcome.failures.append(MissingEntryError(record.start - 1, detail).in_log(log))
+        last = check.last_at
+        if (
+            size is not None
+            and record.end < size
+            and last is not None
+            and (end is None or last < end)
+        ):
+            detail = f"entry {record.end}, the first after the period, is not in the range"
+            outcome.failures.append(MissingEntryError(record.end, detail).in_log(log))
+
+
+def _as_of(outcome: Outcome, given: datetime | None) -> datetime | None:
+    last = max((parse_instant(s.integrated_at) for s in outcome.steps), default=None)
+    stated = given
+    if stated is None and outcome.header.as_of is not None:
+        try:
+            stated = parse_instant(outcome.header.as_of)
+        except ValueError as error:
+            raise BundleFormatError(f"as_of: {error}") from None
+    if stated is None:
+        return last
+    return stated if last is None or stated >= last else last
+
+
+def verify_records(
+    header: Header,
+    records: Iterable[Record],
+    ranges: Sequence[RangeRecord],
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    phases: Phases | None = None,
+    total: int | None = None,
+) -> Outcome:
+    """Check every record (raising BundleFormatError on unusable input, collecting failures).
+
+    `phases` hears of the progress, as ("checking", done, total) with `total` records."""
+    run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges)
+    for done, record in enumerate(records, start=1):
+        run.record(record)
+        if phases is not None and total:
+            phases("checking", min(done, total), total)
+    return run.finish(as_of)
+
+
+def verify_stream(
+    stream: BinaryIO,
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    phases: Phases | None = None,
+) -> Outcome:
+    """Verify a seekable bundle/2 file by its line layout: a scan for ranges, then one pass."""
+    key_name(log_key)
+    start = stream.tell()
+    scan = scan_ranges(stream)
+    stream.seek(start)
+    header = read_header(stream)
+    records = stream_records(stream)
+    return verify_records(
+        header,
+        records,
+        scan.ranges,
+        log_key,
+        trusted,
+        as_of=as_of,
+        phases=phases,
+        total=scan.records,
+    )
+
+
+def verify_whole(
+    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+) -> Outcome:
+    """Verify a bundle/2 read whole as one JSON document (`--whole`)."""
+    key_name(log_key)
+    header, records = read_whole(data)
+    ranges = [r for r in records if isinstance(r, RangeRecord)]
+    return verify_records(header, records, ranges, log_key, trusted, as_of=as_of)
+
+
+def verify_bytes(
+    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+) -> Outcome:
+    """`verify_stream` over bytes at hand (tests, a fetched bundle); the layout is required."""
+    return verify_stream(io.BytesIO(data), log_key, trusted, as_of=as_of)

@@ -1,7 +1,8 @@
-"""Projection catch-up vs reading and deserialising the same notifications; as-of reconstruction.
+"""Projection catch-up of one agency log vs reading and deserialising the same entries; as-of
+reconstruction.
 
-(a) catch-up rate of every read model from scratch  vs  select_notifications + to_domain_event
-    alone (the limit), on the same log in the same run; target ratio >= 0.3
+(a) catch-up rate of every read model of the agency log from scratch  vs  reading its entries
+    by index + decoding them alone (the limit), on the same log in the same run; target >= 0.3
 (b) median time to reconstruct one subject as of an instant (state, flags and its entries)
 Per entry, next to reading alone: reading + decoding the envelope and payload JSON (no checks),
 reading + the domain fold the projector runs (parse, validate, record; no rows written), the
@@ -28,13 +29,12 @@ from typing import Any
 from bench.table import print_results
 from domain.state import LedgerState
 from ledger.bootstrap import Runtime, open_runtime
-from ledger.records import EntryRecorded, stream_id
+from ledger.records import EntryRecorded
 from ledger.settings import Settings
 from ledger.store import drop_postgres_schema
 from projections.decode import to_entry
 from projections.runner import ProjectionRunner
-from projections.store import open_read_recorder
-from tests.support import HEAD, STAFF, STAFF2, World, payload, wfa_request
+from tests.support import AGENCY, HEAD, STAFF, STAFF2, World, payload, wfa_request
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 500
@@ -61,49 +61,42 @@ def build_log(runtime: Runtime, events: int) -> int:
     world = World(runtime).setup()
     pending: list[dict[str, object]] = []
     n = 0
-    while runtime.ledger.size + len(pending) < events:
+    ledger = runtime.logs.log(AGENCY)
+    while ledger.size + len(pending) < events:
         pending += _request(n)
         n += 1
         if len(pending) >= BATCH:
             world.append(*pending)
             pending = []
-            print(f"\rlog {runtime.ledger.size}/{events}", end="", file=sys.stderr)
+            print(f"\rlog {ledger.size}/{events}", end="", file=sys.stderr)
     if pending:
         world.append(*pending)
     print(file=sys.stderr)
     return n
 
 
+def _entries(runtime: Runtime) -> Iterator[EntryRecorded]:
+    """The agency log's entries by index, as the runner reads them."""
+    store = runtime.logs.log(AGENCY).store
+    start = 0
+    while found := store.recorder.entries(start, start + 1000):
+        for stored in found:
+            yield store.decode(stored)
+        start = found[-1].index + 1
+
+
 def read_only(runtime: Runtime) -> float:
-    """Notifications/s of reading and deserialising the whole log, nothing else."""
-    app = runtime.ledger.store.app
-    started, start, count = time.perf_counter(), 1, 0
-    while True:
-        found = app.recorder.select_notifications(start, 1000)
-        if not found:
-            break
-        for notification in found:
-            app.mapper.to_domain_event(notification)
-        count += len(found)
-        start = found[-1].id + 1
+    """Entries/s of reading and deserialising the whole agency log, nothing else."""
+    started, count = time.perf_counter(), 0
+    for _ in _entries(runtime):
+        count += 1
     return count / (time.perf_counter() - started)
-
-
-def _notifications(runtime: Runtime) -> Iterator[EntryRecorded]:
-    app = runtime.ledger.store.app
-    start = 1
-    while found := app.recorder.select_notifications(start, 1000):
-        for notification in found:
-            event = app.mapper.to_domain_event(notification)
-            if isinstance(event, EntryRecorded):
-                yield event
-        start = found[-1].id + 1
 
 
 def decode_only_us(runtime: Runtime) -> float:
     """µs per entry to read and decode each envelope and payload (JSON, base64), no checks."""
     started, count = time.perf_counter(), 0
-    for recorded in _notifications(runtime):
+    for recorded in _entries(runtime):
         envelope = json.loads(recorded.envelope_json)
         json.loads(base64.b64decode(envelope["payload"]))
         count += 1
@@ -112,8 +105,10 @@ def decode_only_us(runtime: Runtime) -> float:
 
 def fold_only_us(runtime: Runtime) -> float:
     """µs per entry to read, parse and fold every entry through the domain, writing nothing."""
-    started, state, count = time.perf_counter(), LedgerState(), 0
-    for recorded in _notifications(runtime):
+    registry = runtime.logs.registry_state
+    state = LedgerState(AGENCY, registry, allow_gaps=True, keep_steps=True)
+    started, count = time.perf_counter(), 0
+    for recorded in _entries(runtime):
         state.record(to_entry(recorded))
         count += 1
     return (time.perf_counter() - started) / count * 1e6
@@ -121,14 +116,14 @@ def fold_only_us(runtime: Runtime) -> float:
 
 def as_of_ms(runtime: Runtime, requests: int, samples: int) -> float:
     """Median ms to rebuild one subject's view and entries as of an instant."""
-    ledger, times = runtime.ledger, []
+    ledger, times = runtime.logs.log(AGENCY), []
     subjects = [f"bench-{random.randrange(requests)}" for _ in range(samples)]
     for subject in subjects:
         started = time.perf_counter()
         at = datetime.now(UTC)
-        view = ledger.state.subject_view(subject, at)
+        view = ledger.agency_state.subject_view(subject, at)
         wanted = set(view.indexes if view else ())
-        entries = [e for e in ledger.store.subject_events(stream_id(subject)) if e.index in wanted]
+        entries = [e for e in ledger.subject_events(subject) if e.index in wanted]
         if not entries:
             raise SystemExit(f"no entries for {subject}")
         times.append(time.perf_counter() - started)
@@ -141,10 +136,11 @@ def bench_store(name: str, url: str, events: int, workdir: Path) -> dict[str, An
     try:
         requests = build_log(runtime, events)
         limit = max(read_only(runtime), read_only(runtime))
-        runner = ProjectionRunner(runtime.ledger.store, open_read_recorder(url))
+        runner = ProjectionRunner(runtime.logs.stores)
         started = time.perf_counter()
-        folded = runner.rebuild()
+        folded = runner.rebuild(AGENCY)
         rate = folded / (time.perf_counter() - started)
+        runner.close()
         median = as_of_ms(runtime, requests, 200)
         decode_us, fold_us = decode_only_us(runtime), fold_only_us(runtime)
     finally:

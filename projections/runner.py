@@ -16,14 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from domain.registry import RegistryState
 from ledger.errors import NotFoundError
 from ledger.placement import REGISTRY_LOG, Placement, Stores
 from ledger.settings import Settings
-from projections.decode import to_entry
 from projections.failures import ProjectionFailure
 from projections.follower import LogFollower, ProjectionError
 from projections.projector import Projector
+from projections.registry_fold import RegistryFold
 from projections.store import ReadRecorder, open_read_recorder
 
 __all__ = ["ModelStatus", "ProjectionError", "ProjectionRunner", "WakeSignal", "open_stores"]
@@ -91,11 +90,10 @@ class ProjectionRunner:
         self._wake: WakeSignal = wake if wake is not None else threading.Event()
         self._woken: set[str] = set()
         self._lock = threading.Lock()  # the followers and read stores maps
-        self._registry_lock = threading.Lock()
         self._applied = threading.Condition()
         self._followers: dict[str, LogFollower] = {}
         self._reads: dict[str, ReadRecorder] = {}
-        self.registry = RegistryState()
+        self.registry = RegistryFold(stores.log(REGISTRY_LOG))
         self.last_error: str | None = None
 
     # The logs and their read stores --------------------------------------------------------
@@ -124,8 +122,7 @@ class ProjectionRunner:
 
     def logs(self) -> list[str]:
         """The agency logs, in registration order, as the registry log holds them now."""
-        self._fold_registry(None)
-        return [org.id for org in self.registry.orgs() if org.kind == "agency"]
+        return self.registry.agencies()
 
     def follower(self, log_id: str) -> LogFollower:
         with self._lock:
@@ -135,7 +132,7 @@ class ProjectionRunner:
         if log_id == REGISTRY_LOG or log_id not in self.logs():
             raise NotFoundError(f"there is no agency log {log_id!r}")
         reads, store = self.reads_of(log_id), self.stores.log(log_id)
-        registry = self.registry
+        registry = self.registry.state
         with self._lock:
             found = self._followers.get(log_id)
             if found is None:
@@ -143,31 +140,11 @@ class ProjectionRunner:
                     log_id,
                     store,
                     reads,
-                    self._registry_at,
+                    self.registry.at_least,
                     lambda: Projector(log_id, registry),
                 )
                 self._followers[log_id] = found
             return found
-
-    def _registry_at(self, size: int) -> None:
-        if self.registry.size < size:
-            self._fold_registry(size)
-
-    def _fold_registry(self, needed: int | None) -> None:
-        """Fold the registry log up to its stored size (which must reach `needed`)."""
-        store = self.stores.log(REGISTRY_LOG)
-        with self._registry_lock:
-            target = store.recorder.log_size()
-            while self.registry.size < target:
-                start = self.registry.size
-                for stored in store.recorder.entries(start, min(target, start + BATCH)):
-                    self.registry.record(to_entry(store.decode(stored)))
-                if self.registry.size == start:
-                    raise ProjectionError(f"registry entry {start} is missing from the store")
-            if needed is not None and self.registry.size < needed:
-                raise ProjectionError(
-                    f"an entry rests on {needed} registry entries; the registry log has {target}"
-                )
 
     # Catching up ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
+from ledger.store import drop_postgres_schema
 from tests.servers import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,12 +52,25 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def demo_database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The demo's store for the page tests: SQLite (the default file), then a fresh schema of
+    the real PostgreSQL (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    url = f"{server}?schema=t_pages_{uuid.uuid4().hex[:12]}"
+    yield {"JEJAK_DATABASE_URL": url}
+    drop_postgres_schema(url)
+
+
 @pytest.fixture(scope="session")
 def demo_server(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, demo_database: dict[str, str]
 ) -> Iterator[tuple[Server, dict[str, str]]]:
     data = tmp_path_factory.mktemp("browser-demo")
-    server = Server({"JEJAK_DATA_DIR": str(data)}, data / "server.log", "--demo")
+    server = Server({"JEJAK_DATA_DIR": str(data), **demo_database}, data / "server.log", "--demo")
     try:
         tokens = json.loads((data / "demo-tokens.json").read_text())
         yield server, tokens

@@ -13,15 +13,23 @@ from api.demo.cast import KAB, KEMEN
 from api.demo.load import demo_period, demo_tokens, open_demo_runtime
 from api.demo.story import complaint_id
 from ledger.settings import Settings
+from ledger.store import drop_postgres_schema
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    settings = Settings.from_env({"JEJAK_DATA_DIR": str(tmp_path_factory.mktemp("pages"))})
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_database: dict[str, str]
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    env = {"JEJAK_DATA_DIR": str(tmp_path_factory.mktemp("pages")), **demo_database}
+    if "JEJAK_DATABASE_URL" in env:  # a schema of its own beside the browser tests' demo
+        env["JEJAK_DATABASE_URL"] = env["JEJAK_DATABASE_URL"] + "_sessions"
+    settings = Settings.from_env(env)
     runtime, _ = open_demo_runtime(settings)
     with TestClient(create_app(runtime)) as client:
         yield client, demo_tokens(settings)
     runtime.close()
+    if "JEJAK_DATABASE_URL" in env:
+        drop_postgres_schema(env["JEJAK_DATABASE_URL"])
 
 
 def csrf_of(html: str) -> str:

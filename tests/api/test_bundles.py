@@ -185,6 +185,8 @@ def _verify_remote(
             "verify",
             "--server",
             server.url,
+            "--log",
+            AGENCY,
             "--subject",
             REQUEST,
             "--token",
@@ -220,11 +222,16 @@ def test_verify_server_keeps_the_checkpoint_and_catches_a_rewritten_log(
     server = Server(env, tmp_path / "a.log")
     try:
         first = _verify_remote(server, token, state, log_key)
-        assert first.returncode == 0, first.stdout + first.stderr
+        # verified; PARTIAL (3) until subject-map heads prove the claimed chains (issue #11)
+        assert first.returncode in (0, 3), first.stdout + first.stderr
+        assert json.loads(first.stdout)["ok"], first.stdout
         kept = json.loads(state.read_text())["logs"]
-        assert list(kept) == ["jejak.localhost/log"]
+        origin = runtime.settings.origin
+        assert sorted(kept) == sorted([f"{origin}/operator", f"{origin}/{AGENCY}"])
         second = _verify_remote(server, token, state, log_key)
-        assert second.returncode == 0, second.stdout + second.stderr
+        # verified; PARTIAL (3) until subject-map heads prove the claimed chains (issue #11)
+        assert second.returncode in (0, 3), second.stdout + second.stderr
+        assert json.loads(second.stdout)["ok"], second.stdout
     finally:
         server.stop()
     # a second history under the same log key: the kept checkpoint exposes it
@@ -242,4 +249,5 @@ def test_verify_server_keeps_the_checkpoint_and_catches_a_rewritten_log(
         server.stop()
     assert third.returncode == 1, third.stdout + third.stderr
     failures = json.loads(third.stdout)["failures"]
-    assert [f["reason"] for f in failures] == ["consistency"]
+    assert {f["reason"] for f in failures} == {"consistency"}, failures
+    assert AGENCY in {f.get("log") for f in failures}, failures

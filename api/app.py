@@ -38,9 +38,10 @@ def create_app(
     app.state.projection_mode = projections
     app.state.tokens = TokenCache()
     install_problem_handlers(app)
-    # read models first: /v1/logs/{log}/subjects/{s:path}/history must win over .../{s:path}
-    app.include_router(routes_read.router)
+    # the append routes first: routes are matched in order, and appends are the hot path;
+    # the read models' /v1/logs/{log}/subjects/{s:path}/history is declared before .../{s:path}
     app.include_router(routes_entries.router)
+    app.include_router(routes_read.router)
     app.include_router(routes_log.router)
     app.include_router(routes_operator.router)
     app.include_router(routes_bundles.router)

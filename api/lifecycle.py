@@ -41,21 +41,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if worker is not None:
             worker.start()
         app.state.projections = await run_in_threadpool(open_runner, runtime, worker)
+        stop_waking = runtime.logs.on_commit(app.state.projections.wake)
         try:
             yield
         finally:
+            stop_waking()
             if worker is not None:
                 await run_in_threadpool(worker.close)
             app.state.projections.close()
         return
     runner = await run_in_threadpool(open_runner, runtime)
     app.state.projections = runner
+    stop_waking = runtime.logs.on_commit(runner.wake)  # a commit wakes its log's read models
     stop = threading.Event()
     thread = threading.Thread(target=runner.run, args=(stop,), name="projections", daemon=True)
     thread.start()
     try:
         yield
     finally:
+        stop_waking()
         stop.set()
         runner.wake()
         await run_in_threadpool(thread.join, 30)

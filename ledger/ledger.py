@@ -101,6 +101,7 @@ class Ledger:
         self.head = LogHead(log_id, registry_state)
         self._lock = threading.Lock()
         self.conflict_retries = 0  # group commits retried after another writer's entries
+        self.on_commit: Callable[[str], None] | None = None  # told the log id after a commit
         self.catch_up(progress)
         check_stored_tree(
             store.recorder, self.signer.verifier_key, self.signer.origin, self.head.frontier
@@ -260,6 +261,7 @@ class Ledger:
             self.store.append(list(new.values()), batch)
             with self._lock:
                 txn.commit()
+            self._committed()
         else:
             checkpoint = self.latest_checkpoint()
         try:
@@ -272,6 +274,16 @@ class Ledger:
         for request, outcomes in accepted:
             request.succeed(receipts[: len(outcomes)])
             receipts = receipts[len(outcomes) :]
+
+    def _committed(self) -> None:
+        """Tell the listener (the read models' runner) that this log grew; its failure never
+        fails the commit, which is durable already."""
+        if self.on_commit is None:
+            return
+        try:
+            self.on_commit(self.log_id)
+        except Exception:  # the entries are stored; the read models poll as well
+            log.exception("telling the read models about a commit of log %s failed", self.log_id)
 
     # Reading entries and receipts ----------------------------------------------------------
 

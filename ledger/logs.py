@@ -10,7 +10,7 @@ process: a process replays only the logs it is asked about.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from domain.errors import UnknownOrganisation
 from domain.event_data import OPERATOR_EVENTS
@@ -56,6 +56,18 @@ class Logs:
         )
         self._agencies: dict[str, Ledger] = {}
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[str], None]] = []
+        self.registry.on_commit = self._committed
+
+    def on_commit(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call `listener(log_id)` after each commit of any log (the read models' wake-up);
+        returns what stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _committed(self, log_id: str) -> None:
+        for listener in list(self._listeners):
+            listener(log_id)
 
     @property
     def registry_state(self) -> RegistryState:
@@ -95,6 +107,7 @@ class Logs:
                 opened = Ledger(
                     log_id, self.stores.log(log_id), self.signer, self.registry, self.clock
                 )
+                opened.on_commit = self._committed
                 self._agencies[log_id] = opened
             return opened
 

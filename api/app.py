@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import routes_bundles, routes_entries, routes_log, routes_operator, routes_read
 from api.deps import TokenCache
@@ -15,10 +18,14 @@ from api.retry import RetryOnDeadConnection, pool_check
 from ledger.bootstrap import Runtime
 
 
-def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> FastAPI:
-    """An API serving `runtime`'s ledger. Its read models follow the log in a thread of this
+def create_app(
+    runtime: Runtime, projections: ProjectionMode = "thread", worker_header: bool = False
+) -> FastAPI:
+    """An API serving `runtime`'s logs. Its read models follow the logs in a thread of this
     process (tests, small deployments), in a worker process of their own (what `jejak serve`
-    does), or, `external`, in a `jejak projections run` process elsewhere."""
+    does), or, `external`, in another process (`jejak projections run`, or the one worker of
+    `jejak serve --workers N` that keeps them). `worker_header`: every answer names the
+    serving process in `X-Jejak-Worker` (its pid), as the workers of `--workers N` do."""
     app = FastAPI(
         title="Jejak",
         summary="Signed, verifiable ledger of flexible work of Indonesian civil servants",
@@ -31,9 +38,10 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
     app.state.projection_mode = projections
     app.state.tokens = TokenCache()
     install_problem_handlers(app)
-    # read models first: /v1/subjects/{s:path}/history must win over /v1/subjects/{s:path}
-    app.include_router(routes_read.router)
+    # the append routes first: routes are matched in order, and appends are the hot path;
+    # the read models' /v1/logs/{log}/subjects/{s:path}/history is declared before .../{s:path}
     app.include_router(routes_entries.router)
+    app.include_router(routes_read.router)
     app.include_router(routes_log.router)
     app.include_router(routes_operator.router)
     app.include_router(routes_bundles.router)
@@ -42,4 +50,26 @@ def create_app(runtime: Runtime, projections: ProjectionMode = "thread") -> Fast
     app.add_middleware(RetryOnDeadConnection, check_pools=pool_check(app))
     app.add_middleware(BodyGuard)  # the retry above runs on the body it received
     app.add_middleware(UrlGuard)
+    if worker_header:
+        app.add_middleware(WorkerHeader)
     return app
+
+
+class WorkerHeader:
+    """A pure ASGI middleware adding `X-Jejak-Worker: <pid>` to every HTTP answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.header = (b"x-jejak-worker", str(os.getpid()).encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def named(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), self.header]}
+            await send(message)
+
+        await self.app(scope, receive, named)

@@ -29,10 +29,26 @@ def _instant(option: str, text: str | None) -> datetime | None:
         raise UsageError(f"{option}: {error}") from None
 
 
+def _workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError("--workers must be between 1 and 64")
+    return count
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.serve import serve
 
-    return serve(args.host, args.port, load_demo=args.demo, projections=args.projections)
+    return serve(
+        args.host,
+        args.port,
+        load_demo=args.demo,
+        projections=args.projections,
+        workers=args.workers,
+    )
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
@@ -79,14 +95,14 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     runtime = _runtime()
     try:
-        ledger = runtime.ledger
+        registry = runtime.registry
         token = issue_token(
-            ledger.store.recorder,
-            ledger.state,
+            registry.store.recorder,
+            runtime.logs.registry_state,
             args.role,
             args.org,
             args.label,
-            format_instant(ledger.clock()),
+            format_instant(registry.clock()),
         )
         print(token)
     finally:
@@ -105,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jejak",
         description="Jejak: a signed, verifiable ledger of flexible work (PermenPANRB 4/2025).",
-        epilog="Configured by JEJAK_DATA_DIR, JEJAK_DATABASE_URL, JEJAK_ORIGIN, "
-        "JEJAK_LOG_KEY / JEJAK_LOG_KEY_FILE.",
+        epilog="Configured by JEJAK_DATA_DIR, JEJAK_DATABASE_URL, JEJAK_PLACEMENT, "
+        "JEJAK_ORIGIN, JEJAK_LOG_KEY / JEJAK_LOG_KEY_FILE.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -122,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="worker",
         help="keep the read models in a worker process (default), or leave them to a"
         " `jejak projections run` process elsewhere (an append-only node)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="processes serving the port (default 1); each may append to any log, one of"
+        " them keeps the read models",
     )
     serve.set_defaults(func=cmd_serve)
 

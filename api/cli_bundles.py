@@ -43,18 +43,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ledger.settings import Settings
 
     out = writable(Path(args.output))
+    if args.subject and not args.log:
+        raise UsageError("--subject is named within its log: give --log LOG --subject SUBJECT")
+    if args.log and not args.subject:
+        raise UsageError("--log goes with --subject (an agency's whole log: --agency)")
     query = BundleQuery(
-        args.subject, args.agency, args.start, args.end, args.complaint, args.consistency_from
+        args.subject,
+        args.agency,
+        args.start,
+        args.end,
+        args.complaint,
+        args.consistency_from,
+        args.log,
     )
     runtime = open_runtime(Settings.from_env(), progress=progress("replaying the log"))
     temporary = out.with_name(out.name + ".part")
     try:
-        plan = plan_export(runtime.ledger, query, None)
+        plan = plan_export(runtime.logs, query, None)
         with temporary.open("w", encoding="utf-8") as handle:
-            for piece in stream_bundle(runtime.ledger, plan):
+            for piece in stream_bundle(runtime.logs, plan):
                 handle.write(piece)
         temporary.replace(out)
-        print(f"wrote {len(plan.indexes)} entries against checkpoint size {plan.checkpoint.size}")
+        print(
+            f"wrote {len(plan.agency.indexes)} entries of log {plan.log} against checkpoint"
+            f" size {plan.checkpoint.size}, and {len(plan.registry.indexes)} of the registry"
+            f" log against size {plan.registry.checkpoint.size}"
+        )
     finally:
         temporary.unlink(missing_ok=True)  # a half-written bundle is never left behind
         runtime.close()
@@ -65,14 +79,17 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add this module's subcommands to the `jejak` parser."""
     from verification.cli import add_arguments
 
-    export = commands.add_parser("export", help="write a jejak-bundle/1 verification bundle")
+    export = commands.add_parser("export", help="write a jejak-bundle/2 verification bundle")
+    export.add_argument("--log", help="with --subject: the log the subject is in")
     which = export.add_mutually_exclusive_group(required=True)
-    which.add_argument("--subject")
-    which.add_argument("--agency")
+    which.add_argument("--subject", help="a subject of --log, with its chain")
+    which.add_argument("--agency", help="an agency's log, or a period of it")
     which.add_argument("--complaint")
     export.add_argument("--from", dest="start", type=_date, help="with --agency: first day")
     export.add_argument("--to", dest="end", type=_date, help="with --agency: last day")
-    export.add_argument("--consistency-from", type=int, help="add a proof from this tree size")
+    export.add_argument(
+        "--consistency-from", type=int, help="add a proof of the agency log from this size"
+    )
     export.add_argument("-o", "--output", required=True, help="the bundle file to write")
     export.set_defaults(func=cmd_export)
 

@@ -6,28 +6,40 @@ import argparse
 from typing import Any
 
 from ledger.errors import ConfigurationError
+from ledger.placement import Placement
 from ledger.roles import DEFAULT_OWNER, DEFAULT_WRITER, create_roles, grant
 from ledger.settings import Settings
 from ledger.start_lock import start_lock
-from ledger.store import LOG_TABLES, open_store, store_environment
+from ledger.store import LOG_TABLES, describe, open_store, store_environment
 from projections.store import READ_TABLES, open_read_recorder
 
 
+def servers(settings: Settings) -> list[str]:
+    """Every PostgreSQL server holding logs: those of JEJAK_PLACEMENT, or JEJAK_DATABASE_URL."""
+    if settings.placement_file is None:
+        return [settings.database_url]
+    return list(Placement.load(settings.placement_file).servers.values())
+
+
 def cmd_init(args: argparse.Namespace) -> int:
-    """Create (or bring up to date) roles, schema, tables and grants; safe to run again."""
-    url = Settings.from_env().database_url
-    env = store_environment(url)
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
-        raise ConfigurationError("jejak db init is for PostgreSQL (JEJAK_DATABASE_URL)")
-    with start_lock(env):
-        create_roles(env, args.owner, args.writer, args.writer_password)
-        open_store(url).close()  # creates the tables, as this administrator
-        open_read_recorder(url).datastore.close()
-        grant(env, args.owner, args.writer, LOG_TABLES, READ_TABLES)
-    print(
-        f"schema {env['POSTGRES_SCHEMA']} is owned by {args.owner}; {args.writer} may read and"
-        " append the log tables and write the read models"
-    )
+    """Create (or bring up to date) roles, schema, tables and grants on every server holding
+    logs; safe to run again. The log tables (entries, tree, checkpoints) are keyed by log."""
+    settings = Settings.from_env()
+    urls = servers(settings)
+    for url in urls:
+        if store_environment(url)["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+            raise ConfigurationError("jejak db init is for PostgreSQL (JEJAK_DATABASE_URL)")
+    for url in urls:
+        env = store_environment(url)
+        with start_lock(env):
+            create_roles(env, args.owner, args.writer, args.writer_password)
+            open_store(url).close()  # creates the tables, as this administrator
+            open_read_recorder(url).datastore.close()
+            grant(env, args.owner, args.writer, LOG_TABLES, READ_TABLES)
+        print(
+            f"{describe(env)}: schema {env['POSTGRES_SCHEMA']} is owned by {args.owner};"
+            f" {args.writer} may read and append the log tables and write the read models"
+        )
     return 0
 
 

@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the runtime, the bearer's principal, role checks."""
+"""FastAPI dependencies: the runtime, the bearer's principal, role checks, the logs a reader
+may see."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.problems import UnauthorizedError
 from ledger.bootstrap import Runtime
-from ledger.errors import NotPermittedError
+from ledger.errors import NotFoundError, NotPermittedError
+from ledger.ledger import Ledger
+from ledger.placement import REGISTRY_LOG
+from ledger.store import LogStore
 from ledger.tokens import Principal, resolve_token
 
 
@@ -31,7 +35,7 @@ class TokenCache:
     async def resolve(self, runtime: Runtime, token: str) -> Principal | None:
         principal = self._known.get(token)
         if principal is None:
-            recorder = runtime.ledger.store.recorder
+            recorder = runtime.registry.store.recorder  # tokens live beside the registry log
             principal = await run_in_threadpool(resolve_token, recorder, token)
             if principal is not None:
                 self._known[token] = principal
@@ -65,7 +69,38 @@ def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 def may_read_agency(principal: Principal, agency: str) -> bool:
-    """Agencies read their own records (and the public operator entries); oversight reads all."""
+    """Agencies read their own records (and the public registry log); oversight reads all."""
     if principal.role == "agency":
-        return agency in (principal.org, "operator")
+        return agency in (principal.org, REGISTRY_LOG)
     return True
+
+
+def no_log(log_id: str) -> NotFoundError:
+    """The answer for a log that does not exist, or that this reader may not see: the same
+    404, so another agency's log cannot be told from a missing one (DESIGN §7)."""
+    return NotFoundError(f"there is no log {log_id!r}")
+
+
+def check_log(runtime: Runtime, log_id: str, principal: Principal | None = None) -> None:
+    """Refuse (404) a log that does not exist or, when `principal` is given, one it may not
+    read. The readability is decided first: another agency's log costs no look-up."""
+    if principal is not None and not may_read_agency(principal, log_id):
+        raise no_log(log_id)
+    if not runtime.logs.exists(log_id):
+        raise no_log(log_id)
+
+
+def log_store(runtime: Runtime, log_id: str, principal: Principal | None = None) -> LogStore:
+    """A log's stored rows, without opening (and replaying) its writer: entries, tree nodes and
+    checkpoints are read as committed, by whichever process wrote them."""
+    check_log(runtime, log_id, principal)
+    return runtime.logs.stores.log(log_id)
+
+
+def log_writer(runtime: Runtime, log_id: str, principal: Principal | None = None) -> Ledger:
+    """A log's ledger (its folded state), opened on first use and caught up with what other
+    processes appended."""
+    check_log(runtime, log_id, principal)
+    ledger = runtime.logs.log(log_id)
+    ledger.sync()
+    return ledger

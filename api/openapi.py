@@ -29,14 +29,15 @@ ASSETS = "/static/swagger"
 ANSWERS: dict[tuple[str, str], tuple[tuple[str, str, Schema], ...]] = {
     ("post", "/v1/entries"): (("201", JSON, ref("Receipt")), ("200", JSON, ref("Receipt"))),
     ("post", "/v1/entries/batch"): (("201", JSON, ref("Receipts")),),
-    ("get", "/v1/entries/{index}"): (("200", JSON, ref("Entry")),),
-    ("get", "/v1/subjects/{subject}"): (("200", JSON, ref("Subject")),),
-    ("get", "/v1/subjects/{subject}/history"): (("200", JSON, ref("Subject")),),
+    ("get", "/v1/logs"): (("200", JSON, ref("Logs")),),
+    ("get", "/v1/logs/{log}/entries/{index}"): (("200", JSON, ref("Entry")),),
+    ("get", "/v1/logs/{log}/subjects/{subject}"): (("200", JSON, ref("Subject")),),
+    ("get", "/v1/logs/{log}/subjects/{subject}/history"): (("200", JSON, ref("Subject")),),
     ("get", "/v1/log-key"): (("200", NOTE, {"type": "string"}),),
-    ("get", "/v1/checkpoint"): (("200", NOTE, {"type": "string"}),),
-    ("get", "/v1/checkpoints/{size}"): (("200", NOTE, {"type": "string"}),),
-    ("get", "/v1/proofs/inclusion"): (("200", JSON, ref("InclusionProof")),),
-    ("get", "/v1/proofs/consistency"): (("200", JSON, ref("ConsistencyProof")),),
+    ("get", "/v1/logs/{log}/checkpoint"): (("200", NOTE, {"type": "string"}),),
+    ("get", "/v1/logs/{log}/checkpoints/{size}"): (("200", NOTE, {"type": "string"}),),
+    ("get", "/v1/logs/{log}/proofs/inclusion"): (("200", JSON, ref("InclusionProof")),),
+    ("get", "/v1/logs/{log}/proofs/consistency"): (("200", JSON, ref("ConsistencyProof")),),
     ("get", "/v1/agencies/{agency}/requests"): (("200", JSON, page_of("RequestRow")),),
     ("get", "/v1/agencies/{agency}/units/{unit}/days"): (("200", JSON, page_of("UnitDay")),),
     ("get", "/v1/agencies/{agency}/compliance"): (("200", JSON, page_of("ComplianceFlag")),),
@@ -54,17 +55,21 @@ ANSWERS: dict[tuple[str, str], tuple[tuple[str, str, Schema], ...]] = {
     ("post", "/v1/tokens"): (("201", JSON, ref("TokenIssued")),),
 }
 BODIES = {("post", "/v1/entries"): "Envelope", ("post", "/v1/entries/batch"): "Batch"}
-# Log keys, checkpoints and proofs are public (DESIGN §7); every other operation needs a bearer
-# token (tests/api/test_openapi.py holds the server to this).
+# Log keys, the list of logs, checkpoints and proofs are public (DESIGN §7); every other
+# operation needs a bearer token (tests/api/test_openapi.py holds the server to this), but for
+# the registry log's entries, which are public too.
 PUBLIC = frozenset(
     {
         "/v1/log-key",
-        "/v1/checkpoint",
-        "/v1/checkpoints/{size}",
-        "/v1/proofs/inclusion",
-        "/v1/proofs/consistency",
+        "/v1/logs",
+        "/v1/logs/{log}/checkpoint",
+        "/v1/logs/{log}/checkpoints/{size}",
+        "/v1/logs/{log}/proofs/inclusion",
+        "/v1/logs/{log}/proofs/consistency",
     }
 )
+PUBLIC_FOR_REGISTRY = frozenset({"/v1/logs/{log}/entries/{index}"})
+"""Operations that need a token except on the registry log (`operator`)."""
 
 
 def _subclasses(root: type[Exception]) -> Iterator[type[Exception]]:
@@ -92,9 +97,9 @@ def _statuses(method: str, path: str, operation: dict[str, Any], protected: bool
     names = {p["name"] for p in operation.get("parameters", [])}
     if names:
         statuses.add(422)
-    if names & {"cursor", "as_of"} or "proofs" in path or path == "/v1/bundles":
+    if names & {"cursor", "as_of"} or "/proofs/" in path or path == "/v1/bundles":
         statuses.add(400)
-    if "{" in path or path.startswith("/v1/proofs") or path == "/v1/bundles":
+    if "{" in path or path == "/v1/bundles":
         statuses.add(404)
     if method == "post":
         statuses |= {400, 409, 413, 422}
@@ -151,6 +156,12 @@ def _complete(
         }
     if protected:
         operation["security"] = [{"bearer": []}]
+    if path in PUBLIC_FOR_REGISTRY:
+        operation["security"] = [{"bearer": []}, {}]
+        operation["description"] = (
+            operation.get("description", "")
+            + "\n\nThe registry log's (`operator`) entries are public: no token is needed."
+        )
 
 
 def swagger_assets() -> Path:

@@ -11,6 +11,7 @@ HEX64: Schema = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 INSTANT: Schema = {"type": "string", "format": "date-time"}
 DAY: Schema = {"type": "string", "format": "date"}
 NULLABLE_TEXT: Schema = {"type": ["string", "null"]}
+LOG_ID: Schema = {"type": "string", "description": "a log: `operator` or an agency's id"}
 
 
 def ref(name: str) -> Schema:
@@ -71,6 +72,7 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Receipt": obj(
         (
+            "log",
             "index",
             "leaf_hash",
             "subject",
@@ -80,18 +82,21 @@ SCHEMAS: dict[str, Schema] = {
             "flags",
             "inclusion_proof",
         ),
-        index={"type": "integer"},
+        log=LOG_ID,
+        index={"type": "integer", "description": "the entry's index in its log"},
         leaf_hash=HEX64,
         subject={"type": "string"},
         version={"type": "integer"},
         integrated_at=INSTANT,
-        checkpoint={"type": "string", "description": "the signed checkpoint note"},
+        checkpoint={"type": "string", "description": "the log's signed checkpoint note"},
         flags={"type": "array", "items": ref("Flag")},
         inclusion_proof={"type": "array", "items": HEX64},
     ),
     "Receipts": obj(("receipts",), receipts={"type": "array", "items": ref("Receipt")}),
     "Leaf": obj(
         (
+            "log",
+            "registry_size",
             "integrated_at",
             "payload_sha256",
             "payload_type",
@@ -100,6 +105,11 @@ SCHEMAS: dict[str, Schema] = {
             "subject",
             "version",
         ),
+        log=LOG_ID,
+        registry_size={
+            "type": "integer",
+            "description": "the registry log prefix whose keys accepted the entry",
+        },
         integrated_at=INSTANT,
         payload_sha256=HEX64,
         payload_type={"type": "string"},
@@ -109,7 +119,8 @@ SCHEMAS: dict[str, Schema] = {
         version={"type": "integer"},
     ),
     "Entry": obj(
-        ("index", "leaf_hash", "leaf", "envelope", "payload"),
+        ("log", "index", "leaf_hash", "leaf", "envelope", "payload"),
+        log=LOG_ID,
         index={"type": "integer"},
         leaf_hash=HEX64,
         leaf=ref("Leaf"),
@@ -117,7 +128,8 @@ SCHEMAS: dict[str, Schema] = {
         payload=ref("EventPayload"),
     ),
     "Subject": obj(
-        ("subject", "kind", "entries", "state", "flags"),
+        ("log", "subject", "kind", "entries", "state", "flags"),
+        log=LOG_ID,
         subject={"type": "string"},
         kind={"type": "string"},
         as_of={**INSTANT, "description": "history only: the instant asked for"},
@@ -126,17 +138,37 @@ SCHEMAS: dict[str, Schema] = {
         flags={"type": "array", "items": ref("Flag")},
     ),
     "InclusionProof": obj(
-        ("index", "size", "leaf_hash", "hashes"),
+        ("log", "index", "size", "leaf_hash", "hashes"),
+        log=LOG_ID,
         index={"type": "integer"},
         size={"type": "integer"},
         leaf_hash=HEX64,
         hashes={"type": "array", "items": HEX64},
     ),
     "ConsistencyProof": obj(
-        ("old", "new", "hashes"),
+        ("log", "old", "new", "hashes"),
+        log=LOG_ID,
         old={"type": "integer"},
         new={"type": "integer"},
         hashes={"type": "array", "items": HEX64},
+    ),
+    "Log": obj(
+        ("id", "origin", "size", "checkpoint"),
+        id=LOG_ID,
+        origin={"type": "string", "description": "its checkpoints' origin: <key name>/<id>"},
+        size={"type": "integer", "description": "entries in the log"},
+        checkpoint={
+            "type": ["string", "null"],
+            "description": "its latest signed checkpoint note (null before its first entry)",
+        },
+    ),
+    "Logs": obj(
+        ("logs",),
+        logs={
+            "type": "array",
+            "items": ref("Log"),
+            "description": "the registry log first, then each agency's in registration order",
+        },
     ),
     "RequestRow": obj(
         ("subject", "agency", "unit", "employee", "kind", "status", "flags", "entries"),
@@ -256,8 +288,24 @@ SCHEMAS: dict[str, Schema] = {
         bundle={"type": "string", "description": "where to fetch the verification bundle"},
     ),
     "Bundle": {
-        **obj(("format", "checkpoint", "entries"), format={"type": "string"}),
-        "description": "A verification bundle (docs/bundle-format.md), for `jejak verify`",
+        **obj(
+            ("format", "log_key", "claim", "as_of", "reader", "records"),
+            format={"const": "jejak-bundle/2"},
+            log_key={"type": "string"},
+            claim={"type": "object", "required": ["kind", "log"]},
+            as_of=INSTANT,
+            reader={"type": "string"},
+            records={
+                "type": "array",
+                "items": obj(
+                    ("record", "log"),
+                    record={"enum": ["log", "entry", "range", "head"]},
+                    log=LOG_ID,
+                ),
+            },
+        ),
+        "description": "A verification bundle (docs/bundle.md), one record per line, for"
+        " `jejak verify`",
     },
     "OrgAdded": obj(("org", "receipt"), org={"type": "string"}, receipt=ref("Receipt")),
     "KeyChanged": obj(("keyid", "receipt"), keyid=HEX64, receipt=ref("Receipt")),

@@ -96,16 +96,16 @@ def _await_a_connection(pool: ConnectionPool[Any]) -> None:
 
 
 def pool_check(app: FastAPI) -> PoolCheck:
-    """Check the PostgreSQL pools of the app's log store and read models: every idle
+    """Check the PostgreSQL pools of the app's log stores and read models: every idle
     connection is tried, the dead ones are replaced, and the pool must be full again within
     REFILL_SECONDS (SQLite has no pool to check)."""
 
     def check() -> None:
         runtime = app.state.runtime
-        datastores = [runtime.ledger.store.recorder.datastore]
+        datastores = [store.recorder.datastore for store in runtime.logs.stores.opened()]
         projections = getattr(app.state, "projections", None)
         if projections is not None:
-            datastores.append(projections.reads.datastore)
+            datastores += projections.datastores()
         for datastore in datastores:
             pool = getattr(datastore, "pool", None)
             if isinstance(pool, ConnectionPool):

@@ -21,6 +21,7 @@ Reader = Annotated[Principal, Depends(require("inspector", "ombudsman", "agency"
 async def bundle(
     runtime: RuntimeDep,
     principal: Reader,
+    log: str | None = None,
     subject: str | None = None,
     agency: str | None = None,
     start: From = None,
@@ -28,13 +29,18 @@ async def bundle(
     complaint: str | None = None,
     consistency_from: OptionalSize = None,
 ) -> StreamingResponse:
-    """A jejak-bundle/1 for a subject, an agency and period, or a complaint."""
-    query = BundleQuery(subject, agency, start, end, complaint, consistency_from)
+    """A jejak-bundle/2 for a subject of a log (`log` and `subject`), an agency's log over a
+    period (`agency`, `from`, `to`), or a complaint; `consistency_from` adds a consistency
+    proof of the agency log from that size."""
+    query = BundleQuery(subject, agency, start, end, complaint, consistency_from, log)
     query.check()  # BundleQueryError: 400 problem details
-    ledger = runtime.ledger
-    plan = await run_in_threadpool(plan_export, ledger, query, principal)
+    logs = runtime.logs
+    plan = await run_in_threadpool(plan_export, logs, query, principal)
     return StreamingResponse(
-        stream_bundle(ledger, plan),
+        stream_bundle(logs, plan),
         media_type="application/json",
-        headers={"X-Jejak-Entries": str(len(plan.indexes))},
+        headers={
+            "X-Jejak-Log": plan.log,
+            "X-Jejak-Entries": str(sum(len(part.indexes) for part in plan.parts)),
+        },
     )

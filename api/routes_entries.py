@@ -1,4 +1,4 @@
-"""Appending envelopes and reading entries and subjects."""
+"""Appending envelopes: each goes to the log its payload names (DESIGN §4)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import PrincipalDep, RuntimeDep, get_principal, may_read_agency
-from api.params import Index
+from api.deps import get_principal
 from api.problems import NotJsonError
 from api.responses import FastJSONResponse
 from domain.errors import Refusal
@@ -19,12 +18,11 @@ from ledger.errors import (
     EnvelopeOutOfBoundsError,
     EnvelopeRejectedError,
     LedgerError,
-    NotFoundError,
     NotPermittedError,
 )
 from ledger.head import Submission
 from ledger.permissions import check_may_write
-from ledger.records import EntryRecorded, stream_id
+from ledger.records import EntryRecorded
 from ledger.tokens import Principal
 from verification.errors import MalformedEnvelopeError, TooManySignaturesError
 
@@ -43,7 +41,7 @@ async def _json_body(request: Request) -> object:
 
 
 def _prepare(runtime: Runtime, principal: Principal, obj: object) -> Submission:
-    submission = runtime.ledger.prepare(obj)
+    submission = runtime.logs.prepare(obj)
     check_may_write(principal, submission.event)
     return submission
 
@@ -82,7 +80,7 @@ async def _append(
         submissions = _prepare_all(runtime, principal, items)
     else:
         submissions = await run_in_threadpool(_prepare_all, runtime, principal, items)
-    receipts = await runtime.ledger.append_async(submissions)
+    receipts = await runtime.logs.append_async(submissions)  # one log: else 422
     return [{**r.as_json(), "_created": r.created} for r in receipts]
 
 
@@ -101,7 +99,8 @@ async def _writer(request: Request) -> tuple[Runtime, Principal]:
 
 @router.post("/entries", status_code=201, openapi_extra=BEARER)
 async def append_entry(request: Request) -> FastJSONResponse:
-    """Append one envelope: 201 and its receipt; 200 and the original receipt on resubmission."""
+    """Append one envelope to the log its payload names: 201 and its receipt; 200 and the
+    original receipt on resubmission."""
     runtime, principal = await _writer(request)
     obj = await _json_body(request)
     [receipt] = await _append(runtime, principal, [obj])
@@ -111,7 +110,8 @@ async def append_entry(request: Request) -> FastJSONResponse:
 
 @router.post("/entries/batch", status_code=201, openapi_extra=BEARER)
 async def append_batch(request: Request) -> FastJSONResponse:
-    """Append envelopes all or nothing; a refusal names the failing item's position."""
+    """Append envelopes of one log all or nothing; a refusal names the failing item's
+    position, and envelopes of several logs are refused (422 `batch-spans-logs`)."""
     runtime, principal = await _writer(request)
     obj = await _json_body(request)
     envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
@@ -127,60 +127,14 @@ async def append_batch(request: Request) -> FastJSONResponse:
     return FastJSONResponse({"receipts": receipts}, status_code=201)
 
 
-def entry_json(event: EntryRecorded) -> dict[str, object]:
+def entry_json(log: str, event: EntryRecorded) -> dict[str, object]:
     envelope = event.envelope
     payload = json.loads(base64.b64decode(str(envelope["payload"])))
     return {
+        "log": log,
         "index": event.index,
         "leaf_hash": event.leaf_hash,
         "leaf": event.leaf,
         "envelope": envelope,
         "payload": payload,
-    }
-
-
-def readable(principal: Principal, entries: list[dict[str, object]]) -> bool:
-    """Whether the principal may read every one of these entries (its agency's, or public)."""
-    for entry in entries:
-        payload = entry["payload"]
-        agency = payload.get("agency") if isinstance(payload, dict) else None
-        if not may_read_agency(principal, str(agency)):
-            return False
-    return True
-
-
-def no_subject(subject: str) -> NotFoundError:
-    """The answer for a subject that does not exist, or that this reader may not see: the
-    same 404, so another agency's ids cannot be probed (DESIGN §7)."""
-    return NotFoundError(f"there is no subject {subject!r}")
-
-
-@router.get("/entries/{index}")
-def read_entry(index: Index, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, object]:
-    """One entry: its leaf, envelope and decoded payload."""
-    runtime.ledger.sync()
-    entry = entry_json(runtime.ledger.entry(index))
-    if not readable(principal, [entry]):
-        raise NotFoundError(f"there is no entry {index}")  # as for a missing one
-    return entry
-
-
-@router.get("/subjects/{subject:path}")
-def read_subject(subject: str, runtime: RuntimeDep, principal: PrincipalDep) -> dict[str, object]:
-    """A subject's entries in order, its current state and its flags."""
-    ledger = runtime.ledger
-    ledger.sync()
-    with ledger.read_lock():
-        view = ledger.state.subject_view(subject)
-    if view is None:
-        raise no_subject(subject)
-    entries = [entry_json(event) for event in ledger.store.subject_events(stream_id(subject))]
-    if not readable(principal, entries):
-        raise no_subject(subject)
-    return {
-        "subject": subject,
-        "kind": view.kind,
-        "entries": entries,
-        "state": dict(view.state),
-        "flags": [flag.as_json() for flag in view.flags],
     }

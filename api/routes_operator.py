@@ -78,14 +78,15 @@ async def revoke_key(
 @router.post("/tokens", status_code=201)
 def create_token(body: TokenRequest, runtime: RuntimeDep, _: OperatorDep) -> JSONResponse:
     """Issue a bearer token; it is shown once and stored only as its hash."""
-    ledger = runtime.ledger
-    with ledger.read_lock():
+    registry = runtime.registry
+    registry.sync()  # an organisation another process registered since
+    with registry.read_lock():
         token = issue_token(
-            ledger.store.recorder,
-            ledger.state,
+            registry.store.recorder,
+            runtime.logs.registry_state,
             body.role,
             body.org,
             body.label,
-            format_instant(runtime.ledger.clock()),
+            format_instant(registry.clock()),
         )
     return JSONResponse({"token": token, "role": body.role, "org": body.org}, status_code=201)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api import routes_reports
-from api.deps import PrincipalDep, RuntimeDep, may_read_agency
+from api.applied import wait_applied
+from api.deps import PrincipalDep, RuntimeDep, log_writer, may_read_agency
 from api.params import AsOf, From, OptionalIndex, RequiredAsOf, To
-from api.routes_entries import entry_json, no_subject, readable
+from api.routes_entries import entry_json
 from ledger.bootstrap import Runtime
 from ledger.errors import (
     EnvelopeRejectedError,
@@ -19,7 +20,7 @@ from ledger.errors import (
     NotPermittedError,
     StoreUnavailableError,
 )
-from ledger.records import stream_id
+from ledger.placement import REGISTRY_LOG
 from ledger.tokens import Principal
 from projections import queries
 from projections.queries import MAX_LIMIT, BadCursorError, Page
@@ -41,18 +42,25 @@ class BadQueryError(EnvelopeRejectedError):
     rule = "bad-query"
 
 
-async def applied_runner(request: Request, min_index: OptionalIndex = None) -> ProjectionRunner:
-    """The projection runner, after waiting (read-your-writes) until `min_index` is applied."""
+async def applied_runner(
+    request: Request, agency: str, min_index: OptionalIndex = None
+) -> ProjectionRunner:
+    """The projection runner, after waiting (read-your-writes) until entry `min_index` of the
+    agency's log is applied."""
     runner: ProjectionRunner = request.app.state.projections
     if min_index is not None:
         runtime: Runtime = request.app.state.runtime
-        size = await run_in_threadpool(runtime.ledger.store.recorder.log_size)
+        if not await run_in_threadpool(runtime.logs.exists, agency) or agency == REGISTRY_LOG:
+            raise NotFoundError(f"there is no agency {agency!r}")
+        recorder = runtime.logs.stores.log(agency).recorder
+        size = await run_in_threadpool(recorder.log_size)
         if min_index >= size:  # no entry to wait for: waiting would only end in 503
-            raise NotFoundError(f"there is no entry {min_index}: the log holds {size}")
-        reached = await run_in_threadpool(runner.wait_for, min_index + 1, WAIT_SECONDS)
+            raise NotFoundError(f"there is no entry {min_index}: log {agency} holds {size}")
+        reached = await run_in_threadpool(wait_applied, runner, agency, min_index + 1, WAIT_SECONDS)
         if not reached:
             raise ProjectionLagError(
-                f"the read models have not applied entry {min_index} within {WAIT_SECONDS:.0f} s"
+                f"the read models have not applied entry {min_index} of log {agency}"
+                f" within {WAIT_SECONDS:.0f} s"
             )
     return runner
 
@@ -62,15 +70,17 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 def check_agency(runtime: Runtime, principal: Principal, agency: str) -> None:
-    if not may_read_agency(principal, agency) or agency == "operator":
+    if not may_read_agency(principal, agency) or agency == REGISTRY_LOG:
         raise NotPermittedError(f"this token may not read the records of {agency!r}")
-    org = runtime.ledger.state.org(agency)
-    if org is None or org.kind != "agency":
+    if not runtime.logs.exists(agency):
         raise NotFoundError(f"there is no agency {agency!r}")
 
 
-def page_json(page: Page, runner: ProjectionRunner, **extra: object) -> dict[str, object]:
-    return {**page.as_json(runner.applied), **extra}
+def page_json(
+    page: Page, runner: ProjectionRunner, agency: str, **extra: object
+) -> dict[str, object]:
+    """A page with `applied`: the entries of the agency's log its read models have applied."""
+    return {**page.as_json(runner.applied(agency)), **extra}
 
 
 @router.get("/agencies/{agency}/requests")
@@ -92,7 +102,7 @@ def list_requests(
     check_agency(runtime, principal, agency)
     try:
         page = queries.requests(
-            runner.reads,
+            runner.reads_of(agency),
             agency,
             as_of or datetime.now(UTC),
             status=status,
@@ -105,7 +115,7 @@ def list_requests(
         )
     except BadCursorError as error:
         raise BadQueryError(str(error)) from None
-    return page_json(page, runner)
+    return page_json(page, runner, agency)
 
 
 @router.get("/agencies/{agency}/units/{unit:path}/days")
@@ -122,14 +132,14 @@ def list_unit_days(
 ) -> dict[str, object]:
     """The unit's days with flexible work: who is where, the minimum and the quota."""
     check_agency(runtime, principal, agency)
-    found = runtime.ledger.state.unit(unit)
+    found = log_writer(runtime, agency).agency_state.unit(unit)
     if found is None or found.agency != agency:
         raise NotFoundError(f"{agency!r} has no unit {unit!r}")
     try:
-        page = queries.unit_days(runner.reads, unit, start, end, limit, cursor)
+        page = queries.unit_days(runner.reads_of(agency), unit, start, end, limit, cursor, agency)
     except BadCursorError as error:
         raise BadQueryError(str(error)) from None
-    return page_json(page, runner)
+    return page_json(page, runner, agency)
 
 
 @router.get("/agencies/{agency}/compliance")
@@ -147,11 +157,11 @@ def list_compliance(
     check_agency(runtime, principal, agency)
     try:
         page = queries.compliance(
-            runner.reads, agency, as_of or datetime.now(UTC), limit, cursor, unit
+            runner.reads_of(agency), agency, as_of or datetime.now(UTC), limit, cursor, unit
         )
     except BadCursorError as error:
         raise BadQueryError(str(error)) from None
-    return page_json(page, runner)
+    return page_json(page, runner, agency)
 
 
 @router.get("/agencies/{agency}/evaluations")
@@ -168,36 +178,60 @@ def list_evaluations(
     """Evaluations per employee and period, with the predikat distribution per unit."""
     check_agency(runtime, principal, agency)
     try:
-        page, distribution = queries.evaluations(runner.reads, agency, period, unit, limit, cursor)
+        page, distribution = queries.evaluations(
+            runner.reads_of(agency), agency, period, unit, limit, cursor
+        )
     except BadCursorError as error:
         raise BadQueryError(str(error)) from None
-    return page_json(page, runner, predikat_by_unit=distribution)
+    return page_json(page, runner, agency, predikat_by_unit=distribution)
 
 
-@router.get("/subjects/{subject:path}/history")
-def subject_history(
-    subject: str, as_of: RequiredAsOf, runtime: RuntimeDep, principal: PrincipalDep
+@router.get("/logs/{log}/subjects/{subject:path}/history")
+async def subject_history(
+    log: str, subject: str, as_of: RequiredAsOf, runtime: RuntimeDep, principal: PrincipalDep
 ) -> dict[str, object]:
-    """The subject as it stood at `as_of`: the entries integrated by then, state and flags."""
-    at = as_of
-    ledger = runtime.ledger
-    ledger.sync()
+    """The subject of this log as it stood at `as_of`: the entries integrated by then, its
+    state and flags."""
+    return await run_in_threadpool(_subject, runtime, principal, log, subject, as_of)
+
+
+@router.get("/logs/{log}/subjects/{subject:path}")
+async def read_subject(
+    log: str, subject: str, runtime: RuntimeDep, principal: PrincipalDep
+) -> dict[str, object]:
+    """A subject of this log: its entries in order, its current state and its flags (subjects
+    are scoped by their log: two agencies may use the same id)."""
+    return await run_in_threadpool(_subject, runtime, principal, log, subject, None)
+
+
+def _subject(
+    runtime: Runtime, principal: Principal, log: str, subject: str, at: datetime | None
+) -> dict[str, object]:
+    missing = NotFoundError(f"log {log} has no subject {subject!r}")
+    if log == REGISTRY_LOG:  # its organisations and keys are read as its entries
+        raise missing
+    try:
+        ledger = log_writer(runtime, log, principal)
+    except NotFoundError:
+        raise missing from None  # another agency's log: as a subject that does not exist
+    state = ledger.agency_state
     with ledger.read_lock():
-        view = ledger.state.subject_view(subject, at)
-        current = ledger.state.subject_view(subject)
+        view = state.subject_view(subject, at)
+        current = view if at is None else state.subject_view(subject)
     if current is None:
-        raise no_subject(subject)
-    everything = [entry_json(e) for e in ledger.store.subject_events(stream_id(subject))]
-    if not readable(principal, everything):  # before as_of is looked at: no timing oracle
-        raise no_subject(subject)
+        raise missing
     if view is None:
+        assert at is not None
         raise NotFoundError(f"subject {subject!r} had no entries at {at.isoformat()}")
     wanted = set(view.indexes)
-    entries = [entry for entry in everything if entry["index"] in wanted]
+    entries = [
+        entry_json(log, event) for event in ledger.subject_events(subject) if event.index in wanted
+    ]
+    answer: dict[str, object] = {"log": log, "subject": subject, "kind": view.kind}
+    if at is not None:
+        answer["as_of"] = at.isoformat()
     return {
-        "subject": subject,
-        "kind": view.kind,
-        "as_of": at.isoformat(),
+        **answer,
         "entries": entries,
         "state": dict(view.state),
         "flags": [flag.as_json() for flag in view.flags],

@@ -1,11 +1,28 @@
-"""`jejak serve`: open the ledger (with the demo if asked), run uvicorn, close cleanly."""
+"""`jejak serve`: open the ledger (with the demo if asked), run uvicorn, close cleanly.
+
+`--workers N` runs N processes serving one port. The parent binds the socket, opens the
+ledger once (creating the keys and the registry log on first start, loading the demo if asked),
+closes it, and starts the workers; each opens the ledger itself and serves uvicorn on the
+inherited socket. Any worker may append to any log: a log's writer is opened in a worker on its
+first request for that log, and workers take each log's writer turn in turn (the per-log lock on
+PostgreSQL, the log's own file on SQLite). Exactly one worker keeps the read models; the others
+only read them and wait. SIGINT and SIGTERM stop every worker gracefully; a worker that dies
+stops the others, and the parent dying stops the workers too.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import gc
+import multiprocessing
+import os
+import signal
 import socket
 import sys
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+from types import FrameType
 
 import uvicorn
 
@@ -14,12 +31,20 @@ from api.cli_errors import CommandError
 from api.lifecycle import ProjectionMode
 from api.terminal import progress
 from ledger.bootstrap import Runtime, open_runtime
+from ledger.placement import REGISTRY_LOG
 from ledger.settings import Settings
+
+WORKER_START = "spawn"
+"""How workers are started: a fresh interpreter each (measured in docs/performance.md: a
+worker serves about as soon with `fork`, and `spawn` inherits no thread, lock or connection
+of the parent's)."""
+STOP_SECONDS = 30.0
 
 
 def _open(settings: Settings, with_demo: bool) -> tuple[Runtime, str | None]:
     if not with_demo:
-        return open_runtime(settings, progress=progress("replaying the logs"), open_logs=True), None
+        opened = open_runtime(settings, progress=progress("replaying the logs"), open_logs=True)
+        return opened, None
     from api.demo.load import open_demo_runtime
 
     return open_demo_runtime(settings, progress("replaying the log"), progress("loading the demo"))
@@ -63,13 +88,62 @@ def _reason(error: OSError | OverflowError) -> str:
 
 
 def serve(
-    host: str, port: int, load_demo: bool = False, projections: ProjectionMode = "worker"
+    host: str,
+    port: int,
+    load_demo: bool = False,
+    projections: ProjectionMode = "worker",
+    workers: int = 1,
 ) -> int:
+    if workers < 1:
+        raise CommandError("--workers must be at least 1")
     sock = listen(host, port)
     try:
-        return _serve(sock, host, sock.getsockname()[1], load_demo, projections)
+        port = sock.getsockname()[1]
+        if workers == 1:
+            return _serve(sock, host, port, load_demo, projections)
+        return _serve_workers(sock, host, port, load_demo, projections, workers)
     finally:
         sock.close()
+
+
+def _banner(
+    runtime: Runtime, settings: Settings, base: str, loaded: str | None, load_demo: bool
+) -> None:
+    registry = runtime.registry
+    if loaded:
+        print(loaded)
+    logs = runtime.logs.ids()
+    print(
+        f"Jejak ledger on {registry.store.description}: the registry log and"
+        f" {len(logs) - 1} agency logs; the registry holds {registry.size} entries"
+    )
+    risk = registry.store.rewrite_risk()
+    if risk is not None:
+        print(
+            f"jejak: warning: {risk}; run as the writer role (README: `jejak db init`)",
+            file=sys.stderr,
+        )
+    print(f"  pages for people   {base}/  (sign in with a token)")
+    print(f"  API and its docs   {base}/docs")
+    print(f"  every log          {base}/v1/logs")
+    print(f"  log key (public)   {base}/v1/log-key")
+    print(f"  a checkpoint       {base}/v1/logs/{REGISTRY_LOG}/checkpoint")
+    if load_demo:
+        from api.demo.load import demo_tokens
+
+        tokens = demo_tokens(settings)
+        if tokens:
+            print(
+                f"Tokens to explore with: paste one at {base}/ to sign in, or"
+                " curl -H 'Authorization: Bearer <token>' ..."
+            )
+            for role, token in tokens.items():
+                print(f"  {role:<28} {token}")
+            agency = logs[1] if len(logs) > 1 else REGISTRY_LOG
+            print(
+                f"  e.g. curl -H 'Authorization: Bearer {tokens.get('inspector', '')}' "
+                f"{base}/v1/logs/{agency}/entries/0"
+            )
 
 
 def _serve(
@@ -78,35 +152,7 @@ def _serve(
     settings = Settings.from_env()
     runtime, loaded = _open(settings, load_demo)
     try:
-        base = f"http://{host}:{port}"
-        if loaded:
-            print(loaded)
-        print(f"Jejak ledger on {runtime.ledger.store.description}: {runtime.ledger.size} entries")
-        risk = runtime.ledger.store.rewrite_risk()
-        if risk is not None:
-            print(
-                f"jejak: warning: {risk}; run as the writer role (README: `jejak db init`)",
-                file=sys.stderr,
-            )
-        print(f"  pages for people   {base}/  (sign in with a token)")
-        print(f"  API and its docs   {base}/docs")
-        print(f"  log key (public)   {base}/v1/log-key")
-        print(f"  latest checkpoint  {base}/v1/checkpoint")
-        if load_demo:
-            from api.demo.load import demo_tokens
-
-            tokens = demo_tokens(settings)
-            if tokens:
-                print(
-                    f"Tokens to explore with: paste one at {base}/ to sign in, or"
-                    " curl -H 'Authorization: Bearer <token>' ..."
-                )
-                for role, token in tokens.items():
-                    print(f"  {role:<28} {token}")
-                print(
-                    f"  e.g. curl -H 'Authorization: Bearer {tokens.get('inspector', '')}' "
-                    f"{base}/v1/subjects/kab-bengkulu-utara"
-                )
+        _banner(runtime, settings, f"http://{host}:{port}", loaded, load_demo)
         if projections == "external":
             print("  read models        kept by `jejak projections run` (not by this server)")
         app = create_app(runtime, projections)
@@ -118,3 +164,104 @@ def _serve(
     finally:
         runtime.close()
     return 0
+
+
+# Several workers ---------------------------------------------------------------------------
+
+
+def _serve_workers(
+    sock: socket.socket,
+    host: str,
+    port: int,
+    load_demo: bool,
+    projections: ProjectionMode,
+    count: int,
+) -> int:
+    settings = Settings.from_env()
+    runtime, loaded = _open(settings, load_demo)  # keys, tables, genesis and demo, once
+    try:
+        _banner(runtime, settings, f"http://{host}:{port}", loaded, load_demo)
+    finally:
+        runtime.close()
+    keeper = "no worker (`jejak projections run` does)" if projections == "external" else "one"
+    print(f"  {count} worker processes on one port; read models kept by {keeper}")
+    sys.stdout.flush()
+    context = multiprocessing.get_context("spawn")  # see WORKER_START
+    workers: list[BaseProcess] = []
+    stopping = False
+
+    def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
+        nonlocal stopping
+        stopping = True
+        for worker in workers:
+            if worker.pid is not None and worker.exitcode is None:
+                os.kill(worker.pid, signal.SIGTERM)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    failed: list[str] = []
+    try:
+        for number in range(count):
+            mode: ProjectionMode = projections if number == 0 else "external"
+            started: BaseProcess = context.Process(
+                target=_worker, args=(sock, host, port, mode), name=f"jejak-worker-{number}"
+            )
+            started.start()
+            workers.append(started)
+            if stopping:
+                stop()
+        running = list(workers)
+        while running:
+            ended = wait([w.sentinel for w in running])
+            for done in [w for w in running if w.sentinel in ended]:
+                done.join()
+                running.remove(done)
+                if not stopping:  # a worker died on its own: the others stop too
+                    failed.append(f"{done.name} (pid {done.pid}) exited {done.exitcode}")
+                    stop()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for each in workers:
+            each.join(STOP_SECONDS)
+            if each.exitcode is None:
+                each.kill()
+                each.join()
+    if failed:
+        raise CommandError(f"stopped: {', '.join(failed)}")
+    return 0
+
+
+def _die_with_parent() -> None:
+    """Have the kernel send this worker SIGTERM when the parent dies (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's stop() is all there is
+        pass
+    if os.getppid() == 1:  # the parent is already gone
+        sys.exit(0)
+
+
+def _exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _worker(sock: socket.socket, host: str, port: int, projections: ProjectionMode) -> None:
+    """One worker's main: open the ledger, serve on the parent's socket until told to stop.
+
+    uvicorn stops gracefully on SIGTERM, then raises that signal again: this handler turns it
+    into SystemExit, so the ledger is closed before the process ends."""
+    _die_with_parent()
+    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGINT, _exit)
+    runtime = open_runtime(Settings.from_env())
+    try:
+        app = create_app(runtime, projections, worker_header=True)
+        quiet_garbage_collector()
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        server.run(sockets=[sock])
+        if not server.started:
+            sys.exit(3)
+    finally:
+        runtime.close()

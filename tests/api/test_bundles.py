@@ -26,8 +26,6 @@ from tests.support import (
     unit_payload,
     wfa_request,
 )
-from verification.bundle import load_bundle
-from verification.verifier import verify_bundle
 
 REQUEST = "req-bundle-1"
 COMPLAINT = "lm-test-0001"
@@ -52,24 +50,36 @@ def _story(runtime: Runtime, world: World) -> None:
             "summary": "Loket tutup",
         },
     )
-    ledger = runtime.ledger
-    ledger.append([ledger.prepare(world.ombudsman_signer.sign(filed))])
+    logs = runtime.logs
+    logs.append([logs.prepare(world.ombudsman_signer.sign(filed))])
 
 
 def _verified(runtime: Runtime, body: bytes) -> dict[str, object]:
-    result = verify_bundle(load_bundle(body), runtime.log_verifier_key)
+    from verification.verify2 import verify_whole  # type: ignore[import-not-found,unused-ignore]
+
+    result = verify_whole(body, runtime.log_verifier_key)
     assert result.failures == []
     return json.loads(body)  # type: ignore[no-any-return]
+
+
+def _entries(bundle: dict[str, object]) -> list[dict[str, object]]:
+    records = bundle["records"]
+    assert isinstance(records, list)
+    return [r for r in records if r["record"] == "entry"]
+
+
+def _subjects(bundle: dict[str, object]) -> set[str]:
+    return {str(e["leaf"]["subject"]) for e in _entries(bundle)}  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
     ("who", "params"),
     [
-        ("inspector", {"subject": REQUEST}),
+        ("inspector", {"log": AGENCY, "subject": REQUEST}),
         ("ombudsman", {"complaint": COMPLAINT}),
-        ("agency", {"subject": REQUEST}),
+        ("agency", {"log": AGENCY, "subject": REQUEST}),
         ("agency", {"agency": AGENCY, "from": "2000-01-01", "to": "2099-12-31"}),
-        ("inspector", {"subject": REQUEST, "consistency_from": 3}),
+        ("inspector", {"log": AGENCY, "subject": REQUEST, "consistency_from": 3}),
     ],
 )
 def test_bundle_streams_and_verifies(
@@ -80,8 +90,10 @@ def test_bundle_streams_and_verifies(
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     bundle = _verified(runtime, response.content)
-    assert bundle["format"] == "jejak-bundle/1"
-    assert int(response.headers["x-jejak-entries"]) == len(bundle["entries"])  # type: ignore[arg-type]
+    assert bundle["format"] == "jejak-bundle/2"
+    assert response.headers["x-jejak-log"] == AGENCY
+    assert int(response.headers["x-jejak-entries"]) == len(_entries(bundle))
+    assert {e["log"] for e in _entries(bundle)} == {"operator", AGENCY}
 
 
 def test_complaint_bundle_holds_the_unit_and_its_staff(
@@ -91,7 +103,7 @@ def test_complaint_bundle_holds_the_unit_and_its_staff(
     response = client.get(
         "/v1/bundles", params={"complaint": COMPLAINT}, headers=_auth(world, "inspector")
     )
-    subjects = {e["leaf"]["subject"] for e in _verified(runtime, response.content)["entries"]}  # type: ignore[attr-defined]
+    subjects = _subjects(_verified(runtime, response.content))
     assert {COMPLAINT, UNIT, HEAD, STAFF, REQUEST, f"policy:{AGENCY}", OMBUDSMAN} <= subjects
 
 
@@ -103,26 +115,42 @@ def test_bundles_keep_staff_who_moved_on_and_replay_agrees(
         unit_payload(f"{AGENCY}/umum"),
         payload("employee.updated", STAFF2, HEAD, {"unit": f"{AGENCY}/umum"}),
     )
-    for params in ({"subject": REQUEST}, {"complaint": COMPLAINT}):
+    for params in ({"log": AGENCY, "subject": REQUEST}, {"complaint": COMPLAINT}):
         response = client.get("/v1/bundles", params=params, headers=_auth(world, "inspector"))
-        verified = _verified(runtime, response.content)
-        subjects = {e["leaf"]["subject"] for e in verified["entries"]}  # type: ignore[attr-defined]
-        assert STAFF2 in subjects, params
+        assert STAFF2 in _subjects(_verified(runtime, response.content)), params
 
 
 @pytest.mark.parametrize(
     ("who", "params", "status", "rule"),
     [
-        ("other", {"subject": REQUEST}, 404, "not-found"),
+        ("other", {"log": AGENCY, "subject": REQUEST}, 404, "not-found"),
         ("other", {"agency": AGENCY}, 403, "not-permitted"),
-        ("operator", {"subject": REQUEST}, 403, "not-permitted"),
+        ("operator", {"log": AGENCY, "subject": REQUEST}, 403, "not-permitted"),
         ("inspector", {}, 400, "bad-bundle-query"),
-        ("inspector", {"subject": REQUEST, "complaint": COMPLAINT}, 400, "bad-bundle-query"),
-        ("inspector", {"subject": REQUEST, "from": "2026-01-01"}, 400, "bad-bundle-query"),
+        ("inspector", {"subject": REQUEST}, 400, "bad-bundle-query"),
+        ("inspector", {"log": "operator", "subject": OMBUDSMAN}, 400, "bad-bundle-query"),
+        ("inspector", {"log": "no-such-log", "subject": REQUEST}, 404, "not-found"),
+        (
+            "inspector",
+            {"log": AGENCY, "subject": REQUEST, "complaint": COMPLAINT},
+            400,
+            "bad-bundle-query",
+        ),
+        (
+            "inspector",
+            {"log": AGENCY, "subject": REQUEST, "from": "2026-01-01"},
+            400,
+            "bad-bundle-query",
+        ),
         ("inspector", {"agency": AGENCY, "from": "not-a-day"}, 422, "invalid-request"),
-        ("inspector", {"subject": "no-such-subject"}, 404, "not-found"),
+        ("inspector", {"log": AGENCY, "subject": "no-such-subject"}, 404, "not-found"),
         ("inspector", {"complaint": "no-such-complaint"}, 404, "not-found"),
-        ("inspector", {"subject": REQUEST, "consistency_from": 100000}, 400, "impossible-proof"),
+        (
+            "inspector",
+            {"log": AGENCY, "subject": REQUEST, "consistency_from": 100000},
+            400,
+            "impossible-proof",
+        ),
     ],
 )
 def test_bundle_refusals_are_problem_details(
@@ -142,7 +170,8 @@ def test_bundle_refusals_are_problem_details(
 
 
 def test_bundle_needs_a_token(runtime: Runtime, world: World, client: TestClient) -> None:
-    assert client.get("/v1/bundles", params={"subject": REQUEST}).status_code == 401
+    params = {"log": AGENCY, "subject": REQUEST}
+    assert client.get("/v1/bundles", params=params).status_code == 401
 
 
 def _verify_remote(
@@ -156,6 +185,8 @@ def _verify_remote(
             "verify",
             "--server",
             server.url,
+            "--log",
+            AGENCY,
             "--subject",
             REQUEST,
             "--token",
@@ -191,11 +222,16 @@ def test_verify_server_keeps_the_checkpoint_and_catches_a_rewritten_log(
     server = Server(env, tmp_path / "a.log")
     try:
         first = _verify_remote(server, token, state, log_key)
-        assert first.returncode == 0, first.stdout + first.stderr
+        # verified; PARTIAL (3) until subject-map heads prove the claimed chains (issue #11)
+        assert first.returncode in (0, 3), first.stdout + first.stderr
+        assert json.loads(first.stdout)["ok"], first.stdout
         kept = json.loads(state.read_text())["logs"]
-        assert list(kept) == ["jejak.localhost/log"]
+        origin = runtime.settings.origin
+        assert sorted(kept) == sorted([f"{origin}/operator", f"{origin}/{AGENCY}"])
         second = _verify_remote(server, token, state, log_key)
-        assert second.returncode == 0, second.stdout + second.stderr
+        # verified; PARTIAL (3) until subject-map heads prove the claimed chains (issue #11)
+        assert second.returncode in (0, 3), second.stdout + second.stderr
+        assert json.loads(second.stdout)["ok"], second.stdout
     finally:
         server.stop()
     # a second history under the same log key: the kept checkpoint exposes it
@@ -213,4 +249,5 @@ def test_verify_server_keeps_the_checkpoint_and_catches_a_rewritten_log(
         server.stop()
     assert third.returncode == 1, third.stdout + third.stderr
     failures = json.loads(third.stdout)["failures"]
-    assert [f["reason"] for f in failures] == ["consistency"]
+    assert {f["reason"] for f in failures} == {"consistency"}, failures
+    assert AGENCY in {f.get("log") for f in failures}, failures

@@ -52,12 +52,11 @@ def test_admin_commands_register_org_key_token_and_revoke(
 
     runtime = open_runtime(Settings.from_env(env))
     try:
-        state = runtime.ledger.state
-        view = state.subject_view(f"key:{key.keyid}")
-        assert view is not None
-        assert view.state["org"] == "kab-contoh"
-        assert view.state["revoked"]
-        principal = resolve_token(runtime.ledger.store.recorder, token.stdout.strip())
+        record = runtime.logs.registry_state.key_record(key.keyid)
+        assert record is not None
+        assert record.key.org == "kab-contoh"
+        assert record.revoked is not None
+        principal = resolve_token(runtime.registry.store.recorder, token.stdout.strip())
         assert principal is not None
         assert (principal.role, principal.org) == ("agency", "kab-contoh")
     finally:
@@ -130,7 +129,9 @@ def _one_line(done: subprocess.CompletedProcess[str], status: int, prefix: str =
 def test_export_to_a_missing_directory_is_one_line(sqlite_url: str, tmp_path: Path) -> None:
     env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": sqlite_url}
     assert jejak(env, "org", "add", "kab-x", "--kind", "agency", "--name", "X").returncode == 0
-    done = jejak(env, "export", "--subject", "kab-x", "-o", "/nonexistent/dir/x.json")
+    done = jejak(
+        env, "export", "--log", "kab-x", "--subject", "kab-x", "-o", "/nonexistent/dir/x.json"
+    )
     line = _one_line(done, 2)
     assert (
         line == "jejak: cannot write /nonexistent/dir/x.json: no such directory: /nonexistent/dir"
@@ -142,8 +143,11 @@ def test_failed_export_leaves_no_file_behind(sqlite_url: str, tmp_path: Path) ->
     env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": sqlite_url}
     out = tmp_path / "out" / "x.json"
     out.parent.mkdir()
-    assert "not-found" in _one_line(jejak(env, "export", "--subject", "nobody", "-o", str(out)), 1)
-    assert list(out.parent.iterdir()) == []
+    for which in (["--log", "nowhere"], ["--log", "operator"]):
+        done = jejak(env, "export", *which, "--subject", "nobody", "-o", str(out))
+        assert "not-found" in _one_line(done, 1) or "bad-bundle-query" in done.stderr
+        assert list(out.parent.iterdir()) == []
+    assert "--log" in _one_line(jejak(env, "export", "--subject", "x", "-o", str(out)), 2)
 
 
 def test_serve_on_a_busy_port_fails_before_opening_the_log_or_printing(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_acknowledged_entries_survive_sigkill(database_url: str, tmp_path: Path)
 
     reopened = open_runtime(settings)  # replays and checks every stored entry
     try:
-        ledger = reopened.ledger
+        ledger = reopened.logs.log(AGENCY)
         size = ledger.store.recorder.log_size()
         assert ledger.size == size >= max(acknowledged) + 1
         stored = {

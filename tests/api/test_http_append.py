@@ -5,14 +5,19 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.support import (
     AGENCY,
     HEAD,
+    OMBUDSMAN,
+    OMBUDSMAN_OFFICER,
     OTHER_AGENCY,
     STAFF,
+    UNIT,
     World,
+    now,
     payload,
     signer,
     unit_payload,
@@ -30,8 +35,8 @@ def request_envelope(world: World, subject: str = "req-1", **kw: object) -> dict
     return world.agency_signer.sign(payload("wfa.requested", subject, STAFF, wfa_request(**kw)))  # type: ignore[arg-type]
 
 
-def log_size(world: World) -> int:
-    return world.runtime.ledger.store.recorder.log_size()
+def log_size(world: World, log: str = AGENCY) -> int:
+    return world.runtime.logs.stores.log(log).recorder.log_size()
 
 
 def test_append_answers_201_with_a_receipt_whose_proof_verifies(
@@ -44,9 +49,11 @@ def test_append_answers_201_with_a_receipt_whose_proof_verifies(
     receipt = response.json()
     assert receipt["subject"] == "req-1"
     assert receipt["version"] == 1
+    assert receipt["log"] == AGENCY
     assert receipt["index"] == log_size(world) - 1
     text = verify_note(receipt["checkpoint"], world.runtime.log_verifier_key)
     checkpoint = parse_checkpoint(text)
+    assert checkpoint.origin == f"{world.runtime.settings.origin}/{AGENCY}"
     assert checkpoint.size > receipt["index"]
     verify_inclusion(
         bytes.fromhex(receipt["leaf_hash"]),
@@ -194,7 +201,7 @@ def test_refuses_personal_key_acting_for_another_official_with_422(
     response = client.post("/v1/entries", json=refused, headers=auth(world.tokens["agency"]))
     assert response.status_code == 422
     assert response.json()["type"].endswith("key-holder-mismatch")
-    assert world.runtime.ledger.state.request("req-2") is None
+    assert world.runtime.logs.log(AGENCY).agency_state.request("req-2") is None
     accepted = personal.sign(unit_payload("unit-x"))
     response = client.post("/v1/entries", json=accepted, headers=auth(world.tokens["agency"]))
     assert response.status_code == 201, response.text
@@ -256,7 +263,7 @@ def test_every_refusal_stores_nothing(client: TestClient, world: World) -> None:
     ):
         assert client.post("/v1/entries", json=body, headers=auth(token)).status_code >= 400
     assert log_size(world) == size
-    assert world.runtime.ledger.size == size
+    assert world.runtime.logs.log(AGENCY).size == size
 
 
 def test_batch_is_all_or_nothing_and_names_the_failing_position(
@@ -279,6 +286,45 @@ def test_batch_is_all_or_nothing_and_names_the_failing_position(
     assert accepted.status_code == 201
     receipts = accepted.json()["receipts"]
     assert [r["index"] for r in receipts] == [size, size + 1]
+    assert {r["log"] for r in receipts} == {AGENCY}
+
+
+def complaint(world: World, subject: str, agency: str, unit: str) -> dict[str, object]:
+    filed = payload(
+        "complaint.filed",
+        subject,
+        OMBUDSMAN_OFFICER,
+        {
+            "unit": unit,
+            "service": "KTP-el",
+            "lapse_at": now().isoformat(),
+            "form": "penundaan_berlarut",
+            "summary": "Loket tutup",
+        },
+        agency=agency,
+    )
+    return world.ombudsman_signer.sign(filed)
+
+
+def test_batch_spanning_two_logs_is_refused_with_422_and_stores_nothing(
+    client: TestClient, world: World
+) -> None:
+    sizes = (log_size(world), log_size(world, OTHER_AGENCY))
+    mine = complaint(world, "lm-1", AGENCY, UNIT)
+    theirs = complaint(world, "lm-2", OTHER_AGENCY, f"{OTHER_AGENCY}/loket")
+    response = client.post(
+        "/v1/entries/batch",
+        json={"envelopes": [mine, theirs]},
+        headers=auth(world.tokens["ombudsman"]),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("batch-spans-logs")
+    assert (log_size(world), log_size(world, OTHER_AGENCY)) == sizes
+    alone = client.post(
+        "/v1/entries/batch", json={"envelopes": [mine]}, headers=auth(world.tokens["ombudsman"])
+    )
+    assert alone.status_code == 201, alone.text
+    assert alone.json()["receipts"][0]["log"] == AGENCY
 
 
 def test_batch_names_the_position_of_a_malformed_item(client: TestClient, world: World) -> None:
@@ -306,33 +352,69 @@ def test_reads_entry_and_subject_with_state(client: TestClient, world: World) ->
     receipt = client.post(
         "/v1/entries", json=request_envelope(world), headers=auth(world.tokens["agency"])
     ).json()
-    entry = client.get(f"/v1/entries/{receipt['index']}", headers=auth(world.tokens["inspector"]))
+    entry = client.get(
+        f"/v1/logs/{AGENCY}/entries/{receipt['index']}", headers=auth(world.tokens["inspector"])
+    )
     assert entry.status_code == 200
     body = entry.json()
+    assert body["log"] == body["leaf"]["log"] == AGENCY
     assert body["payload"]["type"] == "wfa.requested"
     assert body["leaf"]["prev"] is None
     assert body["leaf_hash"] == receipt["leaf_hash"]
     approve = world.agency_signer.sign(payload("wfa.approved", "req-1", STAFF, {"note": "self"}))
     client.post("/v1/entries", json=approve, headers=auth(world.tokens["agency"]))
-    subject = client.get("/v1/subjects/req-1", headers=auth(world.tokens["agency"])).json()
+    subject = client.get(
+        f"/v1/logs/{AGENCY}/subjects/req-1", headers=auth(world.tokens["agency"])
+    ).json()
+    assert subject["log"] == AGENCY
     assert [e["leaf"]["version"] for e in subject["entries"]] == [1, 2]
     assert subject["entries"][1]["leaf"]["prev"] == receipt["leaf_hash"]
     assert "self-approval" in {f["rule"] for f in subject["flags"]}
-    assert client.get("/v1/subjects/req-1", headers=auth(world.tokens["other"])).status_code == 404
-    assert client.get("/v1/subjects/nope", headers=auth(world.tokens["agency"])).status_code == 404
-    assert (
-        client.get(f"/v1/entries/{10**6}", headers=auth(world.tokens["agency"])).status_code == 404
-    )
+    agency, other = auth(world.tokens["agency"]), auth(world.tokens["other"])
+    assert client.get(f"/v1/logs/{AGENCY}/subjects/req-1", headers=other).status_code == 404
+    assert client.get(f"/v1/logs/{OTHER_AGENCY}/subjects/req-1", headers=agency).status_code == 404
+    assert client.get(f"/v1/logs/{AGENCY}/subjects/nope", headers=agency).status_code == 404
+    assert client.get(f"/v1/logs/{AGENCY}/entries/{10**6}", headers=agency).status_code == 404
+    assert client.get("/v1/logs/no-such-log/entries/0", headers=agency).status_code == 404
+    assert client.get(f"/v1/logs/{AGENCY}/entries/0").status_code == 401
 
 
-def test_public_log_endpoints(client: TestClient, world: World) -> None:
+def test_the_registry_log_entries_are_public(client: TestClient, world: World) -> None:
+    genesis = client.get("/v1/logs/operator/entries/0")
+    assert genesis.status_code == 200, genesis.text
+    assert genesis.json()["payload"]["type"] == "key.registered"
+    assert genesis.json()["log"] == "operator"
+    size = log_size(world, "operator")
+    assert client.get(f"/v1/logs/operator/entries/{size}").status_code == 404
+
+
+def test_lists_every_log_with_its_size_and_checkpoint(client: TestClient, world: World) -> None:
+    key = world.runtime.log_verifier_key
+    logs = client.get("/v1/logs").json()["logs"]
+    assert [log["id"] for log in logs] == ["operator", AGENCY, OTHER_AGENCY]
+    for log in logs:
+        assert log["origin"] == f"{world.runtime.settings.origin}/{log['id']}"
+        assert log["size"] == log_size(world, log["id"])
+    empty = logs[2]
+    assert empty["size"] == 0
+    assert empty["checkpoint"] is None
+    for log in logs[:2]:
+        checkpoint = parse_checkpoint(verify_note(log["checkpoint"], key))
+        assert (checkpoint.origin, checkpoint.size) == (log["origin"], log["size"])
+
+
+@pytest.mark.parametrize("log", ["operator", AGENCY])
+def test_public_log_endpoints(client: TestClient, world: World, log: str) -> None:
     key = client.get("/v1/log-key").text.strip()
     assert key == world.runtime.log_verifier_key
-    note = client.get("/v1/checkpoint").text
+    base = f"/v1/logs/{log}"
+    note = client.get(f"{base}/checkpoint").text
     checkpoint = parse_checkpoint(verify_note(note, key))
-    assert client.get(f"/v1/checkpoints/{checkpoint.size}").text == note
-    assert client.get(f"/v1/checkpoints/{checkpoint.size + 100}").status_code == 404
-    proof = client.get(f"/v1/proofs/inclusion?index=0&size={checkpoint.size}").json()
+    assert checkpoint.origin == f"{world.runtime.settings.origin}/{log}"
+    assert client.get(f"{base}/checkpoints/{checkpoint.size}").text == note
+    assert client.get(f"{base}/checkpoints/{checkpoint.size + 100}").status_code == 404
+    proof = client.get(f"{base}/proofs/inclusion?index=0&size={checkpoint.size}").json()
+    assert proof["log"] == log
     verify_inclusion(
         bytes.fromhex(proof["leaf_hash"]),
         0,
@@ -340,14 +422,18 @@ def test_public_log_endpoints(client: TestClient, world: World) -> None:
         [bytes.fromhex(h) for h in proof["hashes"]],
         checkpoint.root,
     )
-    assert (
-        client.get(
-            f"/v1/proofs/inclusion?index={checkpoint.size}&size={checkpoint.size}"
-        ).status_code
-        == 400
-    )
-    assert client.get("/v1/proofs/consistency?old=2&new=1").status_code == 400
-    assert client.get(f"/v1/proofs/consistency?old=1&new={checkpoint.size}").status_code == 200
+    size = checkpoint.size
+    assert client.get(f"{base}/proofs/inclusion?index={size}&size={size}").status_code == 400
+    assert client.get(f"{base}/proofs/consistency?old=2&new=1").status_code == 400
+    assert client.get(f"{base}/proofs/consistency?old=1&new={size}").status_code == 200
+    assert client.get(f"{base}/proofs/consistency?old=1&new={size + 1}").status_code == 404
+
+
+def test_unknown_and_empty_logs_answer_404(client: TestClient, world: World) -> None:
+    for path in ("checkpoint", "checkpoints/1", "proofs/inclusion?index=0&size=1"):
+        assert client.get(f"/v1/logs/no-such-log/{path}").status_code == 404, path
+        assert client.get(f"/v1/logs/{OTHER_AGENCY}/{path}").status_code == 404, path
+    assert client.get(f"/v1/logs/{OMBUDSMAN}/checkpoint").status_code == 404  # not an agency
 
 
 def test_operator_endpoints_register_orgs_keys_and_tokens(client: TestClient, world: World) -> None:

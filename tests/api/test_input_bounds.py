@@ -23,7 +23,7 @@ def auth(token: str) -> dict[str, str]:
 
 
 def log_size(world: World) -> int:
-    return world.runtime.ledger.store.recorder.log_size()
+    return world.runtime.logs.stores.log(AGENCY).recorder.log_size()
 
 
 HOSTILE = {
@@ -75,8 +75,8 @@ def test_refuses_out_of_bounds_payload_with_422_naming_the_field(
     assert problem["type"].endswith(rule)
     assert field in problem["detail"]
     assert log_size(world) == size
-    assert world.runtime.ledger.size == size
-    subject = client.get("/v1/subjects/req-1", headers=token)
+    assert world.runtime.logs.log(AGENCY).size == size
+    subject = client.get(f"/v1/logs/{AGENCY}/subjects/req-1", headers=token)
     assert subject.status_code == 200, subject.text
 
 

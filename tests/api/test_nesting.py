@@ -13,7 +13,9 @@ def auth(token: str) -> dict[str, str]:
 
 
 def log_size(world: World) -> int:
-    return world.runtime.ledger.store.recorder.log_size()
+    """Entries in every log together."""
+    logs = world.runtime.logs
+    return sum(logs.stores.log(log).recorder.log_size() for log in logs.ids())
 
 
 def nested(depth: int, opening: str = "[", closing: str = "]") -> str:

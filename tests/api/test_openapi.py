@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
 from api.app import create_app
+from api.demo.cast import KAB
 from api.demo.load import demo_period, demo_tokens, open_demo_runtime
 from api.demo.story import complaint_id
-from api.openapi import PUBLIC
+from api.openapi import PUBLIC, PUBLIC_FOR_REGISTRY
 from domain.event_data import EVENT_TYPES
 from ledger.settings import Settings
 
@@ -93,6 +94,12 @@ def test_protected_operations_name_the_bearer_scheme_and_the_server_agrees(
         if path in PUBLIC:
             assert "security" not in operation, path
             assert answer.status_code != 401, path
+        elif path in PUBLIC_FOR_REGISTRY:  # a token, or none for the registry log's
+            assert operation["security"] == [{"bearer": []}, {}], path
+            assert answer.status_code == 401, (method, path)
+            public_url = re.sub(r"\{[^}]+\}", "0", path.replace("{log}", "operator"))
+            public = client.request(method.upper(), public_url)
+            assert public.status_code != 401, path
         else:
             assert operation["security"] == [{"bearer": []}], path
             assert answer.status_code == 401, (method, path)
@@ -110,10 +117,15 @@ def test_real_entries_and_reports_conform_to_their_schemas(
 ) -> None:
     client, tokens = demo
     auth = {"Authorization": f"Bearer {tokens['inspector']}"}
-    subject = client.get("/v1/subjects/bu-disdukcapil", headers=auth).json()
+    log = f"/v1/logs/{KAB}"
+    subject = client.get(f"{log}/subjects/bu-disdukcapil", headers=auth).json()
     conforms(doc, "Subject", subject)
     for index in (0, 5, 300, 600):
-        conforms(doc, "Entry", client.get(f"/v1/entries/{index}", headers=auth).json())
+        conforms(doc, "Entry", client.get(f"{log}/entries/{index}", headers=auth).json())
+    conforms(doc, "Entry", client.get("/v1/logs/operator/entries/0").json())
+    conforms(doc, "Logs", client.get("/v1/logs").json())
+    inclusion = client.get(f"{log}/proofs/inclusion", params={"index": 5, "size": 10}).json()
+    conforms(doc, "InclusionProof", inclusion)
     report = client.get(f"/v1/complaints/{complaint_id(demo_period())}/report", headers=auth)
     conforms(doc, "Report", report.json())
 

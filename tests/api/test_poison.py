@@ -104,10 +104,10 @@ class Hostile:
         ).status_code
 
     def huge_index(self) -> int:
-        return self.http.get("/v1/entries/99999999999999999999").status_code
+        return self.http.get(f"/v1/logs/{AGENCY}/entries/99999999999999999999").status_code
 
     def huge_checkpoint(self) -> int:
-        return self.http.get("/v1/checkpoints/99999999999999999999").status_code
+        return self.http.get(f"/v1/logs/{AGENCY}/checkpoints/99999999999999999999").status_code
 
     def far_future_bundle(self) -> int:
         return self.http.get(
@@ -219,10 +219,10 @@ def _setup(database_url: str, tmp_path: Path) -> tuple[dict[str, str], World]:
     world = World(runtime).setup()
     other_unit = _unit(OTHER_AGENCY, 0, 0)
     other_unit["subject"] = f"{OTHER_AGENCY}/sekretariat"
-    world.runtime.ledger.append(
+    world.runtime.logs.append(
         [
-            world.runtime.ledger.prepare(world.other_signer.sign(other_unit)),
-            world.runtime.ledger.prepare(
+            world.runtime.logs.prepare(world.other_signer.sign(other_unit)),
+            world.runtime.logs.prepare(
                 world.other_signer.sign(
                     payload(
                         "employee.enrolled",

@@ -14,15 +14,16 @@ def auth(token: str) -> dict[str, str]:
 
 HUGE = "9" * 20
 HUGE_INT_GETS = [
-    f"/v1/entries/{HUGE}",
-    f"/v1/checkpoints/{HUGE}",
-    f"/v1/proofs/inclusion?index={HUGE}&size=1",
-    f"/v1/proofs/inclusion?index=0&size={HUGE}",
-    f"/v1/proofs/consistency?old={HUGE}&new=2",
-    f"/v1/proofs/consistency?old=1&new={HUGE}",
+    f"/v1/logs/{AGENCY}/entries/{HUGE}",
+    f"/v1/logs/operator/entries/{HUGE}",
+    f"/v1/logs/{AGENCY}/checkpoints/{HUGE}",
+    f"/v1/logs/{AGENCY}/proofs/inclusion?index={HUGE}&size=1",
+    f"/v1/logs/{AGENCY}/proofs/inclusion?index=0&size={HUGE}",
+    f"/v1/logs/{AGENCY}/proofs/consistency?old={HUGE}&new=2",
+    f"/v1/logs/{AGENCY}/proofs/consistency?old=1&new={HUGE}",
     f"/v1/agencies/{AGENCY}/requests?limit={HUGE}",
     f"/v1/agencies/{AGENCY}/requests?min_index={HUGE}",
-    f"/v1/bundles?subject=req-1&consistency_from={HUGE}",
+    f"/v1/bundles?log={AGENCY}&subject=req-1&consistency_from={HUGE}",
 ]
 
 
@@ -35,7 +36,14 @@ def test_integers_out_of_range_are_404_or_422_problems(
     assert response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("path", [f"/v1/entries/-{HUGE}", "/v1/entries/-1", "/v1/checkpoints/-1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/v1/logs/{AGENCY}/entries/-{HUGE}",
+        f"/v1/logs/{AGENCY}/entries/-1",
+        f"/v1/logs/{AGENCY}/checkpoints/-1",
+    ],
+)
 def test_negative_indexes_and_sizes_are_problems(
     client: TestClient, world: World, path: str
 ) -> None:
@@ -59,7 +67,7 @@ OUT_OF_RANGE_INSTANTS = [
     [
         f"/v1/agencies/{AGENCY}/requests",
         f"/v1/agencies/{AGENCY}/compliance",
-        "/v1/subjects/req-1/history",
+        f"/v1/logs/{AGENCY}/subjects/req-1/history",
     ],
 )
 def test_instants_out_of_bounds_are_422_problems(
@@ -104,7 +112,7 @@ def test_read_model_dates_out_of_bounds_are_422_problems(
 def test_min_index_past_the_log_is_404_at_once_not_a_503_wait(
     client: TestClient, world: World
 ) -> None:
-    size = world.runtime.ledger.store.recorder.log_size()
+    size = world.runtime.logs.stores.log(AGENCY).recorder.log_size()
     response = client.get(
         f"/v1/agencies/{AGENCY}/requests",
         params={"min_index": size + 10},
@@ -121,10 +129,12 @@ def test_min_index_past_the_log_is_404_at_once_not_a_503_wait(
         f"/v1/agencies/{AGENCY}/requests?employee=a%00b",
         f"/v1/agencies/{AGENCY}/compliance?unit=%00",
         f"/v1/agencies/{AGENCY}/evaluations?period=%00",
-        "/v1/subjects/a%00b",
-        "/v1/subjects/a%00b/history?as_of=2026-01-01T00:00:00Z",
+        f"/v1/logs/{AGENCY}/subjects/a%00b",
+        f"/v1/logs/{AGENCY}/subjects/a%00b/history?as_of=2026-01-01T00:00:00Z",
+        "/v1/logs/a%00b/entries/0",
+        "/v1/logs/a%00b/checkpoint",
         "/v1/complaints/a%00b",
-        "/v1/bundles?subject=a%00b",
+        f"/v1/bundles?log={AGENCY}&subject=a%00b",
         f"/v1/agencies/{AGENCY}/units/a%00b/days",
     ],
 )

@@ -30,7 +30,7 @@ def _requests(world: World, count: int) -> int:
             payload("wfa.requested", f"req-{n}", who, wfa_request(who)),
             payload("wfa.approved", f"req-{n}", HEAD, {"note": "ok"}),
         )
-    return world.runtime.ledger.size - 1
+    return world.runtime.logs.log(AGENCY).size - 1
 
 
 def test_requests_are_paginated_and_filtered(client: TestClient, world: World) -> None:
@@ -92,18 +92,19 @@ def test_history_as_of_shows_the_subject_before_its_approval(
     between = datetime.now(UTC).isoformat()
     world.append(payload("wfa.approved", "req-h", HEAD, {"note": "ok"}))
     token = auth(world.tokens["agency"])
-    then = client.get("/v1/subjects/req-h/history", params={"as_of": between}, headers=token)
+    subject = f"/v1/logs/{AGENCY}/subjects/req-h"
+    then = client.get(f"{subject}/history", params={"as_of": between}, headers=token)
     assert then.status_code == 200
     assert then.json()["state"]["status"] == "requested"
     assert len(then.json()["entries"]) == 1
-    now = client.get("/v1/subjects/req-h", headers=token).json()
+    now = client.get(subject, headers=token).json()
     assert now["state"]["status"] == "approved"
     early = client.get(
-        "/v1/subjects/req-h/history", params={"as_of": "2000-01-01T00:00:00Z"}, headers=token
+        f"{subject}/history", params={"as_of": "2000-01-01T00:00:00Z"}, headers=token
     )
     assert early.status_code == 404
     other = client.get(
-        "/v1/subjects/req-h/history", params={"as_of": between}, headers=auth(world.tokens["other"])
+        f"{subject}/history", params={"as_of": between}, headers=auth(world.tokens["other"])
     )
     assert other.status_code == 404  # as for a missing subject: another agency's ids are hidden
 

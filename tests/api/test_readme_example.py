@@ -62,7 +62,8 @@ def test_readme_client_appends_a_signed_unit(tmp_path: Path, sqlite_url: str) ->
         assert done.returncode == 0, done.stderr
         index, leaf_hash = done.stdout.split()
         entry = httpx.get(
-            f"{server.url}/v1/entries/{index}", headers={"Authorization": f"Bearer {token}"}
+            f"{server.url}/v1/logs/kab-contoh/entries/{index}",
+            headers={"Authorization": f"Bearer {token}"},
         )
         assert entry.json()["leaf_hash"] == leaf_hash
         assert entry.json()["payload"]["subject"] == "kab-contoh/dukcapil-loket"

@@ -9,7 +9,7 @@ from datetime import timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
-from tests.support import STAFF, World, now, payload, wfa_request
+from tests.support import AGENCY, STAFF, World, now, payload, wfa_request
 from verification.dsse import PAYLOAD_TYPE, keyid_of, pae
 
 
@@ -18,7 +18,7 @@ def auth(token: str) -> dict[str, str]:
 
 
 def log_size(world: World) -> int:
-    return world.runtime.ledger.store.recorder.log_size()
+    return world.runtime.logs.stores.log(AGENCY).recorder.log_size()
 
 
 def envelope(world: World, subject: str = "req-sig") -> dict[str, object]:
@@ -114,7 +114,9 @@ def test_accepts_a_signature_without_keyid_and_names_the_key(
         client, world, with_signatures(env, [{"sig": own_signatures(env)[0]["sig"]}])
     )
     assert status == 201, receipt
-    stored = client.get(f"/v1/entries/{receipt['index']}", headers=auth(world.tokens["agency"]))
+    stored = client.get(
+        f"/v1/logs/{AGENCY}/entries/{receipt['index']}", headers=auth(world.tokens["agency"])
+    )
     assert stored.json()["envelope"]["signatures"] == own_signatures(env)
     assert stored.json()["leaf"]["signatures"] == own_signatures(env)
 
@@ -159,7 +161,9 @@ def test_accepts_url_safe_base64_and_stores_the_standard_form(
     }
     status, receipt = post(client, world, sent)
     assert status == 201, receipt
-    stored = client.get(f"/v1/entries/{receipt['index']}", headers=auth(world.tokens["agency"]))
+    stored = client.get(
+        f"/v1/logs/{AGENCY}/entries/{receipt['index']}", headers=auth(world.tokens["agency"])
+    )
     assert stored.json()["envelope"]["payload"] == env["payload"]
     assert stored.json()["envelope"]["signatures"] == [signature]
     status, again = post(client, world, env)

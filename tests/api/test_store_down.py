@@ -22,11 +22,14 @@ from tests.support import AGENCY, World
 pytestmark = pytest.mark.postgres
 
 READS = [
-    "/v1/entries/0",
-    "/v1/subjects/kab-contoh/dukcapil-loket",
-    "/v1/checkpoint",
-    "/v1/checkpoints/1",
-    "/v1/proofs/inclusion?index=0&size=2",
+    f"/v1/logs/{AGENCY}/entries/0",
+    f"/v1/logs/{AGENCY}/subjects/kab-contoh/dukcapil-loket",
+    "/v1/logs",
+    f"/v1/logs/{AGENCY}/checkpoint",
+    f"/v1/logs/{AGENCY}/checkpoints/5",  # World.setup's five entries: one group commit
+    "/v1/logs/operator/checkpoints/1",
+    f"/v1/logs/{AGENCY}/proofs/inclusion?index=0&size=2",
+    "/v1/logs/operator/entries/0",
     f"/v1/agencies/{AGENCY}/requests",
 ]
 
@@ -100,7 +103,7 @@ def test_reads_while_the_store_is_unreachable_are_503_problems_then_recover(
         assert all(status == 200 for _, status, _ in answers(client, token))
         proxy.down()
         headers = {"Authorization": f"Bearer {token}"}
-        down = client.get("/v1/entries/0", headers=headers)
+        down = client.get(f"/v1/logs/{AGENCY}/entries/0", headers=headers)
         assert down.status_code == 503, down.text
         assert down.headers["content-type"] == "application/problem+json"
         assert down.json()["type"] == "urn:jejak:problem:store-unavailable"

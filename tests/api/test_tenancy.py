@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from tests.support import (
+    AGENCY,
     HEAD,
     OMBUDSMAN_OFFICER,
     STAFF,
@@ -23,6 +24,8 @@ REQUEST = "req-tenant-1"
 COMPLAINT = "lm-tenant-0001"
 MISSING_REQUEST = "req-tenant-missing"
 MISSING_COMPLAINT = "lm-tenant-missing"
+LOG = f"/v1/logs/{AGENCY}"
+MISSING_LOG = "kab-tiada"
 
 
 def auth(token: str) -> dict[str, str]:
@@ -46,8 +49,8 @@ def story(world: World) -> World:
             "summary": "Loket tutup",
         },
     )
-    ledger = world.runtime.ledger
-    ledger.append([ledger.prepare(world.ombudsman_signer.sign(filed))])
+    logs = world.runtime.logs
+    logs.append([logs.prepare(world.ombudsman_signer.sign(filed))])
     return world
 
 
@@ -61,12 +64,10 @@ def as_missing(existing: Response, missing: Response, existing_id: str, missing_
 
 def test_another_agencys_subject_answers_as_a_missing_one(client: TestClient, story: World) -> None:
     other = auth(story.tokens["other"])
-    assert (
-        client.get(f"/v1/subjects/{REQUEST}", headers=auth(story.tokens["agency"])).status_code
-        == 200
-    )
-    existing = client.get(f"/v1/subjects/{REQUEST}", headers=other)
-    missing = client.get(f"/v1/subjects/{MISSING_REQUEST}", headers=other)
+    mine = auth(story.tokens["agency"])
+    assert client.get(f"{LOG}/subjects/{REQUEST}", headers=mine).status_code == 200
+    existing = client.get(f"{LOG}/subjects/{REQUEST}", headers=other)
+    missing = client.get(f"{LOG}/subjects/{MISSING_REQUEST}", headers=other)
     as_missing(existing, missing, REQUEST, MISSING_REQUEST)
 
 
@@ -76,21 +77,31 @@ def test_another_agencys_history_tells_nothing_of_when_it_was_recorded(
 ) -> None:
     other = auth(story.tokens["other"])
     at = (datetime.now(UTC) + timedelta(days=days)).isoformat()
-    existing = client.get(f"/v1/subjects/{REQUEST}/history", params={"as_of": at}, headers=other)
+    existing = client.get(f"{LOG}/subjects/{REQUEST}/history", params={"as_of": at}, headers=other)
     missing = client.get(
-        f"/v1/subjects/{MISSING_REQUEST}/history", params={"as_of": at}, headers=other
+        f"{LOG}/subjects/{MISSING_REQUEST}/history", params={"as_of": at}, headers=other
     )
     as_missing(existing, missing, REQUEST, MISSING_REQUEST)
 
 
 def test_another_agencys_entry_answers_as_a_missing_one(client: TestClient, story: World) -> None:
     other = auth(story.tokens["other"])
-    mine = client.get(f"/v1/subjects/{REQUEST}", headers=auth(story.tokens["agency"])).json()
+    mine = client.get(f"{LOG}/subjects/{REQUEST}", headers=auth(story.tokens["agency"])).json()
     index = mine["entries"][0]["index"]
-    size = story.runtime.ledger.store.recorder.log_size()
-    existing = client.get(f"/v1/entries/{index}", headers=other)
-    missing = client.get(f"/v1/entries/{size + 1000}", headers=other)
+    size = story.runtime.logs.stores.log(AGENCY).recorder.log_size()
+    existing = client.get(f"{LOG}/entries/{index}", headers=other)
+    missing = client.get(f"{LOG}/entries/{size + 1000}", headers=other)
     as_missing(existing, missing, str(index), str(size + 1000))
+
+
+@pytest.mark.parametrize("path", ["entries/0", f"subjects/{REQUEST}"])
+def test_another_agencys_log_answers_as_a_missing_one(
+    client: TestClient, story: World, path: str
+) -> None:
+    other = auth(story.tokens["other"])
+    existing = client.get(f"{LOG}/{path}", headers=other)
+    missing = client.get(f"/v1/logs/{MISSING_LOG}/{path}", headers=other)
+    as_missing(existing, missing, AGENCY, MISSING_LOG)
 
 
 @pytest.mark.parametrize("suffix", ["", "/report"])
@@ -117,6 +128,7 @@ def test_another_agencys_bundle_answers_as_a_missing_one(
     client: TestClient, story: World, name: str, existing: str, missing: str
 ) -> None:
     other = auth(story.tokens["other"])
-    found = client.get("/v1/bundles", params={name: existing}, headers=other)
-    absent = client.get("/v1/bundles", params={name: missing}, headers=other)
+    log = {"log": AGENCY} if name == "subject" else {}
+    found = client.get("/v1/bundles", params={**log, name: existing}, headers=other)
+    absent = client.get("/v1/bundles", params={**log, name: missing}, headers=other)
     as_missing(found, absent, existing, missing)

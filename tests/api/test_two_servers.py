@@ -12,7 +12,7 @@ import pytest
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
 from tests.servers import Server
-from tests.support import HEAD, World, payload
+from tests.support import AGENCY, HEAD, World, payload
 from verification.merkle import root_hash, verify_consistency
 from verification.note import generate_key, parse_checkpoint, verify_note
 
@@ -82,7 +82,7 @@ def test_two_servers_append_one_gap_free_sequence(postgres_url: str, tmp_path: P
 
     reopened = open_runtime(settings)
     try:
-        ledger = reopened.ledger
+        ledger = reopened.logs.log(AGENCY)
         size = ledger.size
         events = [ledger.store.decode(e) for e in ledger.store.recorder.entries(0, size)]
         assert [e.index for e in events] == list(range(size))
@@ -93,6 +93,7 @@ def test_two_servers_append_one_gap_free_sequence(postgres_url: str, tmp_path: P
             assert seen == list(range(1, len(seen) + 1)), subject
         by_index = {e.index: e.leaf_hash for e in events}
         for receipt in receipts:
+            assert receipt["log"] == AGENCY
             assert by_index[int(str(receipt["index"]))] == receipt["leaf_hash"]
 
         leaves = [bytes.fromhex(e.leaf_hash) for e in events]

@@ -109,7 +109,9 @@ def test_a_server_running_as_the_writer_role_appends_and_serves(
         )
         assert appended.status_code == 201, appended.text
         index = appended.json()["index"]
-        entry = httpx.get(f"{server.url}/v1/entries/{index}", headers=headers, timeout=30)
+        entry = httpx.get(
+            f"{server.url}/v1/logs/kab-contoh/entries/{index}", headers=headers, timeout=30
+        )
         assert entry.status_code == 200, entry.text
         # the read models (written by the projection worker, as the writer) catch up
         read = httpx.get(

@@ -184,7 +184,11 @@ class LogHead:
                 raise SignatureRejectedError(
                     f"the signature by key {signature.keyid} does not verify", signature.keyid
                 )
-            if self.registry is None and (self.size > 0 or self.keys.key(signature.keyid)):
+            if self.registry is not None:  # every signature, on the prefix the leaf names
+                check_key_rules(
+                    self.registry.view(self.registry_size()), signature.keyid, event, at
+                )
+            elif self.size > 0 or self.keys.key(signature.keyid):
                 check_key_rules(self.keys, signature.keyid, event, at)
         return tuple(s.keyid for s in submission.envelope.signatures)
 

@@ -56,7 +56,8 @@ def check_stored_tree(
         for key in keys:
             if stored[key] != recomputed[key]:
                 raise LedgerCorruptedError(
-                    f"jejak_tree row log={log} level={key[0]} idx={key[1]} holds {stored[key].hex()},"
+                    f"jejak_tree row log={log} level={key[0]} idx={key[1]}"
+                    f" holds {stored[key].hex()},"
                     f" the entries' leaves hash to {recomputed[key].hex()}"
                 )
     root = fold_subtrees([stored[key] for key in keys])

@@ -18,10 +18,10 @@ from domain.events import parse_payload
 from domain.registry import RegistryState
 from ledger.errors import EnvelopeOutOfBoundsError, NotFoundError, UnsupportedPayloadTypeError
 from ledger.head import Submission
+from ledger.integrity import check_stored_tree
 from ledger.ledger import Clock, Ledger, Progress, Receipt, utc_now
 from ledger.placement import REGISTRY_LOG, Stores
 from ledger.signers import check_known_signatures
-from ledger.integrity import check_stored_tree
 from ledger.signing import CheckpointSigner, log_origin
 from verification.dsse import PAYLOAD_TYPE, parse_envelope
 

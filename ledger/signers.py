@@ -72,7 +72,14 @@ def check_known_signatures(
     return named, frozenset(verified)
 
 
-def check_key_rules(state: KeyBook, keyid: str, event: Event, at: datetime) -> None:
+class KeyView(Protocol):
+    """The registry as a prefix of it stood: a key and an organisation by id."""
+
+    def org(self, org_id: str) -> Org | None: ...
+    def key(self, keyid: str) -> Key | None: ...
+
+
+def check_key_rules(state: KeyView, keyid: str, event: Event, at: datetime) -> None:
     """The key is registered, valid at `at`, of an organisation that may sign the event and,
     if personal, the actor's own."""
     key = check_key_valid(keyid, state.key(keyid), at)

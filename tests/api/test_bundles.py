@@ -55,7 +55,7 @@ def _story(runtime: Runtime, world: World) -> None:
 
 
 def _verified(runtime: Runtime, body: bytes) -> dict[str, object]:
-    from verification.verify2 import verify_whole  # type: ignore[import-not-found,unused-ignore]
+    from verification.verifier import verify_whole
 
     result = verify_whole(body, runtime.log_verifier_key)
     assert result.failures == []

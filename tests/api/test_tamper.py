@@ -78,7 +78,7 @@ def test_changed_stored_byte_is_refused_naming_the_entry(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200
-    from verification.verify2 import verify_whole  # type: ignore[import-not-found,unused-ignore]
+    from verification.verifier import verify_whole
 
     result = verify_whole(response.content, runtime.log_verifier_key)
     reasons = {(f.reason, f.index) for f in result.failures}

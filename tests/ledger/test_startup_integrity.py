@@ -15,10 +15,10 @@ from psycopg.sql import SQL, Identifier
 import domain.state
 from ledger.bootstrap import open_runtime
 from ledger.errors import LedgerCorruptedError
+from ledger.placement import sqlite_log_url
 from ledger.settings import Settings
 from ledger.store import store_environment
 from tests.servers import ROOT, free_port
-from ledger.placement import sqlite_log_url
 from tests.support import AGENCY, UNIT, World
 from verification.merkle import perfect_subtrees
 

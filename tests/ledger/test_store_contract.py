@@ -154,7 +154,8 @@ def test_logs_sharing_a_store_have_their_own_indexes_rows_and_checkpoints(
     assert [e.index for e in a.subject_events("a")] == [0]
     assert [e.index for e in b.subject_events("a")] == [0]
     cp_a, cp_b = a.recorder.checkpoint(None), b.recorder.checkpoint(None)
-    assert cp_a is not None and cp_b is not None
+    assert cp_a is not None
+    assert cp_b is not None
     assert (cp_a.size, cp_b.size) == (2, 1)
     assert b.recorder.nodes([(0, 1)]) == {}
     assert shared.log("kab-c").recorder.log_size() == 0
@@ -169,6 +170,6 @@ def test_a_conflict_in_one_log_leaves_the_other_logs_alone(shared: EventStore) -
 
 
 def test_writer_turns_of_different_logs_do_not_wait_for_each_other(shared: EventStore) -> None:
-    with shared.log("kab-a").recorder.writer_turn() as size_a:
-        with shared.log("kab-b").recorder.writer_turn() as size_b:
-            assert (size_a, size_b) == (0, 0)
+    a, b = shared.log("kab-a").recorder, shared.log("kab-b").recorder
+    with a.writer_turn() as size_a, b.writer_turn() as size_b:
+        assert (size_a, size_b) == (0, 0)

@@ -16,7 +16,7 @@ from tests.pages.test_browser import shoot
 from tests.servers import Server
 from tests.verification.bundle2_damage import CASES
 from verification.outcome import COMPLETE, FAILED, PARTIAL
-from verification.verify2 import verify_stream
+from verification.verifier import verify_stream
 
 Found = set[tuple[str, str, str]]  # (log, index, reason) as the page lists them
 VERDICTS = {COMPLETE: "complete", PARTIAL: "partial", FAILED: "failed"}

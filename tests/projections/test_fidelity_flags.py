@@ -21,7 +21,7 @@ from tests.support import (
     policy_data,
     wfa_request,
 )
-from verification.verify2 import verify_bytes
+from verification.verifier import verify_bytes
 
 NEW_RULES = {
     "complaint-out-of-sequence",

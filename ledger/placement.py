@@ -2,7 +2,7 @@
 
 Without `JEJAK_PLACEMENT` every log is in `JEJAK_DATABASE_URL`. On SQLite the registry log and
 the tokens are in that file and each agency log in a file of its own beside it
-(`logs/<log>.db`), so that logs commit in parallel. On PostgreSQL the logs of one server share
+(`<main file's name>.logs/log-<log>.db`), so that logs commit in parallel. On PostgreSQL the logs of one server share
 its tables (a `log` column) and each log has its own writer lock.
 
 `JEJAK_PLACEMENT` names a JSON or TOML file:
@@ -94,10 +94,12 @@ def log_file_name(log: str) -> str:
 
 
 def sqlite_log_url(main_url: str, log: str) -> str:
-    """The SQLite file of an agency log, in `logs/` beside the main file."""
+    """The SQLite file of an agency log, in a directory beside the main file named after it
+    (`var/jejak.db` → `var/jejak.logs/`): two ledgers in one directory never share a log."""
     path = unquote(urlparse(main_url).path)
     path = path[1:] if path.startswith("//") else path.lstrip("/")
-    beside = Path(path).parent / "logs" / log_file_name(log)
+    main = Path(path)
+    beside = main.parent / f"{main.stem}.logs" / log_file_name(log)
     return f"sqlite:///{beside}"  # an absolute path gives sqlite:////…, as SQLAlchemy spells it
 
 

@@ -67,9 +67,9 @@ def test_sqlite_logs_are_files_beside_the_main_one_with_safe_names() -> None:
     assert log_file_name("kab-a") == "log-kab-a.db"
     assert log_file_name("org:x/y") == "log-org%3Ax%2Fy.db"
     assert sqlite_log_url("sqlite:////var/jejak/jejak.db", "kab-a") == (
-        "sqlite:////var/jejak/logs/log-kab-a.db"
+        "sqlite:////var/jejak/jejak.logs/log-kab-a.db"
     )
-    assert sqlite_log_url("sqlite:///var/jejak.db", "kab-a") == "sqlite:///var/logs/log-kab-a.db"
+    assert sqlite_log_url("sqlite:///var/w1.db", "kab-a") == "sqlite:///var/w1.logs/log-kab-a.db"
 
 
 def _rows(url: str, table: str, log: str) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 
 from ledger.bootstrap import Runtime, open_runtime
-from ledger.placement import log_file_name
+from ledger.placement import sqlite_log_url
 from ledger.settings import Settings
 from ledger.store import store_environment
 from projections.runner import runner_from_settings
@@ -53,9 +53,13 @@ def test_on_sqlite_each_agencys_read_models_are_in_its_own_log_file(
     finally:
         runtime.close()
     main = Path(store_environment(sqlite_url)["SQLITE_DBNAME"])
-    logs = main.parent / "logs"
-    assert _agencies_in_sqlite(logs / log_file_name(AGENCY)) == {AGENCY}
-    assert _agencies_in_sqlite(logs / log_file_name(OTHER_AGENCY)) == {OTHER_AGENCY}
+
+    def file(log: str) -> Path:
+        return Path(store_environment(sqlite_log_url(sqlite_url, log))["SQLITE_DBNAME"])
+
+    assert file(AGENCY).parent == main.parent / f"{main.stem}.logs"
+    assert _agencies_in_sqlite(file(AGENCY)) == {AGENCY}
+    assert _agencies_in_sqlite(file(OTHER_AGENCY)) == {OTHER_AGENCY}
     assert _agencies_in_sqlite(main) == set()  # the registry's file holds no read model
 
 

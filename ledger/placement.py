@@ -2,8 +2,8 @@
 
 Without `JEJAK_PLACEMENT` every log is in `JEJAK_DATABASE_URL`. On SQLite the registry log and
 the tokens are in that file and each agency log in a file of its own beside it
-(`<main file's name>.logs/log-<log>.db`), so that logs commit in parallel. On PostgreSQL the logs of one server share
-its tables (a `log` column) and each log has its own writer lock.
+(`<main file's name>.logs/log-<log>.db`), so that logs commit in parallel. On PostgreSQL the
+logs of one server share its tables (a `log` column) and each log has its own writer lock.
 
 `JEJAK_PLACEMENT` names a JSON or TOML file:
 

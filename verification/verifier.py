@@ -41,7 +41,7 @@ from verification.progress import Phases
 from verification.records import EntryRecord, Header, HeadRecord, LogRecord, RangeRecord, Record
 from verification.report import partial_reasons
 
-HEADS_LATER = "subject maps are not verified yet (issue #11)"
+HEADS_LATER = "this ledger does not publish subject maps yet"
 
 
 def load_trusted_notes(notes: Sequence[str], log_key: str) -> dict[str, Checkpoint]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,27 +17,51 @@ from api.openapi import install_docs
 from api.pages.routes import install_pages
 from api.problems import install_problem_handlers
 from api.retry import RetryOnDeadConnection, pool_check
+from api.routing import Answer, Workers
 from ledger.bootstrap import Runtime
+from ledger.tokens import Principal
 
 
 def create_app(
-    runtime: Runtime, projections: ProjectionMode = "thread", worker_header: bool = False
+    runtime: Runtime,
+    projections: ProjectionMode = "thread",
+    worker_header: bool = False,
+    workers: Workers | None = None,
 ) -> FastAPI:
     """An API serving `runtime`'s logs. Its read models follow the logs in a thread of this
     process (tests, small deployments), in a worker process of their own (what `jejak serve`
     does), or, `external`, in another process (`jejak projections run`, or the one worker of
     `jejak serve --workers N` that keeps them). `worker_header`: every answer names the
-    serving process in `X-Jejak-Worker` (its pid), as the workers of `--workers N` do."""
+    serving process in `X-Jejak-Worker` (its pid), as the workers of `--workers N` do.
+    `workers`: this worker's place among them; appends go to the worker owning their log."""
+
+    @asynccontextmanager
+    async def serving(app: FastAPI) -> AsyncIterator[None]:
+        async with lifespan(app):
+            if workers is None:
+                yield
+                return
+
+            async def forwarded(principal: Principal, body: bytes, batch: bool) -> Answer:
+                return await routes_entries.serve_forwarded(runtime, principal, body, batch)
+
+            await workers.listen(forwarded)
+            try:
+                yield
+            finally:
+                await workers.close()
+
     app = FastAPI(
         title="Jejak",
         summary="Signed, verifiable ledger of flexible work of Indonesian civil servants",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=serving,
         docs_url=None,
         redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.projection_mode = projections
+    app.state.workers = workers
     app.state.tokens = TokenCache()
     install_problem_handlers(app)
     # the append routes first: routes are matched in order, and appends are the hot path;

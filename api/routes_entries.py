@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import get_principal
-from api.problems import NotJsonError
+from api.problems import NotJsonError, problem_for, status_of
 from api.responses import FastJSONResponse
+from api.routing import Answer, Workers, log_of_body
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
 from ledger.committer import ItemRefusedError
@@ -30,6 +32,7 @@ router = APIRouter(prefix="/v1", tags=["entries"])
 WRITERS = ("agency", "ombudsman")
 BEARER: dict[str, object] = {"security": [{"bearer": []}]}
 MAX_BATCH = 1000
+log = logging.getLogger("jejak.api")
 
 
 async def _json_body(request: Request) -> object:
@@ -97,23 +100,14 @@ async def _writer(request: Request) -> tuple[Runtime, Principal]:
     return runtime, principal
 
 
-@router.post("/entries", status_code=201, openapi_extra=BEARER)
-async def append_entry(request: Request) -> FastJSONResponse:
-    """Append one envelope to the log its payload names: 201 and its receipt; 200 and the
-    original receipt on resubmission."""
-    runtime, principal = await _writer(request)
-    obj = await _json_body(request)
-    [receipt] = await _append(runtime, principal, [obj])
-    created = receipt.pop("_created")
-    return FastJSONResponse(receipt, status_code=201 if created else 200)
-
-
-@router.post("/entries/batch", status_code=201, openapi_extra=BEARER)
-async def append_batch(request: Request) -> FastJSONResponse:
-    """Append envelopes of one log all or nothing; a refusal names the failing item's
-    position, and envelopes of several logs are refused (422 `batch-spans-logs`)."""
-    runtime, principal = await _writer(request)
-    obj = await _json_body(request)
+async def _local(
+    runtime: Runtime, principal: Principal, obj: object, batch: bool
+) -> FastJSONResponse:
+    """Append in this process: one envelope (201, or 200 on resubmission) or a batch."""
+    if not batch:
+        [receipt] = await _append(runtime, principal, [obj])
+        created = receipt.pop("_created")
+        return FastJSONResponse(receipt, status_code=201 if created else 200)
     envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
     if not isinstance(envelopes, list) or not envelopes:
         raise EnvelopeRejectedError(
@@ -125,6 +119,54 @@ async def append_batch(request: Request) -> FastJSONResponse:
     for receipt in receipts:
         receipt.pop("_created")
     return FastJSONResponse({"receipts": receipts}, status_code=201)
+
+
+async def _respond(request: Request, batch: bool) -> Response:
+    """Append where the log is written: here, or at the worker that owns it (api/routing.py)."""
+    runtime, principal = await _writer(request)
+    obj = await _json_body(request)
+    workers: Workers | None = getattr(request.app.state, "workers", None)
+    if workers is not None:
+        log_id = log_of_body(obj, batch)
+        if log_id is not None and workers.owner(log_id) != workers.number:
+            body = await request.body()
+            status, answer, media = await workers.forward(
+                workers.owner(log_id), principal, body, batch
+            )
+            return Response(answer, status_code=status, media_type=media)
+    return await _local(runtime, principal, obj, batch)
+
+
+async def serve_forwarded(
+    runtime: Runtime, principal: Principal, body: bytes, batch: bool
+) -> Answer:
+    """An append another worker passed to this one, the owner of its log: the answer as the
+    route would give it, a refusal as its problem."""
+    try:
+        try:
+            obj = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise NotJsonError("the body is not JSON") from None
+        response: Response = await _local(runtime, principal, obj, batch)
+    except Exception as error:  # every refusal becomes the problem the route would answer
+        if status_of(error) >= 500:
+            log.exception("a forwarded append failed")
+        response = problem_for(error)
+    return response.status_code, bytes(response.body), str(response.media_type)
+
+
+@router.post("/entries", status_code=201, openapi_extra=BEARER)
+async def append_entry(request: Request) -> Response:
+    """Append one envelope to the log its payload names: 201 and its receipt; 200 and the
+    original receipt on resubmission."""
+    return await _respond(request, batch=False)
+
+
+@router.post("/entries/batch", status_code=201, openapi_extra=BEARER)
+async def append_batch(request: Request) -> Response:
+    """Append envelopes of one log all or nothing; a refusal names the failing item's
+    position, and envelopes of several logs are refused (422 `batch-spans-logs`)."""
+    return await _respond(request, batch=True)
 
 
 def entry_json(log: str, event: EntryRecorded) -> dict[str, object]:

@@ -3,11 +3,12 @@
 `--workers N` runs N processes serving one port. The parent binds the socket, opens the
 ledger once (creating the keys and the registry log on first start, loading the demo if asked),
 closes it, and starts the workers; each opens the ledger itself and serves uvicorn on the
-inherited socket. Any worker may append to any log: a log's writer is opened in a worker on its
-first request for that log, and workers take each log's writer turn in turn (the per-log lock on
-PostgreSQL, the log's own file on SQLite). Exactly one worker keeps the read models; the others
-only read them and wait. SIGINT and SIGTERM stop every worker gracefully; a worker that dies
-stops the others, and the parent dying stops the workers too.
+inherited socket. Each log is written by one worker, its owner (api/routing.py): a worker that
+receives an append for a log it does not own passes it to the owner over a Unix socket, so no
+two workers take turns on a log's writer or replay each other's entries. A log's writer is
+opened in a worker on its first request for that log. Exactly one worker keeps the read
+models; the others only read them and wait. SIGINT and SIGTERM stop every worker gracefully;
+a worker that dies stops the others, and the parent dying stops the workers too.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ import errno
 import gc
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -29,6 +33,7 @@ import uvicorn
 from api.app import create_app
 from api.cli_errors import CommandError
 from api.lifecycle import ProjectionMode
+from api.routing import Workers
 from api.terminal import progress
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.placement import REGISTRY_LOG
@@ -187,6 +192,7 @@ def _serve_workers(
     print(f"  {count} worker processes on one port; read models kept by {keeper}")
     sys.stdout.flush()
     context = multiprocessing.get_context("spawn")  # see WORKER_START
+    sockets = Path(tempfile.mkdtemp(prefix="jejak-workers-"))  # mode 0700: the workers' own
     workers: list[BaseProcess] = []
     stopping = False
 
@@ -203,7 +209,9 @@ def _serve_workers(
         for number in range(count):
             mode: ProjectionMode = projections if number == 0 else "external"
             started: BaseProcess = context.Process(
-                target=_worker, args=(sock, host, port, mode), name=f"jejak-worker-{number}"
+                target=_worker,
+                args=(sock, host, port, mode, number, count, str(sockets)),
+                name=f"jejak-worker-{number}",
             )
             started.start()
             workers.append(started)
@@ -226,6 +234,7 @@ def _serve_workers(
             if each.exitcode is None:
                 each.kill()
                 each.join()
+        shutil.rmtree(sockets, ignore_errors=True)
     if failed:
         raise CommandError(f"stopped: {', '.join(failed)}")
     return 0
@@ -247,7 +256,15 @@ def _exit(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def _worker(sock: socket.socket, host: str, port: int, projections: ProjectionMode) -> None:
+def _worker(
+    sock: socket.socket,
+    host: str,
+    port: int,
+    projections: ProjectionMode,
+    number: int,
+    count: int,
+    sockets: str,
+) -> None:
     """One worker's main: open the ledger, serve on the parent's socket until told to stop.
 
     uvicorn stops gracefully on SIGTERM, then raises that signal again: this handler turns it
@@ -257,7 +274,8 @@ def _worker(sock: socket.socket, host: str, port: int, projections: ProjectionMo
     signal.signal(signal.SIGINT, _exit)
     runtime = open_runtime(Settings.from_env())
     try:
-        app = create_app(runtime, projections, worker_header=True)
+        workers = Workers(number, count, Path(sockets))
+        app = create_app(runtime, projections, worker_header=True, workers=workers)
         quiet_garbage_collector()
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
         server.run(sockets=[sock])

@@ -1,0 +1,153 @@
+"""Appends routed to the worker that owns their log (`jejak serve --workers N`).
+
+Every worker accepts connections on the shared port, but each log is written by one worker
+only, its owner (`owner_of`: SHA-256 of the log id, modulo N). A worker that receives an append
+for a log it does not own passes the request (the bearer's role and organisation, the body) to
+the owner over a Unix socket and answers with the owner's status and body. So no two processes
+take turns on one log's writer lock or replay each other's entries, and the logs' writes spread
+over the workers' cores.
+
+Frames on the socket: a 4-byte big-endian length, then that many bytes. A request is two frames
+(a JSON header `{"batch", "role", "org"}` and the body); an answer is two frames (a JSON header
+`{"status", "media_type"}` and the body).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from domain.event_data import OPERATOR_EVENTS
+from ledger.placement import REGISTRY_LOG
+from ledger.tokens import Principal
+
+Answer = tuple[int, bytes, str]
+"""An answer: its status, body and media type."""
+Handler = Callable[[Principal, bytes, bool], Awaitable[Answer]]
+log = logging.getLogger("jejak.routing")
+MAX_FRAME = 64 * 1024 * 1024
+
+
+def owner_of(log_id: str, count: int) -> int:
+    """The worker that writes `log_id` (the registry log: worker 0)."""
+    if log_id == REGISTRY_LOG or count <= 1:
+        return 0
+    return int.from_bytes(hashlib.sha256(log_id.encode()).digest()[:8], "big") % count
+
+
+def log_of_body(obj: object, batch: bool) -> str | None:
+    """The log the (first) envelope of a request body names, read without checking it (None
+    when it names none: the request is then answered where it arrived, with its refusal)."""
+    if batch:
+        envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
+        obj = envelopes[0] if isinstance(envelopes, list) and envelopes else None
+    try:
+        payload = orjson.loads(base64.b64decode(obj["payload"]))  # type: ignore[index]
+        kind, agency = payload["type"], payload["agency"]
+    except Exception:  # any malformation: the local checks will name it
+        return None
+    if not isinstance(kind, str) or not isinstance(agency, str):
+        return None
+    return REGISTRY_LOG if kind in OPERATOR_EVENTS else agency
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> bytes:
+    size = int.from_bytes(await reader.readexactly(4), "big")
+    if size > MAX_FRAME:
+        raise ValueError(f"a frame of {size} bytes")
+    return await reader.readexactly(size)
+
+
+def _frame(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
+
+
+@dataclass
+class Workers:
+    """This worker's place among the workers, its socket, and connections to the others."""
+
+    number: int
+    count: int
+    sockets: Path
+    _idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = field(
+        default_factory=dict
+    )
+    _server: asyncio.AbstractServer | None = None
+
+    def socket_of(self, number: int) -> Path:
+        return self.sockets / f"worker-{number}.sock"
+
+    def owner(self, log_id: str) -> int:
+        return owner_of(log_id, self.count)
+
+    async def listen(self, handler: Handler) -> None:
+        """Serve appends forwarded by the other workers."""
+        path = self.socket_of(self.number)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while True:
+                    try:
+                        header = orjson.loads(await _read_frame(reader))
+                        body = await _read_frame(reader)
+                    except asyncio.IncompleteReadError:
+                        return
+                    principal = Principal(str(header["role"]), header.get("org"))
+                    status, answer, media = await handler(principal, body, bool(header["batch"]))
+                    head = orjson.dumps({"status": status, "media_type": media})
+                    writer.write(_frame(head) + _frame(answer))
+                    await writer.drain()
+            except Exception:  # a broken peer: its request fails there, not here
+                log.exception("a forwarded append could not be served")
+            finally:
+                writer.close()
+
+        self._server = await asyncio.start_unix_server(serve, path=str(path))
+        path.chmod(0o600)
+
+    async def forward(self, number: int, principal: Principal, body: bytes, batch: bool) -> Answer:
+        """Have worker `number` append; its answer."""
+        idle = self._idle.setdefault(number, [])
+        if idle:
+            reader, writer = idle.pop()
+        else:
+            reader, writer = await self._connect(number)
+        header = orjson.dumps({"batch": batch, "role": principal.role, "org": principal.org})
+        try:
+            writer.write(_frame(header) + _frame(body))
+            await writer.drain()
+            head = orjson.loads(await _read_frame(reader))
+            answer = await _read_frame(reader)
+        except BaseException:
+            writer.close()
+            raise
+        idle.append((reader, writer))
+        return int(head["status"]), answer, str(head["media_type"])
+
+    async def _connect(self, number: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        path = str(self.socket_of(number))
+        for _ in range(100):  # the owner may still be starting
+            try:
+                return await asyncio.open_unix_connection(path)
+            except (FileNotFoundError, ConnectionRefusedError):
+                await asyncio.sleep(0.05)
+        return await asyncio.open_unix_connection(path)
+
+    async def close(self) -> None:
+        for connections in self._idle.values():
+            for _, writer in connections:
+                writer.close()
+        self._idle.clear()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()

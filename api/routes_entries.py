@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -12,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import get_principal
 from api.problems import NotJsonError, problem_for, status_of
 from api.responses import FastJSONResponse
-from api.routing import Answer, Workers, log_of_body
+from api.routing import WRITER_HEADER, Answer, Workers, log_of_body
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
 from ledger.committer import ItemRefusedError
@@ -130,10 +131,14 @@ async def _respond(request: Request, batch: bool) -> Response:
         log_id = log_of_body(obj, batch)
         if log_id is not None and workers.owner(log_id) != workers.number:
             body = await request.body()
-            status, answer, media = await workers.forward(
+            (status, answer, media), writer = await workers.forward(
                 workers.owner(log_id), principal, body, batch
             )
-            return Response(answer, status_code=status, media_type=media)
+            headers = {WRITER_HEADER: str(writer)}
+            return Response(answer, status_code=status, media_type=media, headers=headers)
+        response = await _local(runtime, principal, obj, batch)
+        response.headers[WRITER_HEADER] = str(os.getpid())
+        return response
     return await _local(runtime, principal, obj, batch)
 
 

@@ -9,7 +9,7 @@ over the workers' cores.
 
 Frames on the socket: a 4-byte big-endian length, then that many bytes. A request is two frames
 (a JSON header `{"batch", "role", "org"}` and the body); an answer is two frames (a JSON header
-`{"status", "media_type"}` and the body).
+`{"status", "media_type", "writer"}` and the body).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from ledger.tokens import Principal
 
 Answer = tuple[int, bytes, str]
 """An answer: its status, body and media type."""
+WRITER_HEADER = "X-Jejak-Writer"
+"""Names, in `--workers` mode, the pid of the worker that wrote the log (the log's owner)."""
 Handler = Callable[[Principal, bytes, bool], Awaitable[Answer]]
 log = logging.getLogger("jejak.routing")
 MAX_FRAME = 64 * 1024 * 1024
@@ -104,7 +107,9 @@ class Workers:
                         return
                     principal = Principal(str(header["role"]), header.get("org"))
                     status, answer, media = await handler(principal, body, bool(header["batch"]))
-                    head = orjson.dumps({"status": status, "media_type": media})
+                    head = orjson.dumps(
+                        {"status": status, "media_type": media, "writer": os.getpid()}
+                    )
                     writer.write(_frame(head) + _frame(answer))
                     await writer.drain()
             except Exception:  # a broken peer: its request fails there, not here
@@ -115,8 +120,10 @@ class Workers:
         self._server = await asyncio.start_unix_server(serve, path=str(path))
         path.chmod(0o600)
 
-    async def forward(self, number: int, principal: Principal, body: bytes, batch: bool) -> Answer:
-        """Have worker `number` append; its answer."""
+    async def forward(
+        self, number: int, principal: Principal, body: bytes, batch: bool
+    ) -> tuple[Answer, int]:
+        """Have worker `number` append; its answer and its pid."""
         idle = self._idle.setdefault(number, [])
         if idle:
             reader, writer = idle.pop()
@@ -132,7 +139,7 @@ class Workers:
             writer.close()
             raise
         idle.append((reader, writer))
-        return int(head["status"]), answer, str(head["media_type"])
+        return (int(head["status"]), answer, str(head["media_type"])), int(head["writer"])
 
     async def _connect(self, number: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         path = str(self.socket_of(number))

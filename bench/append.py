@@ -205,7 +205,9 @@ def set_up_agencies(runtime: Runtime, count: int) -> list[BenchAgency]:
     return agencies
 
 
-def agencies_run(url: str, events: int, workdir: Path, workers: int) -> LoadResult:
+def agencies_run(
+    url: str, events: int, workdir: Path, workers: int, projections: str
+) -> LoadResult:
     """32 clients, client i appending to agency i mod 8, against `jejak serve --workers N`."""
     env = {"JEJAK_DATA_DIR": str(workdir / "data"), "JEJAK_DATABASE_URL": url}
     runtime = open_runtime(Settings.from_env(env))
@@ -233,7 +235,14 @@ def agencies_run(url: str, events: int, workdir: Path, workers: int) -> LoadResu
                 for i in range(events // CLIENTS)
             ]
         )
-    server = Server(env, workdir / f"server-{prefix}.log", "--workers", str(workers))
+    server = Server(
+        env,
+        workdir / f"server-{prefix}.log",
+        "--workers",
+        str(workers),
+        "--projections",
+        projections,
+    )
     try:
         warm = [bodies[:4] for bodies in per_client]
         run_load(server.url, "/v1/entries", tokens, warm)
@@ -248,11 +257,11 @@ def agencies_run(url: str, events: int, workdir: Path, workers: int) -> LoadResu
     return result
 
 
-def bench_agencies(name: str, make_url: Any, events: int) -> dict[str, Any]:
+def bench_agencies(name: str, make_url: Any, events: int, projections: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        one = agencies_run(make_url(workdir, "w1"), events, workdir / "w1", 1)
-        two = agencies_run(make_url(workdir, "w2"), events, workdir / "w2", 2)
+        one = agencies_run(make_url(workdir, "w1"), events, workdir / "w1", 1, projections)
+        two = agencies_run(make_url(workdir, "w2"), events, workdir / "w2", 2, projections)
     ed25519 = raw_ed25519_us()
     rate1, rate2 = one.requests / one.seconds, two.requests / two.seconds
     return {
@@ -336,7 +345,7 @@ def main() -> None:
             if "single" in runs:
                 rows.append(bench_store(store, maker, args.events, args.projections))
             if "agencies" in runs:
-                multi.append(bench_agencies(store, maker, args.events))
+                multi.append(bench_agencies(store, maker, args.events, args.projections))
             print(f"done {store}", file=sys.stderr)
     finally:
         for url in schemas:
@@ -346,7 +355,13 @@ def main() -> None:
             "append", rows, events=args.events, clients=CLIENTS, projections=args.projections
         )
     if multi:
-        print_results("append-agencies", multi, events=args.events, clients=CLIENTS)
+        print_results(
+            "append-agencies",
+            multi,
+            events=args.events,
+            clients=CLIENTS,
+            projections=args.projections,
+        )
 
 
 if __name__ == "__main__":

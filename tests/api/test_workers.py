@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.routing import owner_of
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
 from ledger.signing import EnvelopeSigner
@@ -115,6 +116,7 @@ def test_two_workers_append_to_three_logs_through_one_port(
     server = Server(env, tmp_path / "server.log", "--workers", "2")
     receipts: list[dict[str, object]] = []
     served_by: Counter[int] = Counter()
+    written_by: dict[str, set[int]] = {a: set() for a in AGENCIES}
     failures: list[str] = []
     lock = threading.Lock()
 
@@ -128,6 +130,7 @@ def test_two_workers_append_to_three_logs_through_one_port(
                 response = http.post("/v1/entries", json=envelope)
                 with lock:
                     served_by[int(response.headers["x-jejak-worker"])] += 1
+                    written_by[agency].add(int(response.headers["x-jejak-writer"]))
                     if response.status_code != 201:
                         failures.append(f"{agency}: {response.status_code} {response.text[:300]}")
                         return
@@ -152,6 +155,13 @@ def test_two_workers_append_to_three_logs_through_one_port(
     assert len(receipts) == CLIENTS * PER_CLIENT
     assert set(served_by) <= workers
     assert len(served_by) == 2, served_by
+    # each log is written by one worker only, its owner, whichever worker took the request
+    assert all(len(pids) == 1 for pids in written_by.values()), written_by
+    owners = {agency: owner_of(agency, 2) for agency in AGENCIES}
+    assert len(set(owners.values())) == 2  # the three logs are spread over both workers
+    for a in AGENCIES:
+        for b in AGENCIES:
+            assert (written_by[a] == written_by[b]) == (owners[a] == owners[b])
     assert not any(Path(f"/proc/{pid}").exists() for pid in set(served_by)), "a worker outlived"
 
     key = world.runtime.log_verifier_key

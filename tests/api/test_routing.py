@@ -1,0 +1,111 @@
+"""Appends routed to the worker owning their log: the owner, the log a body names, the socket
+between workers, and a forwarded append answered exactly as the route answers it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from pathlib import Path
+
+import orjson
+
+from api.routes_entries import serve_forwarded
+from api.routing import Workers, log_of_body, owner_of
+from ledger.bootstrap import Runtime
+from ledger.placement import REGISTRY_LOG
+from ledger.tokens import Principal
+from tests.support import AGENCY, World, unit_payload
+
+
+def _envelope(payload: dict[str, object]) -> dict[str, object]:
+    body = base64.b64encode(json.dumps(payload).encode()).decode()
+    return {"payloadType": "application/vnd.jejak.event+json", "payload": body, "signatures": []}
+
+
+def test_each_log_has_one_owner_and_the_registry_log_is_the_first_workers() -> None:
+    logs = [f"kab-{i}" for i in range(200)]
+    owners = [owner_of(log, 4) for log in logs]
+    assert owners == [owner_of(log, 4) for log in logs]  # the same in every process
+    assert set(owners) == {0, 1, 2, 3}  # spread over every worker
+    assert owner_of(REGISTRY_LOG, 4) == 0
+    assert {owner_of(log, 1) for log in logs} == {0}
+
+
+def test_the_log_a_body_names_is_read_without_checking_it() -> None:
+    unit = _envelope({"type": "unit.registered", "agency": "kab-a", "subject": "u"})
+    org = _envelope({"type": "org.registered", "agency": "operator", "subject": "kab-b"})
+    assert log_of_body(unit, batch=False) == "kab-a"
+    assert log_of_body(org, batch=False) == REGISTRY_LOG
+    assert log_of_body({"envelopes": [unit, org]}, batch=True) == "kab-a"
+    broken: list[object] = [
+        {},
+        {"payload": "%%%"},
+        [],
+        {"payload": base64.b64encode(b"[1]").decode()},
+    ]
+    for body in broken:
+        assert log_of_body(body, batch=False) is None
+    assert log_of_body({"envelopes": []}, batch=True) is None
+
+
+def test_a_forwarded_request_reaches_the_owner_and_its_answer_comes_back(tmp_path: Path) -> None:
+    seen: list[tuple[str, str | None, bytes, bool]] = []
+
+    async def handler(principal: Principal, body: bytes, batch: bool) -> tuple[int, bytes, str]:
+        seen.append((principal.role, principal.org, body, batch))
+        return 201, b'{"ok":true}', "application/json"
+
+    async def main() -> None:
+        owner, other = Workers(0, 2, tmp_path), Workers(1, 2, tmp_path)
+        await owner.listen(handler)
+        try:
+            for n in range(3):  # the second and third reuse the connection
+                answer, pid = await other.forward(
+                    0, Principal("agency", "kab-a"), b"x%d" % n, n == 2
+                )
+                assert answer == (201, b'{"ok":true}', "application/json")
+                assert pid == os.getpid()
+            assert len(other._idle[0]) == 1
+        finally:
+            await other.close()
+            await owner.close()
+
+    asyncio.run(main())
+    assert seen == [
+        ("agency", "kab-a", b"x0", False),
+        ("agency", "kab-a", b"x1", False),
+        ("agency", "kab-a", b"x2", True),
+    ]
+    assert oct((tmp_path / "worker-0.sock").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_forwarded_append_is_answered_as_the_route_answers_it(runtime: Runtime) -> None:
+    world = World(runtime).setup()
+    principal = Principal("agency", AGENCY)
+    good = world.agency_signer.sign(unit_payload(f"{AGENCY}/unit-forwarded"))
+    other = world.agency_signer.sign(unit_payload(f"{AGENCY}/unit-forged"))
+    zero_sig = {"keyid": other["signatures"][0]["keyid"], "sig": "A" * 86 + "=="}  # type: ignore[index]
+    forged = dict(other, signatures=[zero_sig])
+
+    async def main() -> list[tuple[int, bytes, str]]:
+        return [
+            await serve_forwarded(runtime, principal, orjson.dumps(good), batch=False),
+            await serve_forwarded(runtime, principal, orjson.dumps(good), batch=False),
+            await serve_forwarded(runtime, principal, b"{not json", batch=False),
+            await serve_forwarded(runtime, principal, orjson.dumps({"envelopes": []}), batch=True),
+            await serve_forwarded(runtime, principal, orjson.dumps(forged), batch=False),
+        ]
+
+    created, again, not_json, empty, refused = asyncio.run(main())
+    assert created[0] == 201
+    assert created[2] == "application/json"
+    assert json.loads(created[1])["log"] == AGENCY
+    assert again[0] == 200  # an exact resubmission, as on the route
+    assert not_json[0] == 400
+    assert not_json[2] == "application/problem+json"
+    assert json.loads(not_json[1])["type"].endswith("not-json")
+    assert empty[0] == 400
+    assert refused[0] == 422
+    assert json.loads(refused[1])["type"].endswith("bad-signature")

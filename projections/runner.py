@@ -70,6 +70,11 @@ def open_stores(settings: Settings) -> Stores:
     return Stores(placement.first if placement else settings.database_url, placement)
 
 
+GATHER_SECONDS = 0.02
+"""After a turn that found little, how long the runner lets new entries gather (the read
+models then lag by at most this much more; each turn costs one transaction per log)."""
+
+
 class ProjectionRunner:
     """Follows the registry log and every agency log; readers wait on the log they read.
 
@@ -291,6 +296,8 @@ class ProjectionRunner:
                 stop.wait(min(5.0, interval * 8))
                 folded = 0
             if folded:
+                if folded < self.batch:  # under a stream of small commits: let entries gather,
+                    stop.wait(GATHER_SECONDS)  # so a turn's transaction carries more than one
                 continue  # more may be waiting: no pause between full turns
             self._wake.wait(interval)
             self._wake.clear()

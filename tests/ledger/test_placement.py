@@ -11,10 +11,12 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.errors import ConfigurationError
+from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.placement import REGISTRY_LOG, Placement, log_file_name, sqlite_log_url
 from ledger.settings import Settings
 from ledger.store import store_environment
 from tests.support import AGENCY, OTHER_AGENCY, STAFF, World, payload, unit_payload, wfa_request
+from verification.verifier import verify_bytes
 
 PG1 = "postgresql://a@db1:5432/jejak"
 PG2 = "postgresql://a@db2:5432/jejak"
@@ -131,3 +133,17 @@ def test_a_ledger_split_over_two_servers_reopens_with_every_log(
         assert checkpoint.note.startswith(f"jejak.localhost/log/{AGENCY}\n{sizes[AGENCY]}\n")
     finally:
         again.close()
+
+
+def test_a_period_bundle_of_a_log_on_the_second_server_verifies_complete(
+    split_runtime: Runtime,
+) -> None:
+    _append_to_both(split_runtime)
+    logs = split_runtime.logs
+    plan = plan_export(logs, BundleQuery(agency=AGENCY), None)
+    text = "".join(stream_bundle(logs, plan))
+    outcome = verify_bytes(text.encode(), split_runtime.log_verifier_key)
+    assert outcome.failures == []
+    assert outcome.verdict == "VERIFIED, COMPLETE"
+    assert outcome.logs[AGENCY].entries == logs.log(AGENCY).size  # the registry's from pg1
+    assert outcome.logs[REGISTRY_LOG].entries > 0

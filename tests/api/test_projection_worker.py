@@ -15,23 +15,10 @@ import pytest
 
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
-from tests.servers import ROOT, Server
+from tests.servers import ROOT, Server, child_pids
 from tests.support import AGENCY, STAFF, World, payload, wfa_request
 
 pytestmark = pytest.mark.slow
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -80,7 +67,7 @@ def test_served_read_models_follow_appends_and_the_worker_dies_with_the_server(
         page = _requests_after(server, world, _append_request(server, world, "req-w"))
         assert page.status_code == 200, page.text
         assert [item["subject"] for item in page.json()["items"]] == ["req-w"]
-        workers = _children(server.process.pid)
+        workers = child_pids(server.process.pid)
         assert workers, "the server runs its projections in a child process"
     finally:
         server.kill()
@@ -100,7 +87,7 @@ def test_an_append_only_node_serves_read_models_kept_by_projections_run(
     server = Server(env, tmp_path / "server.log", "--projections", "external")
     follower: subprocess.Popen[bytes] | None = None
     try:
-        assert not _children(server.process.pid), "an append-only node runs no worker"
+        assert not child_pids(server.process.pid), "an append-only node runs no worker"
         index = _append_request(server, world, "req-x")
         assert _requests_after(server, world, index).status_code == 503, (
             "nothing applies the read models yet"

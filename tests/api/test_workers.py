@@ -14,7 +14,7 @@ from api.routing import owner_of
 from ledger.bootstrap import open_runtime
 from ledger.settings import Settings
 from ledger.signing import EnvelopeSigner
-from tests.servers import Server
+from tests.servers import Server, child_pids
 from tests.support import AGENCY, HEAD, OTHER_AGENCY, World, payload, signer
 from verification.merkle import root_hash, verify_inclusion
 from verification.note import parse_checkpoint, verify_note
@@ -88,19 +88,6 @@ def _setup(database_url: str, tmp_path: Path) -> tuple[dict[str, str], World, di
     return env, world, tokens
 
 
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
 def _serving_pid(url: str) -> int:
     """The worker that answered one request on a new connection."""
     with httpx.Client(base_url=url) as http:
@@ -137,7 +124,7 @@ def test_two_workers_append_to_three_logs_through_one_port(
                     receipts.append(response.json())
 
     try:
-        workers = _children(server.process.pid)
+        workers = set(child_pids(server.process.pid))
         threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
         for thread in threads:
             thread.start()

@@ -214,19 +214,22 @@ LOG_TABLES = ("jejak_events", "jejak_entries", "jejak_tree", "jejak_checkpoints"
 
 def may_create(env: dict[str, str], tables: Sequence[str]) -> None:
     """On PostgreSQL, create the schema if needed and let eventsourcing create the tables
-    only where this role may (`CREATE_TABLE`); a writer role needs them all there already."""
+    only where some are missing and this role may (`CREATE_TABLE`); a writer role needs them
+    all there already."""
     from ledger.store_postgres import ensure_schema, missing_tables
 
     creates = ensure_schema(env)
-    env["CREATE_TABLE"] = "yes" if creates else "no"
-    if not creates:
-        missing = missing_tables(env, tables)
-        if missing:
-            raise ConfigurationError(
-                f"schema {env['POSTGRES_SCHEMA']} lacks {', '.join(missing)} and role"
-                f" {env['POSTGRES_USER']} may not create tables: run `jejak db init` as the"
-                " database's administrator"
-            )
+    missing = missing_tables(env, tables)
+    # Only a store that lacks tables runs the DDL: CREATE OR REPLACE TRIGGER on a live table
+    # takes a lock that deadlocks with a running writer's inserts (a projection worker starting
+    # beside a busy server died of it, and its read models stalled).
+    env["CREATE_TABLE"] = "yes" if creates and missing else "no"
+    if not creates and missing:
+        raise ConfigurationError(
+            f"schema {env['POSTGRES_SCHEMA']} lacks {', '.join(missing)} and role"
+            f" {env['POSTGRES_USER']} may not create tables: run `jejak db init` as the"
+            " database's administrator"
+        )
 
 
 def describe(env: Mapping[str, str]) -> str:

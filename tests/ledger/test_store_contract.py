@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 
 from ledger.errors import StoreConflictError
@@ -173,3 +175,23 @@ def test_writer_turns_of_different_logs_do_not_wait_for_each_other(shared: Event
     a, b = shared.log("kab-a").recorder, shared.log("kab-b").recorder
     with a.writer_turn() as size_a, b.writer_turn() as size_b:
         assert (size_a, size_b) == (0, 0)
+
+
+def test_reopening_a_postgres_store_runs_no_ddl_beside_a_busy_writer(postgres_url: str) -> None:
+    """A store whose tables exist opens without DDL: CREATE OR REPLACE TRIGGER would wait for
+    (and could deadlock with) a writer's open transaction, as a projection worker starting
+    beside a busy server once did."""
+    open_store(postgres_url).close()  # creates the tables
+    schema = postgres_url.split("schema=")[1]
+    with psycopg.connect(postgres_url.split("?")[0]) as busy:  # a writer mid-transaction
+        busy.execute(f'LOCK TABLE "{schema}".jejak_entries IN ROW EXCLUSIVE MODE')
+        opened: list[EventStore] = []
+        thread = threading.Thread(target=lambda: opened.append(open_store(postgres_url)))
+        thread.start()
+        thread.join(60)
+        blocked = thread.is_alive()
+        busy.rollback()
+        thread.join()
+    for store in opened:
+        store.close()
+    assert not blocked, "opening the store waited for the writer's transaction (it ran DDL)"

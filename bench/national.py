@@ -72,6 +72,7 @@ from bench.proc_cpu import tree_cpu_seconds
 from bench.table import print_results
 from ledger.signing import EnvelopeSigner
 from tests.servers import ROOT, Server
+from tests.support import policy_data
 
 POSTGRES = os.environ.get("JEJAK_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 UNIT_SIZE = 30
@@ -176,20 +177,9 @@ def request_id(unit: Unit, member: str, week: int) -> str:
 
 
 def policy(agency: Agency) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "effective_from": (datetime.now(UTC).date() - timedelta(days=30)).isoformat(),
-        "max_location_days_per_week": 2,
-        "unit_quota_pct": 30,
-        "probation_days": 90,
-        "core_hours": {"start": "09:00", "end": "15:00"},
-        "eligible_positions": None,
-        "decision_window_days": 3,
-        "output_report_deadline_days": 2,
-        "backdating_limit_hours": 72,
-        "strict": [],
-        "weekly_hours": 0,  # departures are not simulated: see the module docstring
-    }
+    """The tests' policy, without the weekly-hours rule: departures are not simulated (see the
+    module docstring)."""
+    return policy_data(weekly_hours=0)
 
 
 def employee(name: str, unit: str, supervisor: str | None) -> dict[str, Any]:

@@ -12,11 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-
-import orjson
 
 from domain.registry import RegistryState
 from ledger.errors import LedgerError, NotFoundError, NotPermittedError
@@ -27,9 +25,9 @@ from ledger.placement import REGISTRY_LOG
 from ledger.proofs import ImpossibleProofError
 from ledger.records import CheckpointRow, EntryRecorded
 from ledger.tokens import Principal
-from verification.merkle import LeafRange
+from verification.ranges import range_nodes
+from verification.write import BundleWriter, entry_record, log_record, range_record
 
-FORMAT = "jejak-bundle/2"
 CHUNK = 500
 """Entries read, proven and written per step: memory stays bounded whatever the bundle's size."""
 RUN_GAP = 32
@@ -329,62 +327,22 @@ def _read(ledger: Ledger, indexes: Sequence[int]) -> dict[int, EntryRecorded]:
     return found
 
 
-def range_outside(start: int, end: int, size: int) -> list[LeafRange]:
-    """The subtrees outside [start, end) whose hashes, with the range's leaves, rebuild the
-    root of a tree of `size` leaves, left to right (docs/bundle.md, `range`)."""
-    found: list[LeafRange] = []
-
-    def walk(lo: int, hi: int) -> None:
-        if hi <= start or lo >= end:
-            found.append((lo, hi))
-        elif not (start <= lo and hi <= end):
-            k = 1 << ((hi - lo - 1).bit_length() - 1)
-            walk(lo, lo + k)
-            walk(lo + k, hi)
-
-    if size > 0:
-        walk(0, size)
-    return found
-
-
-def _line(record: Mapping[str, object]) -> str:
-    return orjson.dumps(record).decode()
-
-
 def stream_bundle(logs: Logs, plan: ExportPlan) -> Iterator[str]:
-    """The bundle's text, one record per line; at most CHUNK entries are held at a time."""
-    header = {
-        "format": FORMAT,
-        "log_key": plan.log_key,
-        "claim": plan.claim,
-        "as_of": plan.as_of,
-        "reader": plan.reader,
-    }
-    yield _line(header)[:-1] + ',"records":[\n'
-    first = True
+    """The bundle's text, one record per line (`verification.write`'s layout); at most CHUNK
+    entries are held at a time."""
+    writer = BundleWriter()
+    yield writer.head(log_key=plan.log_key, claim=plan.claim, as_of=plan.as_of, reader=plan.reader)
     for part in plan.parts:
         for record in _part_records(logs.log(part.log), part, plan.reader_org):
-            yield ("" if first else ",\n") + _line(record)
-            first = False
-    yield "\n]}\n"
+            yield writer.record(record)
+    yield writer.tail()
 
 
-def _part_records(
-    ledger: Ledger, part: LogPart, reader_org: str | None
-) -> Iterator[dict[str, object]]:
+def _part_records(ledger: Ledger, part: LogPart, reader_org: str | None) -> Iterator[str]:
     size = part.checkpoint.size
-    log_record: dict[str, object] = {
-        "record": "log",
-        "log": part.log,
-        "origin": part.origin,
-        "checkpoint": part.checkpoint.note,
-        "subject_map": None,
-    }
-    if part.consistency is not None:
-        old, hashes = part.consistency
-        log_record["consistency"] = {"from_size": old, "hashes": [h.hex() for h in hashes]}
-    yield log_record
+    yield log_record(part.log, part.origin, part.checkpoint.note, None, part.consistency)
     span = part.span
+    withheld = reader_org is not None and part.log not in (reader_org, REGISTRY_LOG)
     for start in range(0, len(part.indexes), CHUNK):
         chunk = part.indexes[start : start + CHUNK]
         events = _read(ledger, chunk)
@@ -392,28 +350,16 @@ def _part_records(
         proofs = dict(zip(outside, ledger.proofs.inclusion_proofs(outside, size), strict=True))
         for index in chunk:
             event = events[index]
-            payload: str | None = str(event.envelope["payload"])
-            missing: str | None = None
-            if reader_org is not None and part.log not in (reader_org, REGISTRY_LOG):
-                payload, missing = None, "withheld"
-            proof = proofs.get(index)
-            yield {
-                "record": "entry",
-                "log": part.log,
-                "index": index,
-                "leaf_hash": event.leaf_hash,
-                "leaf": event.leaf,
-                "payload": payload,
-                "missing": missing,
-                "proof": None if proof is None else [h.hex() for h in proof],
-            }
+            yield entry_record(
+                part.log,
+                index,
+                event.leaf_hash,
+                event.leaf_json,  # the stored canonical leaf, byte for byte
+                None if withheld else str(event.envelope["payload"]),
+                "withheld" if withheld else None,
+                proofs.get(index),
+            )
     if span is not None and span[0] < span[1]:
-        ranges = range_outside(span[0], span[1], size)
+        ranges = [(lo, hi) for inside, lo, hi in range_nodes(size, *span) if not inside]
         hashes = ledger.proofs.subtree_hashes(ranges) if ranges else []
-        yield {
-            "record": "range",
-            "log": part.log,
-            "start": span[0],
-            "end": span[1],
-            "hashes": [h.hex() for h in hashes],
-        }
+        yield range_record(part.log, span[0], span[1], hashes)

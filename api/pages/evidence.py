@@ -23,13 +23,13 @@ from api.pages.access import (
     signed_in,
 )
 from api.pages.render import context, render
+from api.routes_entries import entry_json
 from api.routes_reports import complaint_scope
 from ledger.bootstrap import Runtime
 from ledger.errors import LedgerError
 from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.ledger import Ledger
 from ledger.placement import REGISTRY_LOG
-from ledger.records import EntryRecorded
 from ledger.tokens import Principal
 from projections import queries
 from projections.report import investigation_report
@@ -42,20 +42,6 @@ def key_fingerprint(verifier_key: str) -> str:
     (the name holds no `+`; the base64 may)."""
     raw = base64.b64decode(verifier_key.strip().split("+", 2)[2])
     return hashlib.sha256(raw[1:]).hexdigest()
-
-
-def page_entry(log: str, event: EntryRecorded) -> dict[str, object]:
-    """One entry as the pages show it: named by (log, index), with its decoded payload."""
-    envelope = event.envelope
-    payload = json.loads(base64.b64decode(str(envelope["payload"])))
-    return {
-        "log": log,
-        "index": event.index,
-        "leaf_hash": event.leaf_hash,
-        "leaf": event.leaf,
-        "envelope": envelope,
-        "payload": payload,
-    }
 
 
 def proof_basis(runtime: Runtime, log: str) -> dict[str, object]:
@@ -101,7 +87,7 @@ def _timeline(runtime: Runtime, principal: Principal, log: str, subject: str) ->
         view = ledger.agency_state.subject_view(subject)
     if view is None:
         raise PageMissingError
-    entries = [page_entry(log, e) for e in ledger.subject_events(subject)]
+    entries = [entry_json(log, e) for e in ledger.subject_events(subject)]
     for entry in entries:
         check_payload(principal, entry["payload"])
     rows = []
@@ -142,7 +128,7 @@ async def entry(log: str, index: int, request: Request) -> Response:
         ledger = _ledger(runtime, log)
         ledger.sync()
         try:
-            found = page_entry(log, ledger.entry(index))
+            found = entry_json(log, ledger.entry(index))
         except LedgerError:
             raise PageMissingError from None
         check_payload(session.principal, found["payload"])
@@ -214,7 +200,7 @@ async def report(log: str, subject: str, request: Request) -> Response:
         events = ledger.subject_events(subject)
         return {
             "report": found,
-            "timeline": [page_entry(log, e) for e in events],
+            "timeline": [entry_json(log, e) for e in events],
             "basis": basis,
             "generated": now.isoformat(),
         }

@@ -31,11 +31,6 @@ from verification.verifier import verify_stream, verify_whole
 Found = set[tuple[str | None, int | None, str]]
 
 
-@pytest.fixture(scope="module")
-def ledger() -> Ledger2:
-    return genuine_ledger()
-
-
 def verify(ledger: Ledger2, bundle: Bundle2, trusted: tuple[str, ...] = ()) -> Outcome:
     return verify_stream(io.BytesIO(bundle.lines()), ledger.log_key, trusted)
 

@@ -17,15 +17,9 @@ from tests.verification.bundle2_builder import (
     ROOT,
     Bundle2,
     Ledger2,
-    genuine_ledger,
     period_bundle,
 )
 from verification.cli import main
-
-
-@pytest.fixture(scope="module")
-def ledger() -> Ledger2:
-    return genuine_ledger()
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -11,18 +11,12 @@ from tests.verification.bundle2_builder import (
     OPERATOR,
     Bundle2,
     Ledger2,
-    genuine_ledger,
     period_bundle,
 )
 from verification.failures import BundleFormatError
 from verification.outcome import Outcome
 from verification.report import render_json, render_text
 from verification.verifier import verify_stream
-
-
-@pytest.fixture(scope="module")
-def ledger() -> Ledger2:
-    return genuine_ledger()
 
 
 def verify(ledger: Ledger2, data: bytes) -> Outcome:

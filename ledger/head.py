@@ -153,6 +153,10 @@ class LogHead:
     def root(self) -> bytes:
         return root_of(self.frontier)
 
+    def new_heads(self) -> list[tuple[str, int, bytes]]:
+        """This fork's subjects with their new heads (subject, version, leaf hash)."""
+        return [(s, v, bytes.fromhex(h)) for s, (v, h) in self.subjects.maps[0].items()]
+
     def public_key(self, keyid: str, event: Event) -> bytes | None:
         """A signer's key: from the registry, or for the genesis entry from its own payload."""
         key = self.keys.public_key(keyid)
@@ -263,8 +267,9 @@ class LogHead:
         self.size += 1
         self.last_at = at
 
-    def replay(self, stored: EntryRecorded) -> None:
-        """Apply an entry read back from the store, checking that it is the one expected."""
+    def replay(self, stored: EntryRecorded) -> tuple[str, int, bytes]:
+        """Apply an entry read back from the store, checking that it is the one expected;
+        return its subject's new head (subject, version, leaf hash)."""
         if stored.index != self.size:
             raise LedgerCorruptedError(
                 f"entry {stored.index} read where entry {self.size} was expected"
@@ -305,3 +310,4 @@ class LogHead:
             at,
         )
         self.new_nodes.clear()
+        return event.subject, version + 1, leaf_hash

@@ -29,6 +29,7 @@ from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 from ledger.signers import check_known_signatures
 from ledger.signing import CheckpointSigner
 from ledger.store import LogStore
+from ledger.subject_map import LogSubjectMap
 from ledger.tree import Node
 from verification.dsse import PAYLOAD_TYPE, parse_envelope
 from verification.leaf import format_instant
@@ -99,6 +100,7 @@ class Ledger:
             assert isinstance(registry.state, RegistryState)
             registry_state = registry.state
         self.head = LogHead(log_id, registry_state)
+        self.subject_map = LogSubjectMap(store.recorder, self.signer)
         self._lock = threading.Lock()
         self.conflict_retries = 0  # group commits retried after another writer's entries
         self.on_commit: Callable[[str], None] | None = None  # told the log id after a commit
@@ -106,7 +108,22 @@ class Ledger:
         check_stored_tree(
             store.recorder, self.signer.verifier_key, self.signer.origin, self.head.frontier
         )
+        self._store_subject_map_if_missing()
         self._committer = GroupCommitter(self._commit_group, name=f"jejak-writer-{log_id}")
+
+    def _store_subject_map_if_missing(self) -> None:
+        """A log stored before subject maps existed gets its map built from the log, once,
+        in the writer's turn (the checkpoints before that size have no note)."""
+        if self.head.size == 0 or self.store.recorder.subject_note(None) is not None:
+            return
+        with self.store.recorder.writer_turn() as size:
+            if size > self.head.size:
+                self.catch_up()
+            latest = self.store.recorder.checkpoint(None)
+            with self._lock:
+                self.subject_map.store_if_missing(
+                    self.head.size, None if latest is None else latest.size
+                )
 
     # Reading the state ---------------------------------------------------------------------
 
@@ -152,14 +169,16 @@ class Ledger:
                     raise LedgerCorruptedError(
                         f"entry {self.head.size} of log {self.log_id} is missing from the store"
                     )
+                heads = []
                 for stored in chunk:
                     try:
-                        self.head.replay(self.store.decode(stored))
+                        heads.append(self.head.replay(self.store.decode(stored)))
                     except Exception as error:  # any: start-up says which entry, in one line
                         raise LedgerCorruptedError(
                             f"entry {stored.index} of log {self.log_id} cannot be replayed:"
                             f" {type(error).__name__}: {error}"
                         ) from error
+                self.subject_map.replay(heads)
                 if progress is not None:
                     progress(self.head.size, target)
 
@@ -255,12 +274,18 @@ class Ledger:
         if new:
             size, root = txn.size, txn.root
             checkpoint = CheckpointRow(size, root, self.signer.sign(size, root), format_instant(at))
+            subject_map, change = self.subject_map.batch(txn.new_heads(), size)
             batch = LogBatch(
-                self.log_id, [e.row for e in txn.new_entries], txn.new_nodes, checkpoint
+                self.log_id,
+                [e.row for e in txn.new_entries],
+                txn.new_nodes,
+                checkpoint,
+                subject_map,
             )
             self.store.append(list(new.values()), batch)
             with self._lock:
                 txn.commit()
+                self.subject_map.committed(change)
             self._committed()
         else:
             checkpoint = self.latest_checkpoint()
@@ -306,6 +331,14 @@ class Ledger:
         if checkpoint is None:
             raise NotFoundError(f"log {self.log_id} published no checkpoint of size {size}")
         return checkpoint
+
+    def subject_map_note(self, size: int) -> str:
+        """The signed subject-map note published at `size` (a 404 when none was)."""
+        return self.subject_map.note(size).note
+
+    def subject_proof(self, subject: str, size: int) -> dict[str, object]:
+        """The proof of `subject`'s head (or absence) at `size`, docs/subject-map.md."""
+        return self.subject_map.proof(subject, size).as_json()
 
     def _receipts(
         self,

@@ -67,6 +67,23 @@ class CheckpointRow:
     published_at: str
 
 
+@dataclass(frozen=True)
+class SubjectNoteRow:
+    """A signed subject-map note published beside the checkpoint of the same size."""
+
+    size: int
+    root: bytes
+    note: str
+
+
+@dataclass(frozen=True)
+class SubjectMapBatch:
+    """The subject-map rows a commit adds: each touched node's body as of `note.size`."""
+
+    nodes: list[tuple[int, int, bytes]]
+    note: SubjectNoteRow
+
+
 @dataclass
 class LogBatch:
     """Everything one group commit adds to one log besides the events themselves."""
@@ -75,3 +92,4 @@ class LogBatch:
     entries: list[EntryRow] = field(default_factory=list)
     nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
     checkpoint: CheckpointRow | None = None
+    subject_map: SubjectMapBatch | None = None

@@ -35,10 +35,19 @@ class CheckpointSigner:
     def sign(self, size: int, root: bytes) -> str:
         return self._signer.sign(format_checkpoint(self.origin, size, root))
 
+    def sign_subject_map(self, size: int, root: bytes) -> str:
+        """The subject-map note beside the checkpoint of `size` (docs/subject-map.md)."""
+        return self._signer.sign(format_checkpoint(subject_map_origin(self.origin), size, root))
+
 
 def log_origin(name: str, log: str) -> str:
     """A log's checkpoint origin: the note key's name, a slash, the log id."""
     return f"{name}/{log}"
+
+
+def subject_map_origin(log_origin: str) -> str:
+    """The origin of a log's subject-map notes: its checkpoint origin and `/subjects`."""
+    return f"{log_origin}/subjects"
 
 
 class EnvelopeSigner:

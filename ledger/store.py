@@ -16,7 +16,14 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.errors import ConfigurationError, StoreConflictError
 from ledger.private_files import private_file
-from ledger.records import CheckpointRow, EntryRecorded, LogBatch, stream_id
+from ledger.records import (
+    CheckpointRow,
+    EntryRecorded,
+    LogBatch,
+    SubjectMapBatch,
+    SubjectNoteRow,
+    stream_id,
+)
 from ledger.start_lock import start_lock
 
 
@@ -52,6 +59,11 @@ class StoreRecorder(Protocol):
     def checkpoint(self, log: str, size: int | None) -> CheckpointRow | None: ...
     def insert_token(self, token: TokenRow) -> None: ...
     def token(self, token_sha256: bytes) -> TokenRow | None: ...
+    def subject_map_bodies(
+        self, log: str, keys: Iterable[tuple[int, int]], size: int
+    ) -> dict[tuple[int, int], bytes]: ...
+    def subject_note(self, log: str, size: int | None) -> SubjectNoteRow | None: ...
+    def insert_subject_map(self, log: str, batch: SubjectMapBatch) -> None: ...
 
 
 class LogRecorder:
@@ -80,6 +92,17 @@ class LogRecorder:
 
     def insert_token(self, token: TokenRow) -> None:
         self._recorder.insert_token(token)
+
+    def subject_map_bodies(
+        self, keys: Iterable[tuple[int, int]], size: int
+    ) -> dict[tuple[int, int], bytes]:
+        return self._recorder.subject_map_bodies(self.log, keys, size)
+
+    def subject_note(self, size: int | None) -> SubjectNoteRow | None:
+        return self._recorder.subject_note(self.log, size)
+
+    def insert_subject_map(self, batch: SubjectMapBatch) -> None:
+        self._recorder.insert_subject_map(self.log, batch)
 
     def token(self, token_sha256: bytes) -> TokenRow | None:
         return self._recorder.token(token_sha256)
@@ -209,7 +232,15 @@ def open_store(database_url: str) -> EventStore:
     return EventStore(app, description, env)
 
 
-LOG_TABLES = ("jejak_events", "jejak_entries", "jejak_tree", "jejak_checkpoints", "jejak_tokens")
+LOG_TABLES = (
+    "jejak_events",
+    "jejak_entries",
+    "jejak_tree",
+    "jejak_checkpoints",
+    "jejak_tokens",
+    "jejak_subject_map",
+    "jejak_subject_notes",
+)
 
 
 def may_create(env: dict[str, str], tables: Sequence[str]) -> None:

@@ -15,10 +15,16 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.errors import ConfigurationError
-from ledger.records import CheckpointRow, LogBatch
+from ledger.records import CheckpointRow, LogBatch, SubjectMapBatch, SubjectNoteRow
 from ledger.store import StoredEntry, TokenRow
 
-LOG_TABLES = ("jejak_entries", "jejak_tree", "jejak_checkpoints")
+LOG_TABLES = (
+    "jejak_entries",
+    "jejak_tree",
+    "jejak_checkpoints",
+    "jejak_subject_map",
+    "jejak_subject_notes",
+)
 
 
 def without_prepared_statements(datastore: PostgresDatastore) -> None:
@@ -181,6 +187,13 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {schema}.jejak_checkpoints ("
             " log TEXT NOT NULL, size BIGINT NOT NULL, root BYTEA NOT NULL,"
             " note TEXT NOT NULL, published_at TEXT NOT NULL, PRIMARY KEY (log, size))",
+            # a subject-map node's body (bucket items, or 16 child hashes) from log size `size`
+            "CREATE TABLE IF NOT EXISTS {schema}.jejak_subject_map ("
+            " log TEXT NOT NULL, level SMALLINT NOT NULL, idx INTEGER NOT NULL,"
+            " size BIGINT NOT NULL, body BYTEA NOT NULL, PRIMARY KEY (log, level, idx, size))",
+            "CREATE TABLE IF NOT EXISTS {schema}.jejak_subject_notes ("
+            " log TEXT NOT NULL, size BIGINT NOT NULL, root BYTEA NOT NULL,"
+            " note TEXT NOT NULL, PRIMARY KEY (log, size))",
             "CREATE TABLE IF NOT EXISTS {schema}.jejak_tokens ("
             " token_sha256 BYTEA PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
@@ -211,6 +224,24 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                 self._sql("INSERT INTO {schema}.jejak_checkpoints VALUES (%s,%s,%s,%s,%s)"),
                 (log, cp.size, cp.root, cp.note, cp.published_at),
             )
+        if batch.subject_map is not None:
+            self._insert_subject_map(curs, log, batch.subject_map)
+
+    def _insert_subject_map(self, curs: Cursor[DictRow], log: str, batch: SubjectMapBatch) -> None:
+        note = batch.note
+        curs.executemany(
+            self._sql("INSERT INTO {schema}.jejak_subject_map VALUES (%s,%s,%s,%s,%s)"),
+            [(log, level, idx, note.size, body) for level, idx, body in batch.nodes],
+        )
+        curs.execute(
+            self._sql("INSERT INTO {schema}.jejak_subject_notes VALUES (%s,%s,%s,%s)"),
+            (log, note.size, note.root, note.note),
+        )
+
+    def insert_subject_map(self, log: str, batch: SubjectMapBatch) -> None:
+        """A map written on its own (a log that predates subject maps, built at open)."""
+        with self.datastore.transaction(commit=True) as curs:
+            self._insert_subject_map(curs, log, batch)
 
     # Reads ---------------------------------------------------------------------------------
 
@@ -285,6 +316,33 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             return None
         r = rows[0]
         return CheckpointRow(int(r["size"]), bytes(r["root"]), r["note"], r["published_at"])
+
+    def subject_map_bodies(
+        self, log: str, keys: Iterable[tuple[int, int]], size: int
+    ) -> dict[tuple[int, int], bytes]:
+        """Each node's body as of log size `size` (its latest row at or below it), one query."""
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        rows = self._rows(
+            "SELECT k.level, k.idx, m.body FROM unnest(%s::smallint[], %s::integer[])"
+            " AS k(level, idx) CROSS JOIN LATERAL (SELECT body FROM {schema}.jejak_subject_map"
+            " WHERE log = %s AND level = k.level AND idx = k.idx AND size <= %s"
+            " ORDER BY size DESC LIMIT 1) m",
+            ([k[0] for k in wanted], [k[1] for k in wanted], log, size),
+        )
+        return {(int(r["level"]), int(r["idx"])): bytes(r["body"]) for r in rows}
+
+    def subject_note(self, log: str, size: int | None) -> SubjectNoteRow | None:
+        table = "SELECT size, root, note FROM {schema}.jejak_subject_notes WHERE log = %s"
+        if size is None:
+            rows = self._rows(f"{table} ORDER BY size DESC LIMIT 1", (log,))
+        else:
+            rows = self._rows(f"{table} AND size = %s", (log, size))
+        if not rows:
+            return None
+        r = rows[0]
+        return SubjectNoteRow(int(r["size"]), bytes(r["root"]), r["note"])
 
     def insert_token(self, token: TokenRow) -> None:
         with self.datastore.transaction(commit=True) as curs:

@@ -10,10 +10,16 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from ledger.records import CheckpointRow, LogBatch
+from ledger.records import CheckpointRow, LogBatch, SubjectMapBatch, SubjectNoteRow
 from ledger.store import StoredEntry, TokenRow
 
-LOG_TABLES = ("jejak_entries", "jejak_tree", "jejak_checkpoints")
+LOG_TABLES = (
+    "jejak_entries",
+    "jejak_tree",
+    "jejak_checkpoints",
+    "jejak_subject_map",
+    "jejak_subject_notes",
+)
 
 
 class SQLiteLogRecorder(SQLiteApplicationRecorder):
@@ -36,6 +42,14 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS jejak_checkpoints ("
             " log TEXT NOT NULL, size INTEGER NOT NULL, root BLOB NOT NULL,"
             " note TEXT NOT NULL, published_at TEXT NOT NULL, PRIMARY KEY (log, size))",
+            # a subject-map node's body (bucket items, or 16 child hashes) from log size `size`
+            "CREATE TABLE IF NOT EXISTS jejak_subject_map ("
+            " log TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+            " size INTEGER NOT NULL, body BLOB NOT NULL,"
+            " PRIMARY KEY (log, level, idx, size)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS jejak_subject_notes ("
+            " log TEXT NOT NULL, size INTEGER NOT NULL, root BLOB NOT NULL,"
+            " note TEXT NOT NULL, PRIMARY KEY (log, size))",
             "CREATE TABLE IF NOT EXISTS jejak_tokens ("
             " token_sha256 BLOB PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
@@ -72,7 +86,14 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
                     "INSERT INTO jejak_checkpoints VALUES (?,?,?,?,?)",
                     (log, cp.size, cp.root, cp.note, cp.published_at),
                 )
+            if batch.subject_map is not None:
+                _insert_subject_map(c, log, batch.subject_map)
         return ids
+
+    def insert_subject_map(self, log: str, batch: SubjectMapBatch) -> None:
+        """A map written on its own (a log that predates subject maps, built at open)."""
+        with self.datastore.transaction(commit=True) as c:
+            _insert_subject_map(c, log, batch)
 
     # Reads ---------------------------------------------------------------------------------
 
@@ -137,6 +158,33 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         r = rows[0]
         return CheckpointRow(int(r[0]), bytes(r[1]), str(r[2]), str(r[3]))
 
+    def subject_map_bodies(
+        self, log: str, keys: Iterable[tuple[int, int]], size: int
+    ) -> dict[tuple[int, int], bytes]:
+        """Each node's body as of log size `size` (its latest row at or below it)."""
+        found: dict[tuple[int, int], bytes] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for level, idx in keys:
+                c.execute(
+                    "SELECT body FROM jejak_subject_map WHERE log = ? AND level = ? AND idx = ?"
+                    " AND size <= ? ORDER BY size DESC LIMIT 1",
+                    (log, level, idx, size),
+                )
+                row = c.fetchone()
+                if row is not None:
+                    found[(level, idx)] = bytes(row[0])
+        return found
+
+    def subject_note(self, log: str, size: int | None) -> SubjectNoteRow | None:
+        columns = "SELECT size, root, note FROM jejak_subject_notes WHERE log = ?"
+        if size is None:
+            rows = self._rows(f"{columns} ORDER BY size DESC LIMIT 1", (log,))
+        else:
+            rows = self._rows(f"{columns} AND size = ?", (log, size))
+        if not rows:
+            return None
+        return SubjectNoteRow(int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2]))
+
     def insert_token(self, token: TokenRow) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(
@@ -150,3 +198,14 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             return None
         r = rows[0]
         return TokenRow(bytes(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]))
+
+
+def _insert_subject_map(c: SQLiteCursor, log: str, batch: SubjectMapBatch) -> None:
+    note = batch.note
+    c.executemany(
+        "INSERT INTO jejak_subject_map VALUES (?,?,?,?,?)",
+        [(log, level, idx, note.size, body) for level, idx, body in batch.nodes],
+    )
+    c.execute(
+        "INSERT INTO jejak_subject_notes VALUES (?,?,?,?)", (log, note.size, note.root, note.note)
+    )

@@ -12,7 +12,13 @@ from psycopg import sql
 from ledger.store import open_store
 from tests.ledger.test_store_contract import _batch
 
-COLUMN = {"jejak_entries": "version", "jejak_tree": "hash", "jejak_checkpoints": "note"}
+COLUMN = {
+    "jejak_entries": "version",
+    "jejak_tree": "hash",
+    "jejak_checkpoints": "note",
+    "jejak_subject_map": "body",
+    "jejak_subject_notes": "note",
+}
 TABLES = list(COLUMN)
 
 

@@ -84,9 +84,12 @@ def test_the_writer_role_may_not_rewrite_log_tables(
 
 
 def _column(table: str) -> str:
-    return {"jejak_events": "topic", "jejak_tokens": "label", "jejak_checkpoints": "note"}.get(
-        table, "idx"
-    )
+    return {
+        "jejak_events": "topic",
+        "jejak_tokens": "label",
+        "jejak_checkpoints": "note",
+        "jejak_subject_notes": "note",
+    }.get(table, "idx")
 
 
 def test_a_server_running_as_the_writer_role_appends_and_serves(

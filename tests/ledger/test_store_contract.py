@@ -13,7 +13,15 @@ import psycopg
 import pytest
 
 from ledger.errors import StoreConflictError
-from ledger.records import CheckpointRow, EntryRecorded, EntryRow, LogBatch, stream_id
+from ledger.records import (
+    CheckpointRow,
+    EntryRecorded,
+    EntryRow,
+    LogBatch,
+    SubjectMapBatch,
+    SubjectNoteRow,
+    stream_id,
+)
 from ledger.store import EventStore, LogStore, TokenRow, open_store
 
 AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
@@ -63,6 +71,10 @@ def _batch(
         batch.nodes.append((0, index, _digest(f"leaf{index}")))
     size = start + len(subjects)
     batch.checkpoint = CheckpointRow(size, _digest(f"root{size}"), f"note {size}\n", "t")
+    bodies = {(4, len(subject)): f"bucket {subject} at {size}".encode() for subject, _ in subjects}
+    bodies[(0, 0)] = f"root node at {size}".encode()
+    note = SubjectNoteRow(size, _digest(f"map{size}"), f"map note {size}\n")
+    batch.subject_map = SubjectMapBatch([(*k, v) for k, v in sorted(bodies.items())], note)
     return events, batch
 
 
@@ -100,6 +112,31 @@ def test_checkpoints_are_kept_for_every_published_size(store: LogStore) -> None:
     assert latest is not None
     assert latest.size == 3
     assert store.recorder.checkpoint(2) is None
+
+
+def test_subject_map_bodies_are_read_as_of_any_published_size(store: LogStore) -> None:
+    store.append(*_batch(0, [("a", 1)]))
+    store.append(*_batch(1, [("bb", 1), ("c", 1)]))
+    store.append(*_batch(3, [("dd", 1)]))
+    recorder = store.recorder
+    keys = [(4, 1), (4, 2), (0, 0), (3, 9)]
+    assert recorder.subject_map_bodies(keys, 1) == {
+        (4, 1): b"bucket a at 1",
+        (0, 0): b"root node at 1",
+    }
+    assert recorder.subject_map_bodies(keys, 3) == {
+        (4, 1): b"bucket c at 3",
+        (4, 2): b"bucket bb at 3",
+        (0, 0): b"root node at 3",
+    }
+    assert recorder.subject_map_bodies(keys, 4)[(4, 2)] == b"bucket dd at 4"
+    assert recorder.subject_map_bodies(keys, 2)[(0, 0)] == b"root node at 1"
+    note, latest = recorder.subject_note(3), recorder.subject_note(None)
+    assert note is not None
+    assert note.note == "map note 3\n"
+    assert latest is not None
+    assert latest.size == 4
+    assert recorder.subject_note(2) is None
 
 
 def test_nodes_are_read_by_level_and_index(store: LogStore) -> None:

@@ -1,0 +1,79 @@
+"""A log's subject map (docs/subject-map.md) kept by its writer: in memory for the next commit,
+and in the store as append-only rows versioned by log size, so a proof at any published size
+reads five rows (the subject's bucket and the four nodes above it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from eventsourcing.persistence import IntegrityError
+
+from ledger.errors import NotFoundError
+from ledger.proofs import ImpossibleProofError
+from ledger.records import SubjectMapBatch, SubjectNoteRow
+from ledger.signing import CheckpointSigner
+from ledger.store import LogRecorder
+from verification.subject_map import (
+    MapChange,
+    SubjectMap,
+    SubjectProof,
+    proof_from_bodies,
+    proof_keys,
+)
+
+Head = tuple[str, int, bytes]
+"""(subject, version, leaf hash): a subject's new head."""
+
+
+class LogSubjectMap:
+    """The map of one log as its writer sees it: every head up to the writer's size."""
+
+    def __init__(self, recorder: LogRecorder, signer: CheckpointSigner) -> None:
+        self.recorder = recorder
+        self.signer = signer
+        self.map = SubjectMap()
+
+    def replay(self, heads: Iterable[Head]) -> None:
+        """Heads of entries already stored (the writer catching up)."""
+        self.map.set_heads(heads)
+
+    def batch(self, heads: Iterable[Head], size: int) -> tuple[SubjectMapBatch, MapChange]:
+        """The rows and signed note a commit reaching `size` adds; `committed` once stored."""
+        change = self.map.change(heads)
+        note = SubjectNoteRow(size, change.root, self.signer.sign_subject_map(size, change.root))
+        return SubjectMapBatch(change.rows(), note), change
+
+    def committed(self, change: MapChange) -> None:
+        self.map.apply(change)
+
+    def store_if_missing(self, size: int, checkpoint_size: int | None) -> bool:
+        """A log stored before subject maps (no note at its latest checkpoint): write the
+        whole map as of `size` with its note. False when another process wrote it first."""
+        if checkpoint_size is None or checkpoint_size != size:
+            return False
+        latest = self.recorder.subject_note(None)
+        if latest is not None and latest.size >= size:
+            return False
+        root = self.map.root
+        note = SubjectNoteRow(size, root, self.signer.sign_subject_map(size, root))
+        try:
+            self.recorder.insert_subject_map(SubjectMapBatch(self.map.bodies(), note))
+        except IntegrityError:
+            return False  # another process built it at the same size
+        return True
+
+    def note(self, size: int) -> SubjectNoteRow:
+        found = self.recorder.subject_note(size)
+        if found is None:
+            raise NotFoundError(
+                f"log {self.recorder.log} published no subject-map note of size {size}"
+            )
+        return found
+
+    def proof(self, subject: str, size: int) -> SubjectProof:
+        """The head (or absence) of `subject` at a size whose note was published."""
+        if size < 1:
+            raise ImpossibleProofError("a subject-map proof is of a size of at least 1")
+        self.note(size)
+        bodies = self.recorder.subject_map_bodies(proof_keys(subject), size)
+        return proof_from_bodies(subject, size, bodies)

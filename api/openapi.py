@@ -38,6 +38,8 @@ ANSWERS: dict[tuple[str, str], tuple[tuple[str, str, Schema], ...]] = {
     ("get", "/v1/logs/{log}/checkpoints/{size}"): (("200", NOTE, {"type": "string"}),),
     ("get", "/v1/logs/{log}/proofs/inclusion"): (("200", JSON, ref("InclusionProof")),),
     ("get", "/v1/logs/{log}/proofs/consistency"): (("200", JSON, ref("ConsistencyProof")),),
+    ("get", "/v1/logs/{log}/subject-maps/{size}"): (("200", NOTE, {"type": "string"}),),
+    ("get", "/v1/logs/{log}/proofs/subject"): (("200", JSON, ref("SubjectProof")),),
     ("get", "/v1/agencies/{agency}/requests"): (("200", JSON, page_of("RequestRow")),),
     ("get", "/v1/agencies/{agency}/units/{unit}/days"): (("200", JSON, page_of("UnitDay")),),
     ("get", "/v1/agencies/{agency}/compliance"): (("200", JSON, page_of("ComplianceFlag")),),
@@ -66,6 +68,8 @@ PUBLIC = frozenset(
         "/v1/logs/{log}/checkpoints/{size}",
         "/v1/logs/{log}/proofs/inclusion",
         "/v1/logs/{log}/proofs/consistency",
+        "/v1/logs/{log}/subject-maps/{size}",
+        "/v1/logs/{log}/proofs/subject",
     }
 )
 PUBLIC_FOR_REGISTRY = frozenset({"/v1/logs/{log}/entries/{index}"})

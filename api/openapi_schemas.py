@@ -152,6 +152,26 @@ SCHEMAS: dict[str, Schema] = {
         new={"type": "integer"},
         hashes={"type": "array", "items": HEX64},
     ),
+    "SubjectProof": obj(
+        ("subject", "size", "bucket", "siblings"),
+        subject={"type": "string"},
+        size={"type": "integer", "description": "the log size of the subject-map note"},
+        bucket={
+            "type": "array",
+            "description": "every head in the subject's bucket, sorted by key",
+            "items": obj(
+                ("key", "version", "leaf_hash"),
+                key=HEX64,
+                version={"type": "integer"},
+                leaf_hash=HEX64,
+            ),
+        },
+        siblings={
+            "type": "array",
+            "description": "4 lists of 15 hashes: level 4 (bucket) siblings up to level 1",
+            "items": {"type": "array", "items": HEX64},
+        },
+    ),
     "Log": obj(
         ("id", "origin", "size", "checkpoint"),
         id=LOG_ID,

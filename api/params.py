@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator
 
-from domain.fields import EARLIEST, LATEST
+from domain.fields import EARLIEST, LATEST, MAX_ID
 from verification.leaf import parse_instant
 
 MAX_INT = 2**53
@@ -43,6 +43,8 @@ Size = Annotated[int, Path(ge=0, le=MAX_INT)]
 """A tree size in a path."""
 QueryIndex = Annotated[int, Query(ge=0, le=MAX_INT)]
 QuerySize = Annotated[int, Query(ge=1, le=MAX_INT)]
+QuerySubject = Annotated[str, Query(min_length=1, max_length=MAX_ID)]
+"""A subject id in a query (the bounds of ids, DESIGN §5)."""
 OptionalIndex = Annotated[int | None, Query(ge=0, le=MAX_INT)]
 OptionalSize = Annotated[int | None, Query(ge=1, le=MAX_INT)]
 From = Annotated[date | None, Query(alias="from"), AfterValidator(day_in_bounds)]

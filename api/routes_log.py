@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from api.deps import RuntimeDep, get_principal, log_store
-from api.params import Index, QueryIndex, QuerySize, Size
+from api.params import Index, QueryIndex, QuerySize, QuerySubject, Size
 from api.routes_entries import entry_json
 from ledger.bootstrap import Runtime
 from ledger.errors import NotFoundError
@@ -20,6 +20,7 @@ from ledger.proofs import ProofReader
 from ledger.records import EntryRecorded
 from ledger.signing import log_origin
 from ledger.store import LogStore
+from ledger.subject_map import published_note, stored_proof
 from ledger.tokens import Principal
 
 router = APIRouter(prefix="/v1", tags=["log"])
@@ -70,6 +71,14 @@ def checkpoint_at(log: str, size: Size, runtime: RuntimeDep) -> PlainTextRespons
     if checkpoint is None:
         raise NotFoundError(f"log {log} published no checkpoint at size {size}")
     return PlainTextResponse(checkpoint.note, media_type=NOTE)
+
+
+@router.get("/logs/{log}/subject-maps/{size}", response_class=PlainTextResponse)
+def subject_map_at(log: str, size: Size, runtime: RuntimeDep) -> PlainTextResponse:
+    """The subject-map note the log published beside its checkpoint of `size`
+    (docs/subject-map.md); 404 when it published none at that size."""
+    note = published_note(log_store(runtime, log).recorder, size)
+    return PlainTextResponse(note.note, media_type=NOTE)
 
 
 def _entry(store: LogStore, index: int) -> EntryRecorded:
@@ -133,6 +142,20 @@ async def consistency(
         _require_size(store, new)
         proof = ProofReader(store.recorder).consistency_proof(old, new)
         return {"log": log, "old": old, "new": new, "hashes": [h.hex() for h in proof]}
+
+    return await run_in_threadpool(build)
+
+
+@router.get("/logs/{log}/proofs/subject")
+async def subject_proof(
+    log: str, runtime: RuntimeDep, subject: QuerySubject, size: QuerySize
+) -> dict[str, object]:
+    """The subject-map proof of `subject`'s head (or of its absence) at `size`, against the
+    subject-map note of that size (docs/subject-map.md)."""
+
+    def build() -> dict[str, object]:
+        store = log_store(runtime, log)
+        return stored_proof(store.recorder, subject, size).as_json()
 
     return await run_in_threadpool(build)
 

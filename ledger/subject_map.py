@@ -63,17 +63,25 @@ class LogSubjectMap:
         return True
 
     def note(self, size: int) -> SubjectNoteRow:
-        found = self.recorder.subject_note(size)
-        if found is None:
-            raise NotFoundError(
-                f"log {self.recorder.log} published no subject-map note of size {size}"
-            )
-        return found
+        return published_note(self.recorder, size)
 
     def proof(self, subject: str, size: int) -> SubjectProof:
-        """The head (or absence) of `subject` at a size whose note was published."""
-        if size < 1:
-            raise ImpossibleProofError("a subject-map proof is of a size of at least 1")
-        self.note(size)
-        bodies = self.recorder.subject_map_bodies(proof_keys(subject), size)
-        return proof_from_bodies(subject, size, bodies)
+        return stored_proof(self.recorder, subject, size)
+
+
+def published_note(recorder: LogRecorder, size: int) -> SubjectNoteRow:
+    """The subject-map note the log published at `size`; NotFoundError when none."""
+    found = recorder.subject_note(size)
+    if found is None:
+        raise NotFoundError(f"log {recorder.log} published no subject-map note of size {size}")
+    return found
+
+
+def stored_proof(recorder: LogRecorder, subject: str, size: int) -> SubjectProof:
+    """The head (or absence) of `subject` at a size whose note was published: five row reads
+    (the subject's bucket and the four nodes above it, each as of `size`)."""
+    if size < 1:
+        raise ImpossibleProofError("a subject-map proof is of a size of at least 1")
+    published_note(recorder, size)
+    bodies = recorder.subject_map_bodies(proof_keys(subject), size)
+    return proof_from_bodies(subject, size, bodies)

@@ -21,6 +21,8 @@ HUGE_INT_GETS = [
     f"/v1/logs/{AGENCY}/proofs/inclusion?index=0&size={HUGE}",
     f"/v1/logs/{AGENCY}/proofs/consistency?old={HUGE}&new=2",
     f"/v1/logs/{AGENCY}/proofs/consistency?old=1&new={HUGE}",
+    f"/v1/logs/{AGENCY}/subject-maps/{HUGE}",
+    f"/v1/logs/{AGENCY}/proofs/subject?subject=req-1&size={HUGE}",
     f"/v1/agencies/{AGENCY}/requests?limit={HUGE}",
     f"/v1/agencies/{AGENCY}/requests?min_index={HUGE}",
     f"/v1/bundles?log={AGENCY}&subject=req-1&consistency_from={HUGE}",
@@ -42,6 +44,11 @@ def test_integers_out_of_range_are_404_or_422_problems(
         f"/v1/logs/{AGENCY}/entries/-{HUGE}",
         f"/v1/logs/{AGENCY}/entries/-1",
         f"/v1/logs/{AGENCY}/checkpoints/-1",
+        f"/v1/logs/{AGENCY}/subject-maps/-1",
+        f"/v1/logs/{AGENCY}/proofs/subject?subject=req-1&size=0",
+        f"/v1/logs/{AGENCY}/proofs/subject?subject=&size=1",
+        f"/v1/logs/{AGENCY}/proofs/subject?subject={'x' * 129}&size=1",
+        f"/v1/logs/{AGENCY}/proofs/subject?size=1",
     ],
 )
 def test_negative_indexes_and_sizes_are_problems(

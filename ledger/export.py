@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from domain.registry import RegistryState
+from domain.state import LedgerState
 from ledger.errors import LedgerError, NotFoundError, NotPermittedError
 from ledger.export_select import OVERSIGHT, Selection
 from ledger.ledger import Ledger
@@ -24,9 +25,10 @@ from ledger.logs import Logs
 from ledger.placement import REGISTRY_LOG
 from ledger.proofs import ImpossibleProofError
 from ledger.records import CheckpointRow, EntryRecorded
+from ledger.subject_map import published_note, stored_proof
 from ledger.tokens import Principal
 from verification.ranges import range_nodes
-from verification.write import BundleWriter, entry_record, log_record, range_record
+from verification.write import BundleWriter, entry_record, head_record, log_record, range_record
 
 CHUNK = 500
 """Entries read, proven and written per step: memory stays bounded whatever the bundle's size."""
@@ -79,6 +81,7 @@ class LogPart:
     indexes: tuple[int, ...]
     span: tuple[int, int] | None = None  # a period's contiguous range [start, end)
     consistency: tuple[int, list[bytes]] | None = None
+    heads: tuple[str, ...] = ()  # subjects whose whole chain is included, head proven
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,9 @@ def _plan(
             "to": None if query.end is None else query.end.isoformat(),
         }
     indexes = set(selection.indexes())
+    heads: tuple[str, ...] = ()
+    if span is None:  # a subject or complaint claim: every whole chain of the log, proven
+        heads = tuple(sorted(s for s in selection.subjects if _in_log(state, s, size)))
     if span is not None:
         indexes.update(range(*span))
     registry = _registry_part(logs, selection.agencies | {log_id})
@@ -232,6 +238,7 @@ def _plan(
         tuple(sorted(indexes)),
         span,
         _consistency(ledger, query.consistency_from, size),
+        heads,
     )
     reader_org = principal.org if principal is not None and principal.role == "agency" else None
     return ExportPlan(
@@ -243,6 +250,11 @@ def _plan(
         agency,
         reader_org,
     )
+
+
+def _in_log(state: LedgerState, subject: str, size: int) -> bool:
+    view = state.subject_view(subject)
+    return view is not None and any(i < size for i in view.indexes)
 
 
 def _period(ledger: Ledger, query: BundleQuery, size: int) -> tuple[int, int]:
@@ -340,7 +352,10 @@ def stream_bundle(logs: Logs, plan: ExportPlan) -> Iterator[str]:
 
 def _part_records(ledger: Ledger, part: LogPart, reader_org: str | None) -> Iterator[str]:
     size = part.checkpoint.size
-    yield log_record(part.log, part.origin, part.checkpoint.note, None, part.consistency)
+    recorder = ledger.store.recorder
+    note = recorder.subject_note(size)
+    subject_map = None if note is None else note.note
+    yield log_record(part.log, part.origin, part.checkpoint.note, subject_map, part.consistency)
     span = part.span
     withheld = reader_org is not None and part.log not in (reader_org, REGISTRY_LOG)
     for start in range(0, len(part.indexes), CHUNK):
@@ -363,3 +378,7 @@ def _part_records(ledger: Ledger, part: LogPart, reader_org: str | None) -> Iter
         ranges = [(lo, hi) for inside, lo, hi in range_nodes(size, *span) if not inside]
         hashes = ledger.proofs.subtree_hashes(ranges) if ranges else []
         yield range_record(part.log, span[0], span[1], hashes)
+    if part.heads:
+        published_note(recorder, size)  # the proofs below are against it
+        for subject in part.heads:
+            yield head_record(part.log, subject, stored_proof(recorder, subject, size).as_json())

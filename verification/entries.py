@@ -63,6 +63,7 @@ class LogEntries:
         self.registry = registry  # the registry log's checkpoint
         self.chains: dict[str, tuple[int, str]] = {}
         self.first_versions: dict[str, tuple[int, int]] = {}  # subject -> (version, index)
+        self.last_indexes: dict[str, int] = {}  # subject -> index of its last entry here
         self.last: tuple[int, datetime] | None = None
 
     @property
@@ -164,6 +165,7 @@ class LogEntries:
                     ChainPrevError(index, f"prev of {leaf.subject!r}", prev, str(leaf.prev))
                 )
         self.chains[leaf.subject] = (leaf.version, leaf_hash)
+        self.last_indexes[leaf.subject] = index
 
     def _missing(self, record: EntryRecord, failures: list[FailedCheckError]) -> None:
         index = record.index

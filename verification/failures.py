@@ -198,3 +198,9 @@ class SubjectMismatchError(FailedCheckError):
     """The signed payload names another subject (or log) than the leaf."""
 
     reason = "leaf-subject"
+
+
+class HeadProofError(FailedCheckError):
+    """A head record whose subject-map proof does not verify, or disagrees with the chain."""
+
+    reason = "head-proof"

@@ -52,29 +52,34 @@ def check_checkpoint(
     if problem is not None:
         failures.append(CheckpointError(problem))
         return None
-    if record.subject_map is not None:
-        _check_subject_map(record.subject_map, log_key, origin, checkpoint, failures)
     return checkpoint
 
 
-def _check_subject_map(
-    note: str, log_key: str, origin: str, checkpoint: Checkpoint, failures: list[FailedCheckError]
-) -> None:
+def check_subject_map(
+    record: LogRecord, log_key: str, checkpoint: Checkpoint, failures: list[FailedCheckError]
+) -> Checkpoint | None:
+    """The log's subject-map note (None when the record has none, or on a failure): signed by
+    the log key, origin `<log origin>/subjects`, the checkpoint's size, no extension lines."""
+    note = record.subject_map
+    if note is None:
+        return None
+    origin = log_origin(log_key, record.log)
     try:
         subject_map = read_note(note, log_key)
     except VerificationError as error:
         failures.append(CheckpointError(f"subject-map note: {error}"))
-        return
+        return None
+    problem = None
     if subject_map.origin != f"{origin}/subjects":
-        failures.append(
-            CheckpointError(f"subject-map origin {subject_map.origin!r} is not {origin}/subjects")
-        )
+        problem = f"subject-map origin {subject_map.origin!r} is not {origin}/subjects"
     elif subject_map.size != checkpoint.size:
-        failures.append(
-            CheckpointError(
-                f"subject-map size {subject_map.size} is not the checkpoint's {checkpoint.size}"
-            )
-        )
+        problem = f"subject-map size {subject_map.size} is not the checkpoint's {checkpoint.size}"
+    elif subject_map.extensions:
+        problem = "a subject-map note carries no extension lines"
+    if problem is not None:
+        failures.append(CheckpointError(problem))
+        return None
+    return subject_map
 
 
 def check_consistency(

@@ -57,7 +57,9 @@ class LogSummary:
     trusted: Checkpoint | None = None
     entries: int = 0
     ranges: list[tuple[int, int]] = field(default_factory=list)
-    heads: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)  # subjects with a head record
+    subject_map: Checkpoint | None = None  # the subject-map note, once it verified
+    proven: dict[str, int] = field(default_factory=dict)  # subject -> proven head (0: absent)
     withheld: list[int] = field(default_factory=list)
     redacted: list[int] = field(default_factory=list)
 

@@ -136,6 +136,7 @@ def report_json(outcome: Outcome) -> dict[str, object]:
                 else {"size": s.trusted.size, "root": s.trusted.root.hex()},
                 "entries": s.entries,
                 "ranges": [list(r) for r in s.ranges],
+                "heads": dict(sorted(s.proven.items())),
                 "redacted": s.redacted,
                 "withheld": s.withheld,
             }
@@ -183,6 +184,8 @@ def render_text(outcome: Outcome) -> str:
         if s.trusted is not None:
             line += f"; trusted checkpoint of size {s.trusted.size}"
         line += "".join(f"; range [{a}, {b})" for a, b in s.ranges)
+        if s.proven:
+            line += f"; {len(s.proven)} chain heads proven by the subject-map note"
         if s.redacted:
             line += f"; {len(s.redacted)} redacted"
         if s.withheld:

@@ -21,10 +21,12 @@ from verification.failures import (
     BundleFormatError,
     CheckpointError,
     FailedCheckError,
+    HeadProofError,
     MissingEntryError,
     RangeProofError,
     UnusableInputError,
 )
+from verification.heads import check_head
 from verification.keyring import Keyring
 from verification.layout import read_header, read_whole, scan_ranges, stream_records
 from verification.leaf import parse_instant
@@ -33,6 +35,7 @@ from verification.logcheck import (
     RangeCheck,
     check_checkpoint,
     check_consistency,
+    check_subject_map,
     read_note,
 )
 from verification.note import Checkpoint, key_name
@@ -40,8 +43,6 @@ from verification.outcome import LogSummary, Outcome
 from verification.progress import Phases
 from verification.records import EntryRecord, Header, HeadRecord, LogRecord, RangeRecord, Record
 from verification.report import partial_reasons
-
-HEADS_LATER = "this ledger does not publish subject maps yet"
 
 
 def load_trusted_notes(notes: Sequence[str], log_key: str) -> dict[str, Checkpoint]:
@@ -111,8 +112,29 @@ class _Run:
             current.summary.ranges.append((record.start, record.end))
         elif isinstance(record, HeadRecord):
             self.stage = "heads"
-            current.summary.heads.append(record.subject)
+            self._head(current, record, failures)
         self.fail(record.log, failures)
+
+    def _head(
+        self, current: LogEntries, record: HeadRecord, failures: list[FailedCheckError]
+    ) -> None:
+        summary, subject = current.summary, record.subject
+        if subject in summary.heads:
+            failures.append(HeadProofError(None, f"two head records of {subject}"))
+            summary.proven.pop(subject, None)
+            return
+        summary.heads.append(subject)
+        proven = check_head(
+            record,
+            summary.subject_map,
+            current.chains.get(subject),
+            current.first_versions.get(subject),
+            current.last_indexes.get(subject),
+            failures,
+            self.outcome.partial,
+        )
+        if proven is not None:
+            summary.proven[subject] = proven
 
     def _open(self, record: LogRecord) -> None:
         self._close()
@@ -125,6 +147,8 @@ class _Run:
         checkpoint = check_checkpoint(record, self.log_key, failures)
         note = None if checkpoint is None else record.checkpoint
         summary = logs[record.log] = LogSummary(record.log, checkpoint, note)
+        if checkpoint is not None:
+            summary.subject_map = check_subject_map(record, self.log_key, checkpoint, failures)
         trusted = self.trusted.get(record.log)
         if trusted is not None:
             summary.trusted = trusted
@@ -181,13 +205,24 @@ def _check_claim(run: _Run, outcome: Outcome) -> None:
         return
     first = run.first_versions.get(claim.log, {})
     for subject in claim.subjects:
+        if subject in summary.heads:
+            continue  # its head record's check said what it proved, or why not
         version, index = first.get(subject, (1, -1))
         if version > 1:
             detail = f"versions 1..{version - 1} of {subject} are not in the bundle"
             outcome.failures.append(MissingEntryError(index, detail).in_log(claim.log))
-        found = "a head record is there, but" if subject in summary.heads else "no head proof, and"
         outcome.partial.append(
-            f"the head of {subject} in log {claim.log} is not proven: {found} {HEADS_LATER}"
+            f"the head of {subject} in log {claim.log} is not proven: the bundle has no head"
+            " record of it"
+        )
+    unproven = sorted(set(first) - set(summary.heads) - set(claim.subjects))
+    if unproven:
+        shown = ", ".join(unproven[:5]) + (
+            f" and {len(unproven) - 5} more" if len(unproven) > 5 else ""
+        )
+        outcome.partial.append(
+            f"log {claim.log}: the chains of {len(unproven)} context subject(s) are not proven"
+            f" whole (no head record): {shown}"
         )
 
 

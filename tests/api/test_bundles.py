@@ -222,15 +222,13 @@ def test_verify_server_keeps_the_checkpoint_and_catches_a_rewritten_log(
     server = Server(env, tmp_path / "a.log")
     try:
         first = _verify_remote(server, token, state, log_key)
-        # verified; PARTIAL (3) until subject-map heads prove the claimed chains (issue #11)
-        assert first.returncode in (0, 3), first.stdout + first.stderr
+        assert first.returncode == 0, first.stdout + first.stderr  # COMPLETE: heads proven
         assert json.loads(first.stdout)["ok"], first.stdout
         kept = json.loads(state.read_text())["logs"]
         origin = runtime.settings.origin
         assert sorted(kept) == sorted([f"{origin}/operator", f"{origin}/{AGENCY}"])
         second = _verify_remote(server, token, state, log_key)
-        # verified; PARTIAL (3) until subject-map heads prove the claimed chains (issue #11)
-        assert second.returncode in (0, 3), second.stdout + second.stderr
+        assert second.returncode == 0, second.stdout + second.stderr
         assert json.loads(second.stdout)["ok"], second.stdout
     finally:
         server.stop()

@@ -20,10 +20,12 @@ def test_a_log_without_map_rows_gets_its_map_built_at_open(tmp_path: Path) -> No
     sizes = {log: runtime.logs.log(log).size for log in runtime.logs.ids()}
     sizes = {log: size for log, size in sizes.items() if size}
     runtime.close()
-    database = next(tmp_path.rglob("*.db"))
-    with sqlite3.connect(database) as conn:  # as a store of the previous release: no map tables
-        conn.execute("DROP TABLE jejak_subject_map")
-        conn.execute("DROP TABLE jejak_subject_notes")
+    databases = list(tmp_path.rglob("*.db"))  # the registry's file and one per agency log
+    assert len(databases) > 1
+    for database in databases:  # as stores of the previous release: no map tables
+        with sqlite3.connect(database) as conn:
+            conn.execute("DROP TABLE jejak_subject_map")
+            conn.execute("DROP TABLE jejak_subject_notes")
     runtime = open_runtime(settings)
     try:
         key = runtime.log_verifier_key

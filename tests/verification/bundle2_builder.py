@@ -37,6 +37,7 @@ from verification.dsse import PAYLOAD_TYPE, pae
 from verification.merkle import consistency_proof, inclusion_proof, root_hash
 from verification.note import format_checkpoint, generate_key, sign_note
 from verification.ranges import range_proof
+from verification.subject_map import SubjectMap
 
 NAME = "jejak.test"
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,6 +161,27 @@ class Ledger2:
             bytes.fromhex(e.leaf_hash) for e in entries[: len(entries) if size is None else size]
         ]
 
+    def subject_map(self, log: str, size: int | None = None) -> SubjectMap:
+        """The log's subject map at `size` (default: the whole log)."""
+        built = SubjectMap()
+        for entry in self.logs[log][:size]:
+            leaf = entry.leaf
+            built.set_heads(
+                [(str(leaf["subject"]), int(str(leaf["version"])), bytes.fromhex(entry.leaf_hash))]
+            )
+        return built
+
+    def subject_map_note(self, log: str, size: int | None = None) -> str:
+        size = len(self.logs[log]) if size is None else size
+        root = self.subject_map(log, size).root
+        return sign_note(format_checkpoint(f"{NAME}/{log}/subjects", size, root), self.note_private)
+
+    def head_record(self, log: str, subject: str, size: int | None = None) -> Record:
+        """A head record: the subject's subject-map proof at `size` (default: the whole log)."""
+        size = len(self.logs[log]) if size is None else size
+        proof = self.subject_map(log, size).proof(subject, size)
+        return {"record": "head", "log": log, "subject": subject, "proof": proof.as_json()}
+
     def checkpoint(self, log: str, size: int | None = None, origin: str | None = None) -> str:
         hashes = self.hashes(log, size)
         text = format_checkpoint(origin or f"{NAME}/{log}", len(hashes), root_hash(hashes))
@@ -173,7 +195,7 @@ class Ledger2:
             "log": log,
             "origin": f"{NAME}/{log}",
             "checkpoint": self.checkpoint(log),
-            "subject_map": None,
+            "subject_map": self.subject_map_note(log),
             "consistency": None,
         }
         if consistency_from is not None:
@@ -413,13 +435,18 @@ def period_bundle(
     return Bundle2(header(ledger, claim), records)
 
 
-def subject_bundle(ledger: Ledger2, subject: str) -> Bundle2:
-    """A subject's history by inclusion proofs, with the context its replay needs."""
+def subject_bundle(ledger: Ledger2, subject: str, *, heads: bool = True) -> Bundle2:
+    """A subject's history by inclusion proofs, with the context its replay needs (entries
+    0-4, each its subject's whole chain) and, with `heads`, the head of every chain included."""
     records: list[Record] = [ledger.log_record(OPERATOR)]
     records += [ledger.entry_record(e) for e in ledger.logs[OPERATOR]]
     records.append(ledger.log_record(AGENCY))
+    subjects: set[str] = set()
     for built in ledger.logs[AGENCY]:
         if built.index < 5 or built.leaf["subject"] == subject:
             records.append(ledger.entry_record(built))
+            subjects.add(str(built.leaf["subject"]))
+    if heads:
+        records += [ledger.head_record(AGENCY, s) for s in sorted(subjects | {subject})]
     claim = {"kind": "subjects", "log": AGENCY, "subjects": [subject]}
     return Bundle2(header(ledger, claim), records)

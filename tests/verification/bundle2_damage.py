@@ -64,10 +64,56 @@ def _genuine() -> Case:
     return Case(ledger, period_bundle(ledger), "complete")
 
 
-@case("genuine-subject-head-unproven")
+@case("genuine-subject")
 def _subject() -> Case:
     ledger = genuine_ledger()
-    return Case(ledger, subject_bundle(ledger, "req-1"), "partial")
+    return Case(ledger, subject_bundle(ledger, "req-1"), "complete")
+
+
+@case("subject-head-unproven")
+def _subject_unproven() -> Case:
+    ledger = genuine_ledger()
+    return Case(ledger, subject_bundle(ledger, "req-1", heads=False), "partial")
+
+
+@case("chain-tail-dropped")
+def _chain_tail() -> Case:
+    """req-1's withdrawal (entry 11, version 3) left out: the chain ends at entry 6."""
+    ledger = genuine_ledger()
+    bundle = subject_bundle(ledger, "req-1").drop(AGENCY, 11)
+    return Case(ledger, bundle, "failed", (AGENCY, 6, "missing-entry"))
+
+
+@case("context-entry-dropped")
+def _context_entry() -> Case:
+    """STAFF2's enrolment (entry 4), a context chain whose head the bundle proves, left out."""
+    ledger = genuine_ledger()
+    bundle = subject_bundle(ledger, "req-1").drop(AGENCY, 4)
+    return Case(ledger, bundle, "failed", (AGENCY, None, "missing-entry"))
+
+
+@case("subject-map-proof-stale-size")
+def _stale_head() -> Case:
+    """req-1's head proven at size 11, before its withdrawal, against the note of size 13."""
+    ledger = genuine_ledger()
+    bundle = subject_bundle(ledger, "req-1")
+    for n, record in enumerate(bundle.records):
+        if record["record"] == "head" and record["subject"] == "req-1":
+            bundle.records[n] = ledger.head_record(AGENCY, "req-1", 11)
+    return Case(ledger, bundle, "partial")
+
+
+@case("subject-map-proof-tampered")
+def _tampered_head() -> Case:
+    """req-1's head claimed at version 2 (its approval): the proof no longer rebuilds the root."""
+    ledger = genuine_ledger()
+    bundle = subject_bundle(ledger, "req-1").drop(AGENCY, 11)
+    for record in bundle.records:
+        if record["record"] == "head" and record["subject"] == "req-1":
+            for item in record["proof"]["bucket"]:
+                if item["version"] == 3:
+                    item["version"], item["leaf_hash"] = 2, bundle.entry(AGENCY, 6)["leaf_hash"]
+    return Case(ledger, bundle, "failed", (AGENCY, None, "head-proof"))
 
 
 for _index in (RANGE[0], RANGE[0] + 1, 8, RANGE[1] - 1):

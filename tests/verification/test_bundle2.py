@@ -227,9 +227,15 @@ def test_redaction_that_stops_the_replay_is_partial() -> None:
 
 
 def test_subject_claim_without_a_proven_head_is_partial(ledger: Ledger2) -> None:
-    outcome = verify(ledger, subject_bundle(ledger, "req-1"))
+    outcome = verify(ledger, subject_bundle(ledger, "req-1", heads=False))
     assert outcome.verdict == PARTIAL, outcome.failures
     assert any("head of req-1" in reason for reason in outcome.partial)
+
+
+def test_subject_claim_with_every_head_proven_is_complete(ledger: Ledger2) -> None:
+    outcome = verify(ledger, subject_bundle(ledger, "req-1"))
+    assert outcome.verdict == COMPLETE, (outcome.failures, outcome.partial)
+    assert outcome.logs[AGENCY].proven["req-1"] == 3
 
 
 def test_subject_claim_missing_its_first_version_fails(ledger: Ledger2) -> None:

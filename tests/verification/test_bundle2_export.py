@@ -6,6 +6,8 @@ builds them with bundle2_builder, without one.)
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from ledger.bootstrap import Runtime, open_runtime
 from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.settings import Settings
 from tests.support import AGENCY, HEAD, STAFF, STAFF2, World, payload, wfa_request
-from verification.outcome import COMPLETE, PARTIAL
+from verification.outcome import COMPLETE, FAILED
 from verification.verifier import verify_bytes
 
 
@@ -41,8 +43,30 @@ def test_an_exported_period_bundle_is_complete(runtime: Runtime) -> None:
     assert outcome.verdict == COMPLETE, (outcome.failures, outcome.partial)
 
 
-def test_an_exported_subject_bundle_is_partial_until_heads_are_proven(runtime: Runtime) -> None:
+def test_an_exported_subject_bundle_is_complete_with_every_head_proven(runtime: Runtime) -> None:
     data = exported(runtime, log=AGENCY, subject="req-a")
     outcome = verify_bytes(data, runtime.log_verifier_key)
-    assert outcome.verdict == PARTIAL, outcome.failures
-    assert [reason for reason in outcome.partial if "head of req-a" in reason]
+    assert outcome.verdict == COMPLETE, (outcome.failures, outcome.partial)
+    agency = outcome.logs[AGENCY]
+    assert agency.proven["req-a"] == 2
+    assert set(agency.proven) >= {"req-a", STAFF, HEAD}
+
+
+def test_a_subject_bundle_without_its_last_entry_fails_naming_the_version(
+    runtime: Runtime,
+) -> None:
+    lines = exported(runtime, log=AGENCY, subject="req-a").decode().split("\n")
+    approval = next(n for n, line in enumerate(lines) if '"wfa.approved"' in _payload_of(line))
+    kept = lines[:approval] + lines[approval + 1 :]
+    outcome = verify_bytes("\n".join(kept).encode(), runtime.log_verifier_key)
+    assert outcome.verdict == FAILED
+    [failure] = [f for f in outcome.failures if f.reason == "missing-entry"]
+    assert failure.log == AGENCY
+    assert "versions 2..2 of req-a" in failure.detail
+
+
+def _payload_of(line: str) -> str:
+    if not line.startswith('{"record":"entry"'):
+        return ""
+    payload = json.loads(line.rstrip(","))["payload"]
+    return "" if payload is None else base64.b64decode(payload).decode()

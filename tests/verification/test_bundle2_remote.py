@@ -53,9 +53,9 @@ def test_fetched_bundle_is_verified_then_kept_and_asked_consistent_next_time(
     url, asked, _ = server
     state = tmp_path / "state.json"
     args = ["--server", url, "--log", AGENCY, "--subject", "req-1", "--state", str(state)]
-    assert run(*args) == 3  # partial: the subject's head is not proven yet
+    assert run(*args) == 0  # complete: every head proven
     kept = json.loads(state.read_text())["logs"]
     assert set(kept) == {f"{NAME}/operator", f"{NAME}/{AGENCY}"}
     assert asked[-1] == f"/v1/bundles?log={AGENCY}&subject=req-1"
-    assert run(*args) == 3
+    assert run(*args) == 0
     assert asked[-1].endswith("&consistency_from=13")

@@ -19,7 +19,7 @@ from ledger.bootstrap import Runtime
 from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.settings import Settings
 from verification.leaf import parse_instant
-from verification.outcome import Outcome
+from verification.outcome import COMPLETE, Outcome
 from verification.verifier import verify_bytes
 
 
@@ -36,6 +36,7 @@ def _verified(runtime: Runtime, **query: object) -> tuple[Outcome, datetime]:
     text = "".join(stream_bundle(runtime.logs, plan)).encode()
     outcome = verify_bytes(text, runtime.log_verifier_key)
     assert outcome.failures == [], outcome.failures[:3]
+    assert outcome.verdict == COMPLETE, outcome.partial[:3]  # every chain's head proven
     return outcome, parse_instant(json.loads(text.split(b"\n", 1)[0] + b"]}")["as_of"])
 
 

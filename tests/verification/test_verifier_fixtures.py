@@ -1,5 +1,5 @@
 """Every damaged ledger-built bundle is refused with its (log, index, reason); the genuine one
-verifies, its subject's head left unproven until subject maps (issue #11)."""
+verifies COMPLETE, every chain's head proven by the subject map."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.verification.fixtures.genuine import (
     build_genuine,
     export,
 )
-from verification.outcome import COMPLETE, PARTIAL, Outcome
+from verification.outcome import COMPLETE, Outcome
 from verification.report import render_json
 from verification.verifier import verify_bytes
 
@@ -42,8 +42,9 @@ def found(outcome: Outcome) -> set[tuple[str | None, int | None, str]]:
 def test_genuine_bundle_verifies_and_replays_the_request(genuine: Genuine) -> None:
     outcome = verify(genuine, genuine.bundle)
     assert outcome.failures == []
-    assert outcome.verdict == PARTIAL
-    assert [r for r in outcome.partial if f"head of {REQUEST}" not in r] == []
+    assert outcome.verdict == COMPLETE
+    assert outcome.partial == []
+    assert outcome.logs[AGENCY].proven[REQUEST] == 2
     report = json.loads(render_json(outcome))
     [subject] = report["subjects"]
     assert (subject["log"], subject["subject"]) == (AGENCY, REQUEST)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.verification.bundle2_builder import ROOT
 from tests.verification.bundle2_damage import CASES, Case
+from tests.verification.subject_map_vectors import VECTORS
 from verification.outcome import COMPLETE, FAILED, PARTIAL
 from verification.verifier import verify_stream
 
@@ -77,3 +78,38 @@ def test_the_browser_refuses_a_broken_layout(tmp_path: Path, broken: str) -> Non
     else:
         data = data.rsplit(b"]}", 1)[0]
     assert in_js(tmp_path, data, built.ledger.log_key, ())["verdict"] == "unusable"
+
+
+VECTORS_RUNNER = """
+const fs = require("fs");
+const { verifySubjectProof, ProofError } = require(process.argv[2]);
+const data = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+const unhex = (t) => Uint8Array.from(t.match(/../g).map((b) => parseInt(b, 16)));
+(async () => {
+  const out = {};
+  for (const v of data.proofs) {
+    try {
+      const head = await verifySubjectProof(v.proof, unhex(v.root));
+      out[v.name] = head === null ? { verdict: "absent" }
+        : { verdict: "member", version: head.version, leaf_hash: head.leafHash };
+    } catch (e) {
+      if (!(e instanceof ProofError)) throw e;
+      out[v.name] = { verdict: "invalid", error: e.code };
+    }
+  }
+  console.log(JSON.stringify(out));
+})();
+"""
+
+
+def test_the_browser_gets_every_subject_map_vector_right(tmp_path: Path) -> None:
+    runner = tmp_path / "vectors.js"
+    runner.write_text(VECTORS_RUNNER)
+    done = subprocess.run(
+        [str(NODE), str(runner), str(VERIFY_JS), str(VECTORS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    expected = {v["name"]: v["expect"] for v in json.loads(VECTORS.read_text())["proofs"]}
+    assert json.loads(done.stdout) == expected

@@ -38,7 +38,8 @@ def test_a_written_period_bundle_reads_back_complete() -> None:
         entries = ledger.logs[log]
         hashes = ledger.hashes(log)
         cut = len(entries) if log == OPERATOR else end
-        pieces.append(writer.record(log_record(log, f"jejak.test/{log}", ledger.checkpoint(log))))
+        checkpoint, subject_map = ledger.checkpoint(log), ledger.subject_map_note(log)
+        pieces.append(writer.record(log_record(log, f"jejak.test/{log}", checkpoint, subject_map)))
         for built in entries[:cut]:
             in_range = log == AGENCY and built.index >= start
             proof = None if in_range else inclusion_proof(hashes, built.index, len(hashes))

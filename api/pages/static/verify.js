@@ -383,6 +383,62 @@ async function rangeRoot(size, start, end, leaves, proof) {
   return bad || used !== proof.length ? null : root;
 }
 
+// The subject map (docs/subject-map.md): a 16-ary Merkle tree over 65,536 buckets; a bucket
+// hashes 0x02 || its heads (key, u64be(version), leaf hash) sorted by key, a node 0x03 || its
+// 16 children. verifySubjectProof returns the proven head, or null for a proven absence.
+class ProofError extends Error {
+  constructor(code, message) { super(message); this.code = code; }
+}
+function u64be(n) {
+  const out = new Uint8Array(8);
+  let v = BigInt(n);
+  for (let i = 7; i >= 0; i--) { out[i] = Number(v & 255n); v >>= 8n; }
+  return out;
+}
+function compareBytes(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+async function verifySubjectProof(proof, root, size, subject) {
+  const format = (what) => new ProofError("format", `subject-map proof: ${what}`);
+  if (!proof || typeof proof !== "object" || Array.isArray(proof)) throw format("not an object");
+  if (typeof proof.subject !== "string") throw format("subject");
+  if (!Number.isInteger(proof.size) || proof.size < 0) throw format("size");
+  if (!Array.isArray(proof.bucket)) throw format("bucket");
+  const items = proof.bucket.map((item) => {
+    if (!item || typeof item !== "object" || Array.isArray(item)) throw format("bucket item");
+    const key = unhex(item.key), leaf = unhex(item.leaf_hash);
+    if (!key || !leaf || !Number.isInteger(item.version)) throw format("bucket item");
+    return { key, version: item.version, leaf };
+  });
+  if (!Array.isArray(proof.siblings) || proof.siblings.length !== 4) throw format("siblings");
+  const siblings = proof.siblings.map((level) => {
+    const hashes = Array.isArray(level) && level.length === 15 ? level.map(unhex) : null;
+    if (!hashes || hashes.includes(null)) throw format("siblings");
+    return hashes;
+  });
+  if (subject !== undefined && proof.subject !== subject) throw new ProofError("subject", "another subject");
+  if (size !== undefined && size !== null && proof.size !== size) throw new ProofError("stale-size", `of size ${proof.size}, not ${size}`);
+  const key = await sha256(enc.encode(proof.subject));
+  const bucket = key[0] * 256 + key[1];
+  let previous = null;
+  for (const item of items) {
+    if (item.key[0] * 256 + item.key[1] !== bucket) throw new ProofError("bucket-item", "a key of another bucket");
+    if (previous && compareBytes(item.key, previous) <= 0) throw new ProofError("bucket-item", "keys not increasing");
+    if (item.version < 1) throw new ProofError("bucket-item", "a version below 1");
+    previous = item.key;
+  }
+  let h = await sha256(concat(new Uint8Array([2]), ...items.map((i) => concat(i.key, u64be(i.version), i.leaf))));
+  for (let j = 0; j < 4; j++) {
+    const children = siblings[j].slice();
+    children.splice((bucket >> (4 * j)) & 15, 0, h);
+    h = await sha256(concat(new Uint8Array([3]), ...children));
+  }
+  if (!same(h, root)) throw new ProofError("root-mismatch", "the proof rebuilds another root");
+  const mine = items.find((i) => same(i.key, key));
+  return mine ? { version: mine.version, leafHash: hex(mine.leaf) } : null;
+}
+
 async function checkpointOf(note, verifier, origin) {
   const text = await verifyNote(String(note || ""), verifier);
   const cp = text === null ? null : parseCheckpoint(text);
@@ -440,6 +496,35 @@ class Keyring {
   }
 }
 
+// A head record (verification/heads.py): its proof against the log's subject-map note, and the
+// bundle's chain of the subject from version 1 to the proven head.
+async function checkHead(log, r, fail, partial) {
+  const subject = r.subject;
+  if (log.heads.includes(subject)) { fail(log.id, null, "head-proof"); log.proven.delete(subject); return; }
+  log.heads.push(subject);
+  if (!log.sm) { partial.push(`the head of ${subject} in log ${log.id} is not proven: no verified subject-map note`); return; }
+  let head;
+  try {
+    head = await verifySubjectProof(r.proof, log.sm.root, log.sm.size, subject);
+  } catch (error) {
+    if (!(error instanceof ProofError)) throw error;
+    if (error.code === "stale-size") partial.push(`the head of ${subject} in log ${log.id} is not proven: its proof is ${error.message} (a stale proof)`);
+    else fail(log.id, null, "head-proof");
+    return;
+  }
+  const chain = log.chains.get(subject), first = log.first.get(subject);
+  if (head === null) {
+    if (chain) fail(log.id, null, "head-proof");
+    else log.proven.set(subject, 0);
+    return;
+  }
+  if (!chain || !first) fail(log.id, null, "missing-entry");
+  else if (first[0] > 1) fail(log.id, first[1], "missing-entry");
+  else if (chain[0] < head.version) fail(log.id, log.lastIndex.get(subject), "missing-entry");
+  else if (chain[0] > head.version || chain[1] !== head.leafHash) fail(log.id, null, "head-proof");
+  else log.proven.set(subject, head.version);
+}
+
 async function verifyBundle2(text, verifierKey, trustedNotes) {
   const { header, records } = readLayout(text);
   records.forEach(checkRecord);
@@ -465,9 +550,11 @@ async function verifyBundle2(text, verifierKey, trustedNotes) {
       const origin = `${verifier.name}/${r.log}`;
       const cp = r.origin === origin ? await checkpointOf(r.checkpoint, verifier, origin) : null;
       if (!cp) fail(r.log, null, "checkpoint");
+      let subjectMap = null;
       if (cp && r.subject_map != null) {
         const sm = await checkpointOf(r.subject_map, verifier, origin + "/subjects");
         if (!sm || sm.size !== cp.size) fail(r.log, null, "checkpoint");
+        else subjectMap = sm;
       }
       const t = trusted.get(r.log);
       if (cp && t) {
@@ -479,12 +566,12 @@ async function verifyBundle2(text, verifierKey, trustedNotes) {
         }
         if (!ok) fail(r.log, null, "consistency");
       }
-      log = { id: r.log, cp, chains: new Map(), first: new Map(), last: null, entries: 0, withheld: [], heads: [] };
+      log = { id: r.log, cp, sm: subjectMap, chains: new Map(), first: new Map(), lastIndex: new Map(), last: null, entries: 0, withheld: [], heads: [], proven: new Map() };
       logs.set(r.log, log);
       continue;
     }
     if (!log || log.id !== r.log) throw new Unusable(`a ${r.record} of log ${r.log} outside its group`);
-    if (r.record === "head") { log.heads.push(r.subject); continue; }
+    if (r.record === "head") { await checkHead(log, r, fail, partial); continue; }
     if (r.record === "range") continue;
     const before = failures.length, index = r.index, leaf = r.leaf, isRegistry = log.id === "operator";
     const computed = await leafHash(enc.encode(canonical(leaf)));
@@ -520,6 +607,7 @@ async function verifyBundle2(text, verifierKey, trustedNotes) {
       if (leaf.prev !== known[1]) fail(log.id, index, "chain-prev");
     }
     log.chains.set(leaf.subject, [leaf.version, hex(computed)]);
+    log.lastIndex.set(leaf.subject, index);
     let event = null;
     if (r.payload === null) {
       if (r.missing === "withheld") log.withheld.push(index);
@@ -581,10 +669,13 @@ async function verifyBundle2(text, verifierKey, trustedNotes) {
   } else {
     const subjects = claim.kind === "complaint" ? [claim.complaint] : claim.subjects || [];
     for (const s of subjects) {
+      if (claimed.heads.includes(s)) continue; // its head record's check said what it proved
       const first = claimed.first.get(s);
       if (first && first[0] > 1) fail(claim.log, first[1], "missing-entry");
-      partial.push(`the head of ${s} in log ${claim.log} is not proven (subject maps are not verified yet)`);
+      partial.push(`the head of ${s} in log ${claim.log} is not proven: the bundle has no head record of it`);
     }
+    const unproven = Array.from(claimed.first.keys()).filter((s) => !claimed.heads.includes(s) && !subjects.includes(s));
+    if (unproven.length) partial.push(`log ${claim.log}: the chains of ${unproven.length} context subject(s) are not proven whole (no head record)`);
   }
   for (const l of logs.values()) {
     if (l.withheld.length) partial.push(`log ${l.id}: ${l.withheld.length} payload(s) withheld`);
@@ -655,4 +746,4 @@ if (typeof document !== "undefined") {
     run();
   });
 }
-if (typeof module !== "undefined") module.exports = { verifyBundle1, verifyBundle2, readLayout, Unusable };
+if (typeof module !== "undefined") module.exports = { verifyBundle1, verifyBundle2, verifySubjectProof, ProofError, readLayout, Unusable };

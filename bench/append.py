@@ -8,12 +8,16 @@
 
 Run:  .venv/bin/python -m bench.append [--events 4000] [--stores sqlite,postgres]
           [--projections worker|external] [--runs single,agencies]
+
+With JEJAK_BENCH_SUBJECT_MAP=off the server runs without the subject map
+(bench/without_subject_map.py), to measure what the map adds per append.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -43,6 +47,10 @@ from tests.support import STAFF, World, now, payload, policy_data, signer, wfa_r
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CLIENTS = 32
 BATCH = 100
+SERVER_MODULE = (
+    "bench.without_subject_map" if os.environ.get("JEJAK_BENCH_SUBJECT_MAP") == "off" else "api.cli"
+)
+"""The CLI module the bench serves through: JEJAK_BENCH_SUBJECT_MAP=off measures without the map."""
 
 
 class Arrangement(Aggregate):
@@ -122,7 +130,7 @@ def jejak_runs(
     runtime.close()
     single = signed_requests(world, "single", events)
     batched = signed_requests(world, "batch", events)
-    server = Server(env, workdir / "server.log", "--projections", projections)
+    server = Server(env, workdir / "server.log", "--projections", projections, module=SERVER_MODULE)
     try:
         warmup = signed_requests(world, "warm", 200)
         run_load(
@@ -242,6 +250,7 @@ def agencies_run(
         str(workers),
         "--projections",
         projections,
+        module=SERVER_MODULE,
     )
     try:
         warm = [bodies[:4] for bodies in per_client]

@@ -39,12 +39,15 @@ def free_port() -> int:
 class Server:
     """One `jejak serve` subprocess on a free port of 127.0.0.1."""
 
-    def __init__(self, env: dict[str, str], log: Path, *options: str) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, *options: str, module: str = "api.cli"
+    ) -> None:
+        """`module` is the CLI's module (bench/append.py serves one without the subject map)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), *options],
+            [sys.executable, "-m", module, "serve", "--port", str(self.port), *options],
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=self._log,

@@ -46,7 +46,7 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS jejak_subject_map ("
             " log TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL,"
             " size INTEGER NOT NULL, body BLOB NOT NULL,"
-            " PRIMARY KEY (log, level, idx, size)) WITHOUT ROWID",
+            " PRIMARY KEY (log, level, idx, size))",
             "CREATE TABLE IF NOT EXISTS jejak_subject_notes ("
             " log TEXT NOT NULL, size INTEGER NOT NULL, root BLOB NOT NULL,"
             " note TEXT NOT NULL, PRIMARY KEY (log, size))",

@@ -308,19 +308,20 @@ class MapChange:
     buckets: dict[int, dict[bytes, tuple[int, bytes]]] = field(default_factory=dict)
     children: dict[NodeKey, list[bytes]] = field(default_factory=dict)
     root: bytes = EMPTY[0]
+    bodies: dict[NodeKey, bytes] = field(default_factory=dict)  # each touched node's body
 
     def rows(self) -> list[tuple[int, int, bytes]]:
         """(level, index, body) of every touched node."""
-        found = [
-            (LEVELS, bucket, bucket_body(_items(heads)))
-            for bucket, heads in sorted(self.buckets.items())
-        ]
-        found += [(level, idx, b"".join(c)) for (level, idx), c in sorted(self.children.items())]
-        return found
+        return [(level, idx, body) for (level, idx), body in self.bodies.items()]
 
 
 def _items(heads: Mapping[bytes, tuple[int, bytes]]) -> list[BucketItem]:
     return [BucketItem(key, *heads[key]) for key in sorted(heads)]
+
+
+def _body(heads: Mapping[bytes, tuple[int, bytes]]) -> bytes:
+    """`bucket_body` of a bucket's heads in key order, without building its items."""
+    return b"".join(key + heads[key][0].to_bytes(8, "big") + heads[key][1] for key in sorted(heads))
 
 
 class SubjectMap:
@@ -345,22 +346,29 @@ class SubjectMap:
             if bucket not in change.buckets:
                 change.buckets[bucket] = dict(self.buckets.get(bucket, {}))
             change.buckets[bucket][key] = (version, leaf_hash)
-        touched: dict[NodeKey, bytes] = {
-            (LEVELS, b): bucket_hash(bucket_body(_items(h))) for b, h in change.buckets.items()
-        }
+        bodies = change.bodies
+        touched: dict[int, bytes] = {}  # index -> hash of the touched nodes of one level
+        for bucket, bucket_heads in change.buckets.items():
+            body = bodies[(LEVELS, bucket)] = _body(bucket_heads)
+            touched[bucket] = _sha256(BUCKET_PREFIX + body)
+        children = change.children
         for level in range(LEVELS - 1, -1, -1):
-            above: dict[NodeKey, bytes] = {}
-            for (_, idx), digest in sorted(touched.items()):
+            parents: set[int] = set()
+            for idx, digest in touched.items():
                 parent = (level, idx >> 4)
-                if parent not in change.children:
+                found = children.get(parent)
+                if found is None:
                     existing = self.children.get(parent)
-                    change.children[parent] = (
+                    found = children[parent] = (
                         list(existing) if existing is not None else [EMPTY[level + 1]] * FANOUT
                     )
-                change.children[parent][idx & 15] = digest
-                above[parent] = b""
-            touched = {node: node_hash(change.children[node]) for node in above}
-        change.root = touched.get((0, 0), self.root)
+                found[idx & 15] = digest
+                parents.add(idx >> 4)
+            touched = {}
+            for idx in parents:
+                body = bodies[(level, idx)] = b"".join(children[(level, idx)])
+                touched[idx] = _sha256(NODE_PREFIX + body)
+        change.root = touched[0] if touched else self.root
         return change
 
     def apply(self, change: MapChange) -> None:
@@ -374,7 +382,9 @@ class SubjectMap:
 
     def bodies(self) -> list[tuple[int, int, bytes]]:
         """Every non-empty node's body: what a store holds of this map, written at once."""
-        return MapChange(self.buckets, self.children, self.root).rows()
+        found = [(LEVELS, b, _body(heads)) for b, heads in sorted(self.buckets.items())]
+        found += [(lvl, idx, b"".join(c)) for (lvl, idx), c in sorted(self.children.items())]
+        return found
 
     def proof(self, subject: str, size: int) -> SubjectProof:
         """The proof of `subject` against this map's current root (labelled `size`)."""

@@ -54,6 +54,7 @@ class Replays:
     flags: dict[tuple[str, int], tuple[Flag, ...]] = field(default_factory=dict)
     skipped: dict[tuple[str, int], str] = field(default_factory=dict)
     failures: list[FailedCheckError] = field(default_factory=list)
+    flagged: dict[tuple[str, int], str] = field(default_factory=dict)  # entry -> its subject
     keep: Keep = keep_none
     spill: Spill = field(default_factory=Spill)
     folded: int = 0
@@ -139,6 +140,7 @@ class Replays:
                 )
             if flags:
                 self.flags[(log, index)] = flags
+                self.flagged[(log, index)] = subject
         except Refusal as refusal:
             gap = self.registry_gap
             if replay is None and gap is not None:  # follows from a registry entry not folded

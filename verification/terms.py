@@ -1,11 +1,27 @@
-"""Wording the verifier and the pages share, in Bahasa Indonesia and English: the flag rules'
-names and what each rule says, and the event types' names.
+"""Wording the verifier and the pages share, in Bahasa Indonesia and English: the statuses',
+the flag rules' and the event types' names, and what each rule says.
 
 The verifier owns it (it must import nothing of the server); `api/pages/i18n.py` reads it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+STATUS_TERMS: Mapping[str, tuple[str, str]] = {
+    "requested": ("Diajukan", "Requested"),
+    "approved": ("Disetujui", "Approved"),
+    "rejected": ("Ditolak", "Rejected"),
+    "revision_requested": ("Diminta perbaikan", "Revision requested"),
+    "withdrawn": ("Ditarik", "Withdrawn"),
+    "revoked": ("Dicabut (dipanggil kembali ke kantor)", "Revoked (recalled to office)"),
+    "filed": ("Diterima", "Filed"),
+    "clarification": ("Klarifikasi", "Clarification"),
+    "evidence": ("Pemeriksaan bukti", "Evidence"),
+    "finding": ("Laporan Akhir Hasil Pemeriksaan (LAHP)", "Findings (LAHP)"),
+    "corrective_action": ("Tindakan korektif", "Corrective action"),
+    "closed": ("Ditutup", "Closed"),
+}
+"""(Bahasa Indonesia, English) name of each status of a request or complaint."""
 
 RULE_TERMS: Mapping[str, tuple[str, str]] = {
     "approver-not-supervisor": ("Penyetuju bukan atasan langsung", "Approver not the supervisor"),

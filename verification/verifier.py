@@ -275,16 +275,13 @@ def verify_records(
 
     `phases` hears of the progress, as ("checking", done, total) with `total` records."""
     run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges, every_subject)
-    try:
-        for done, record in enumerate(records, start=1):
-            run.record(record)
-            if phases is not None and total:
-                phases("checking", min(done, total), total)
-        if phases is not None:
-            phases("finishing", 0, 1)
-        return run.finish(as_of)
-    finally:
-        run.outcome.replay.close()
+    for done, record in enumerate(records, start=1):
+        run.record(record)
+        if phases is not None and total:
+            phases("checking", min(done, total), total)
+    if phases is not None:
+        phases("finishing", 0, 1)
+    return run.finish(as_of)
 
 
 def verify_stream(

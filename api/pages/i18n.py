@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from verification.terms import EVENT_TERMS, RULE_TERMS
+from verification.terms import EVENT_TERMS, RULE_TERMS, STATUS_TERMS
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
@@ -131,20 +131,9 @@ WORDS: Mapping[str, tuple[str, str]] = {
 # The regulation's terms for the codes (the flag rules' and event types' names are shared with
 # the verifier: verification/terms.py) the domain uses (labels not listed: the code, capitalised).
 TERMS: Mapping[str, tuple[str, str]] = {
+    **STATUS_TERMS,
     "location": ("Fleksibel lokasi", "Location flexibility"),
     "time": ("Fleksibel waktu", "Time flexibility"),
-    "requested": ("Diajukan", "Requested"),
-    "approved": ("Disetujui", "Approved"),
-    "rejected": ("Ditolak", "Rejected"),
-    "revision_requested": ("Diminta perbaikan", "Revision requested"),
-    "withdrawn": ("Ditarik", "Withdrawn"),
-    "revoked": ("Dicabut (dipanggil kembali ke kantor)", "Revoked (recalled to office)"),
-    "filed": ("Diterima", "Filed"),
-    "clarification": ("Klarifikasi", "Clarification"),
-    "evidence": ("Pemeriksaan bukti", "Evidence"),
-    "finding": ("Laporan Akhir Hasil Pemeriksaan (LAHP)", "Findings (LAHP)"),
-    "corrective_action": ("Tindakan korektif", "Corrective action"),
-    "closed": ("Ditutup", "Closed"),
     "domicile": ("Domisili terdaftar", "Registered domicile"),
     "other_office": ("Kantor lain instansi", "Another office of the agency"),
     "designated": ("Lokasi yang ditetapkan", "Designated location"),

@@ -60,42 +60,44 @@ class _Clock:
 
 def measure(path: str, log_key: str) -> dict[str, object]:
     clock = _Clock()
-    layout.parse_record = clock.wrap("parse", layout.parse_record)  # type: ignore[assignment]
-    layout.decode = clock.wrap("parse", layout.decode)  # type: ignore[assignment]
-    entries.LogEntries._payload = clock.wrap(  # type: ignore[method-assign]
-        "signatures", entries.LogEntries._payload
-    )
-    entries.parse_event = clock.wrap("parse", entries.parse_event)  # type: ignore[assignment]
-    for name in ("entry", "finish_range", "finish"):
-        setattr(logcheck.Inclusion, name, clock.wrap("proofs", getattr(logcheck.Inclusion, name)))
-    entries.LogEntries._replay = clock.wrap(  # type: ignore[method-assign]
-        "replay", entries.LogEntries._replay
-    )
+    wrapped = [
+        (layout, "parse_record", "parse"),
+        (layout, "decode", "parse"),
+        (entries, "parse_event", "parse"),
+        (entries.LogEntries, "_payload", "signatures"),
+        (entries.LogEntries, "_replay", "replay"),
+        (logcheck.Inclusion, "entry", "proofs"),
+        (logcheck.Inclusion, "finish_range", "proofs"),
+        (logcheck.Inclusion, "finish", "proofs"),
+    ]
+    for owner, name, part in wrapped:
+        setattr(owner, name, clock.wrap(part, getattr(owner, name)))
     phases: list[dict[str, object]] = []
-    state = {"name": "", "start": 0.0, "cpu": 0.0}
+    current: list[str] = []  # the phase under way, if any
+    started = {"wall": 0.0, "cpu": 0.0}
 
     def begin(name: str) -> None:
-        if state["name"]:
+        if current:
             end_phase()
         _reset_peak()
         cpu = os.times()
-        state.update(name=name, start=time.perf_counter(), cpu=cpu.user + cpu.system)
+        current.append(name)
+        started.update(wall=time.perf_counter(), cpu=cpu.user + cpu.system)
 
     def end_phase() -> None:
         cpu = os.times()
         phases.append(
             {
-                "phase": state["name"],
-                "seconds": round(time.perf_counter() - float(state["start"]), 2),
-                "cpu_s": round(cpu.user + cpu.system - float(state["cpu"]), 2),
+                "phase": current.pop(),
+                "seconds": round(time.perf_counter() - started["wall"], 2),
+                "cpu_s": round(cpu.user + cpu.system - started["cpu"], 2),
                 "peak_rss_mb": round(_status("VmHWM") / 1024, 1),
                 "rss_after_mb": round(_status("VmRSS") / 1024, 1),
             }
         )
-        state["name"] = ""
 
     def heard(phase: str, done: int, total: int) -> None:
-        if phase != state["name"]:
+        if current != [phase]:
             begin(phase)
 
     baseline = _status("VmRSS") / 1024

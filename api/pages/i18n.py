@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from verification.terms import EVENT_TERMS, RULE_TERMS, STATUS_TERMS
+from verification import terms
+from verification.terms import RULE_TERMS, STATUS_TERMS
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
@@ -127,6 +128,8 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "trusted_checkpoint": ("Checkpoint tepercaya (opsional)", "Trusted checkpoint (optional)"),
     "log_key_input": ("Kunci log (kosong: dari server)", "Log key (empty: from the server)"),
 }
+
+EVENT_TERMS: Mapping[str, tuple[str, str]] = terms.EVENT_TERMS
 
 # The regulation's terms for the codes (the flag rules' and event types' names are shared with
 # the verifier: verification/terms.py) the domain uses (labels not listed: the code, capitalised).

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from bench.verify import write_bundle
+from tests.domain.builders import AGENCY as PERIOD_AGENCY
 from tests.support import AGENCY
-from tests.verification.bundle2_builder import AGENCY as PERIOD_AGENCY
 from tests.verification.bundle2_builder import Ledger2, period_bundle
 from tests.verification.fixtures.damage import DAMAGES
 from tests.verification.fixtures.genuine import REQUEST, Genuine, build_genuine

@@ -20,9 +20,10 @@ from domain.history import subject_view
 from domain.registry import RegistryState
 from domain.state import LedgerState, SubjectView
 from domain.store import Step
+from verification import spill as spilled
 from verification.errors import unexpected
 from verification.failures import FailedCheckError, ReplayRefusedError
-from verification.spill import CAPACITY, FLUSH_EVERY, Spill
+from verification.spill import Spill
 
 Keep = Callable[[str, str], bool]
 """Whether the replay keeps the steps of (log, subject), for the subject's view."""
@@ -105,7 +106,11 @@ class Replays:
         found = self.logs.get(log)
         if found is None:
             state = LedgerState(
-                log, self.registry, allow_gaps=True, loader=self.spill.load, capacity=CAPACITY
+                log,
+                self.registry,
+                allow_gaps=True,
+                loader=self.spill.load,
+                capacity=spilled.CAPACITY,
             )
             found = self.logs[log] = LogReplay(log, state)
         return found
@@ -176,7 +181,7 @@ class Replays:
         elif self.keep(replay.log, subject):
             replay.steps[subject] = (kind, [step])
         self.folded += 1
-        if self.folded % FLUSH_EVERY == 0:
+        if self.folded % spilled.FLUSH_EVERY == 0:
             for each in self.logs.values():
                 self.spill.store(each.state.dirty())
                 each.state.settle()

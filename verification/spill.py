@@ -71,10 +71,10 @@ def _key(key: object) -> bytes:
 class SpilledMap:
     """A str-keyed map of bytes values: recent ones in memory, the rest in the spill."""
 
-    def __init__(self, spill: Spill, name: str, capacity: int = CAPACITY) -> None:
+    def __init__(self, spill: Spill, name: str, capacity: int | None = None) -> None:
         self._spill = spill
         self._name = name
-        self._capacity = capacity
+        self._capacity = CAPACITY if capacity is None else capacity
         self._recent: OrderedDict[str, bytes | None] = OrderedDict()
         self._dirty: dict[object, object] = {}
 

@@ -284,6 +284,15 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         ]
         return 0 if row["m"] is None else int(row["m"]) + 1
 
+    def log_sizes(self, logs: Sequence[str]) -> dict[str, int]:
+        """The sizes of several logs of this server in one round trip (an index probe each)."""
+        rows = self._rows(
+            "SELECT l.log, (SELECT MAX(idx) FROM {schema}.jejak_entries e WHERE e.log = l.log)"
+            " AS m FROM unnest(%s::text[]) AS l(log)",
+            (list(logs),),
+        )
+        return {str(r["log"]): 0 if r["m"] is None else int(r["m"]) + 1 for r in rows}
+
     def entries(self, log: str, start: int, stop: int) -> list[StoredEntry]:
         rows = self._rows(
             "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"

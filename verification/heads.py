@@ -20,17 +20,16 @@ ABSENT = 0
 def check_head(
     record: HeadRecord,
     subject_map: Checkpoint | None,
-    chain: tuple[int, str] | None,
+    chain: tuple[int, str, int] | None,
     first: tuple[int, int] | None,
-    last_index: int | None,
     failures: list[FailedCheckError],
     partial: list[str],
 ) -> int | None:
     """The head's proven version (ABSENT for a proven absence), or None when not proven.
 
-    `chain` is the bundle's last (version, leaf hash) of the subject in this log, `first`
-    its first (version, index), `last_index` the index of its last entry; what cannot be
-    proven goes to `partial`, what is wrong to `failures`."""
+    `chain` is the bundle's last entry of the subject in this log (version, leaf hash, index),
+    `first` its first (version, index) when that is past version 1; what cannot be proven goes
+    to `partial`, what is wrong to `failures`."""
     subject, log = record.subject, record.log
     if subject_map is None:
         partial.append(
@@ -67,15 +66,15 @@ def check_head(
             return None
         return ABSENT
     where = f"(its head at size {subject_map.size} is version {head.version})"
-    if chain is None or first is None:
+    if chain is None:
         failures.append(
             MissingEntryError(
                 None, f"versions 1..{head.version} of {subject} are not in the bundle {where}"
             )
         )
         return None
-    version, leaf_hash = chain
-    if first[0] > 1:
+    version, leaf_hash, last_index = chain
+    if first is not None and first[0] > 1:
         failures.append(
             MissingEntryError(
                 first[1], f"versions 1..{first[0] - 1} of {subject} are not in the bundle {where}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import BinaryIO
 
@@ -74,8 +74,11 @@ class _Run:
         log_key: str,
         trusted: dict[str, Checkpoint],
         ranges: Sequence[RangeRecord],
+        every_subject: bool = False,
     ) -> None:
         self.outcome = Outcome(header)
+        self.shown = _shown(header, every_subject)
+        self.outcome.replay.keep = self.shown
         self.log_key = log_key
         self.trusted = trusted
         self.ranges: dict[str, list[RangeRecord]] = defaultdict(list)
@@ -86,6 +89,9 @@ class _Run:
         self.stage = "entries"  # within a log: entries, then ranges, then heads
         self.checks: dict[str, list[RangeCheck]] = {}
         self.first_versions: dict[str, dict[str, tuple[int, int]]] = {}
+        self.subjects: dict[str, int] = {}  # log -> subjects with entries in the bundle
+        self.headed: dict[str, int] = defaultdict(int)  # log -> head records of such subjects
+        self.claimed_present: set[str] = set()  # claimed subjects with entries in the bundle
 
     def fail(self, log: str, failures: Iterable[FailedCheckError]) -> None:
         self.outcome.failures.extend(failure.in_log(log) for failure in failures)
@@ -103,7 +109,10 @@ class _Run:
         if isinstance(record, EntryRecord):
             if self.stage != "entries":
                 raise BundleFormatError(f"log {record.log}: entry {record.index} after its ranges")
-            self.outcome.steps.append(current.check(record, failures))
+            step = current.check(record, failures)
+            self.outcome.tally.count(record, step)
+            if self.shown(record.log, step.subject):
+                self.outcome.steps.append(step)
         elif isinstance(record, RangeRecord):
             if self.stage == "heads":
                 raise BundleFormatError(f"log {record.log}: a range after its heads")
@@ -124,12 +133,14 @@ class _Run:
             summary.proven.pop(subject, None)
             return
         summary.heads.append(subject)
+        chain = current.chain_head(subject)
+        if chain is not None:
+            self.headed[current.log] += 1
         proven = check_head(
             record,
             summary.subject_map,
-            current.chains.get(subject),
+            chain,
             current.first_versions.get(subject),
-            current.last_indexes.get(subject),
             failures,
             self.outcome.partial,
         )
@@ -171,6 +182,10 @@ class _Run:
         current.inclusion.finish(failures)
         self.fail(current.log, failures)
         self.first_versions[current.log] = current.first_versions
+        self.subjects[current.log] = current.subjects
+        claim = self.outcome.header.claim
+        if current.log == claim.log:
+            self.claimed_present = {s for s in claim.subjects if current.chain_head(s) is not None}
         self.current = None
 
     def finish(self, as_of: datetime | None) -> Outcome:
@@ -190,6 +205,17 @@ class _Run:
             key=lambda f: (f.log or "", -1 if f.index is None else f.index, f.reason)
         )
         return outcome
+
+
+def _shown(header: Header, every_subject: bool) -> Callable[[str, str], bool]:
+    """Whose steps the outcome keeps (for the report's timelines): the claimed subjects of a
+    subject or complaint claim, or every agency subject when asked (memory then grows with
+    the bundle; a period is otherwise summarised from counts)."""
+    if every_subject:
+        return lambda log, subject: log != OPERATOR
+    claim = header.claim
+    claimed = frozenset(claim.subjects) if claim.kind != "period" else frozenset()
+    return lambda log, subject: log == claim.log and subject in claimed
 
 
 def _check_claim(run: _Run, outcome: Outcome) -> None:
@@ -215,14 +241,12 @@ def _check_claim(run: _Run, outcome: Outcome) -> None:
             f"the head of {subject} in log {claim.log} is not proven: the bundle has no head"
             " record of it"
         )
-    unproven = sorted(set(first) - set(summary.heads) - set(claim.subjects))
-    if unproven:
-        shown = ", ".join(unproven[:5]) + (
-            f" and {len(unproven) - 5} more" if len(unproven) > 5 else ""
-        )
+    claimed_unheaded = len(run.claimed_present - set(summary.heads))
+    unproven = run.subjects.get(claim.log, 0) - run.headed[claim.log] - claimed_unheaded
+    if unproven > 0:
         outcome.partial.append(
-            f"log {claim.log}: the chains of {len(unproven)} context subject(s) are not proven"
-            f" whole (no head record): {shown}"
+            f"log {claim.log}: the chains of {unproven} context subject(s) are not proven"
+            " whole (no head record)"
         )
 
 
@@ -265,7 +289,7 @@ def _check_period(
 
 
 def _as_of(outcome: Outcome, given: datetime | None) -> datetime | None:
-    last = max((parse_instant(s.integrated_at) for s in outcome.steps), default=None)
+    last = outcome.tally.last_integrated
     stated = given
     if stated is None and outcome.header.as_of is not None:
         try:
@@ -287,15 +311,18 @@ def verify_records(
     as_of: datetime | None = None,
     phases: Phases | None = None,
     total: int | None = None,
+    every_subject: bool = False,
 ) -> Outcome:
     """Check every record (raising BundleFormatError on unusable input, collecting failures).
 
     `phases` hears of the progress, as ("checking", done, total) with `total` records."""
-    run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges)
+    run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges, every_subject)
     for done, record in enumerate(records, start=1):
         run.record(record)
         if phases is not None and total:
             phases("checking", min(done, total), total)
+    if phases is not None:
+        phases("finishing", 0, 1)
     return run.finish(as_of)
 
 
@@ -306,11 +333,16 @@ def verify_stream(
     *,
     as_of: datetime | None = None,
     phases: Phases | None = None,
+    every_subject: bool = False,
 ) -> Outcome:
-    """Verify a seekable bundle/2 file by its line layout: a scan for ranges, then one pass."""
+    """Verify a seekable bundle/2 file by its line layout: a scan for ranges, then one pass.
+
+    `every_subject` keeps every agency subject's steps for the report (see `_shown`)."""
     key_name(log_key)
     start = stream.tell()
-    scan = scan_ranges(stream)
+    size = stream.seek(0, io.SEEK_END) - start
+    stream.seek(start)
+    scan = scan_ranges(stream, None if phases is None else _reading(phases, start, size))
     stream.seek(start)
     header = read_header(stream)
     records = stream_records(stream)
@@ -323,21 +355,41 @@ def verify_stream(
         as_of=as_of,
         phases=phases,
         total=scan.records,
+        every_subject=every_subject,
     )
 
 
+def _reading(phases: Phases, start: int, size: int) -> Callable[[int], None]:
+    """The first pass's progress, by bytes read of the file."""
+    return lambda position: phases("reading", min(size, position - start), size)
+
+
 def verify_whole(
-    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+    data: bytes,
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    every_subject: bool = False,
 ) -> Outcome:
     """Verify a bundle/2 read whole as one JSON document (`--whole`)."""
     key_name(log_key)
     header, records = read_whole(data)
     ranges = [r for r in records if isinstance(r, RangeRecord)]
-    return verify_records(header, records, ranges, log_key, trusted, as_of=as_of)
+    return verify_records(
+        header, records, ranges, log_key, trusted, as_of=as_of, every_subject=every_subject
+    )
 
 
 def verify_bytes(
-    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+    data: bytes,
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    every_subject: bool = False,
 ) -> Outcome:
     """`verify_stream` over bytes at hand (tests, a fetched bundle); the layout is required."""
-    return verify_stream(io.BytesIO(data), log_key, trusted, as_of=as_of)
+    return verify_stream(
+        io.BytesIO(data), log_key, trusted, as_of=as_of, every_subject=every_subject
+    )

@@ -36,9 +36,11 @@ PAYLOAD_STATEMENTS = [
     " RAISE EXCEPTION 'jejak_payloads: only a redacted payload may be erased'"
     " USING ERRCODE = 'insufficient_privilege'; END $$",
     "CREATE OR REPLACE TRIGGER jejak_payloads_erase_redacted_only BEFORE UPDATE OR DELETE"
-    " ON {schema}.jejak_payloads FOR EACH ROW EXECUTE FUNCTION {schema}.jejak_erase_redacted_only()",
+    " ON {schema}.jejak_payloads FOR EACH ROW"
+    " EXECUTE FUNCTION {schema}.jejak_erase_redacted_only()",
     "CREATE OR REPLACE TRIGGER jejak_payloads_no_truncate BEFORE TRUNCATE"
-    " ON {schema}.jejak_payloads FOR EACH STATEMENT EXECUTE FUNCTION {schema}.jejak_refuse_change()",
+    " ON {schema}.jejak_payloads FOR EACH STATEMENT"
+    " EXECUTE FUNCTION {schema}.jejak_refuse_change()",
 ]
 
 

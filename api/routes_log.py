@@ -21,6 +21,7 @@ from ledger.records import EntryRecorded
 from ledger.signing import log_origin
 from ledger.store import LogStore
 from ledger.tokens import Principal
+from verification.leaf import format_instant
 
 router = APIRouter(prefix="/v1", tags=["log"])
 NOTE = "text/plain; charset=utf-8"
@@ -72,6 +73,23 @@ def checkpoint_at(log: str, size: Size, runtime: RuntimeDep) -> PlainTextRespons
     return PlainTextResponse(checkpoint.note, media_type=NOTE)
 
 
+def redaction_json(runtime: Runtime, log: str, index: int) -> dict[str, object] | None:
+    """The registry's `entry.redacted` of an entry whose payload was erased."""
+    logs = runtime.logs
+    found = logs.registry_state.redaction(log, index)
+    if found is None:
+        logs.registry.sync()  # appended by another process since
+        found = logs.registry_state.redaction(log, index)
+    if found is None:
+        return None
+    return {
+        "basis": found.basis,
+        "reason": found.reason,
+        "registry_index": found.entry,
+        "at": format_instant(found.at),
+    }
+
+
 def _entry(store: LogStore, index: int) -> EntryRecorded:
     stored = store.recorder.entries(index, index + 1)
     if not stored:
@@ -96,7 +114,10 @@ async def read_entry(
     another agency's log answers 404 exactly as a missing one."""
 
     def build() -> dict[str, object]:
-        return entry_json(log, _entry(log_store(runtime, log, principal), index))
+        found = entry_json(log, _entry(log_store(runtime, log, principal), index))
+        if found.get("missing") == "redacted":
+            found["redaction"] = redaction_json(runtime, log, index)
+        return found
 
     return await run_in_threadpool(build)
 

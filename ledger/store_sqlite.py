@@ -164,7 +164,8 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
                 (log, index, registry_index),
             )
             c.execute("DELETE FROM jejak_payloads WHERE log = ? AND idx = ?", (log, index))
-            erased = c.rowcount > 0
+            c.execute("SELECT changes()")
+            erased = int(c.fetchone()[0]) > 0
         with contextlib.suppress(Exception), self.datastore.transaction(commit=False) as c:
             c.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # best effort: a reader may hold it
         return erased

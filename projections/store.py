@@ -138,6 +138,11 @@ class _ReadMixin:
         found = self.rows("SELECT model, log_size FROM {s}jp_positions WHERE log = ?", (log,))
         return {str(r["model"]): int(r["log_size"]) for r in found}
 
+    def set_position(self, log: str, model: str, size: int) -> None:
+        """Store one (model, log) position on its own (a rebuild's bookkeeping)."""
+        with self.cursor(commit=True) as curs:
+            curs.execute(self._sql(POSITIONS.upsert()), (log, model, size))
+
     def clear(self, log: str, tables: Sequence[Table], models: Sequence[str]) -> None:
         """Empty one log's rows of `tables`, its recorded failure and its positions of `models`."""
         with self.cursor(commit=True) as curs:

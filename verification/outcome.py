@@ -60,6 +60,7 @@ class LogSummary:
     heads: list[str] = field(default_factory=list)
     withheld: list[int] = field(default_factory=list)
     redacted: list[int] = field(default_factory=list)
+    redaction_basis: dict[int, str] = field(default_factory=dict)  # entry -> the legal basis
 
 
 @dataclass

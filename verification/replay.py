@@ -52,6 +52,17 @@ class Replays:
         replay = self._log(log)
         replay.hidden.setdefault(subject, f"entry {index} {why}")
 
+    def redacted(self, log: str, index: int, subject: str, at: datetime) -> None:
+        """Entry (log, index) was redacted (its `entry.redacted` is proven): the domain's fold
+        marks its subject's state unknown from it, as the writer's and the read models' do
+        (docs/rules.md); later refusals in the log are not verdicts but what was not replayed."""
+        self.hide(log, index, subject, "was redacted")
+        state = self._log(log).state
+        try:
+            state.record_redacted(index, subject, at)
+        except DomainError as error:  # out of order: the order check names the failure
+            self.skipped[(log, index)] = f"was redacted; not folded: {error}"
+
     def taint(self, log: str, why: str) -> None:
         """A check of the log failed: later refusals of its replay follow from it, and are
         reported as not replayed rather than as failures of their own."""
@@ -93,6 +104,8 @@ class Replays:
         try:
             if replay is None:
                 self.flags[(log, index)] = self.registry.record(entry).flags
+            elif replay.state.redacted_since is not None:
+                self._refold(log, entry, replay, hidden)
             else:
                 self.flags[(log, index)] = replay.state.record(entry).flags
         except Refusal as refusal:
@@ -121,6 +134,18 @@ class Replays:
                 replay,
                 ReplayRefusedError(index, "replay-error", unexpected(error)),
             )
+
+    def _refold(self, log: str, entry: Entry, replay: LogReplay, hidden: str | None) -> None:
+        """After a redaction the log is folded as the writer refolds it (`refold`): an entry
+        the rules refuse is not applied and its subject's state is unknown from it."""
+        recorded = replay.state.refold(entry)
+        if recorded is not None:
+            self.flags[(log, entry.index)] = recorded.flags
+            return
+        why = hidden or f"the redaction of entry {replay.state.redacted_since}"
+        subject = entry.event.subject
+        self.skipped[(log, entry.index)] = f"not replayable after {why}"
+        replay.stopped.setdefault(subject, f"after {why}")
 
     def _failed(
         self,

@@ -137,6 +137,7 @@ def report_json(outcome: Outcome) -> dict[str, object]:
                 "entries": s.entries,
                 "ranges": [list(r) for r in s.ranges],
                 "redacted": s.redacted,
+                "redaction_basis": {str(i): b for i, b in s.redaction_basis.items()},
                 "withheld": s.withheld,
             }
             for s in outcome.logs.values()
@@ -185,6 +186,8 @@ def render_text(outcome: Outcome) -> str:
         line += "".join(f"; range [{a}, {b})" for a, b in s.ranges)
         if s.redacted:
             line += f"; {len(s.redacted)} redacted"
+            bases = sorted(set(s.redaction_basis.values()))
+            line += f" (basis: {'; '.join(bases)})" if bases else ""
         if s.withheld:
             line += f"; {len(s.withheld)} withheld"
         lines.append(line)

@@ -146,6 +146,7 @@ class _ReadMixin:
     def clear(self, log: str, tables: Sequence[Table], models: Sequence[str]) -> None:
         """Empty one log's rows of `tables`, its recorded failure and its positions of `models`."""
         with self.cursor(commit=True) as curs:
+            self._overwrite_deleted(curs)
             curs.execute(self._sql("DELETE FROM {s}jp_failures WHERE agency = ?"), (log,))
             for table in tables:
                 delete = f"DELETE FROM {{s}}{table.name} WHERE agency = ?"  # noqa: S608
@@ -155,6 +156,9 @@ class _ReadMixin:
                     self._sql("DELETE FROM {s}jp_positions WHERE log = ? AND model = ?"),
                     (log, model),
                 )
+
+    def _overwrite_deleted(self, curs: Cursorish) -> None:
+        """Before rows go (a rebuild after a redaction): make the database overwrite them."""
 
 
 class SimulatedCrashError(Exception):
@@ -172,6 +176,9 @@ class SQLiteReadRecorder(_ReadMixin, SQLiteTrackingRecorder):
 
     def _sql(self, statement: str) -> str:
         return statement.replace("{s}", "")
+
+    def _overwrite_deleted(self, curs: Cursorish) -> None:
+        curs.execute("PRAGMA secure_delete = ON")  # no copy of a cleared row stays in the file
 
 
 class PostgresReadRecorder(_ReadMixin, PostgresTrackingRecorder):

@@ -24,15 +24,23 @@ def _raw(database_url: str) -> Iterator[Execute]:
     """Run SQL on the store as the test's administrator, naming tables without a schema."""
     if database_url.startswith("sqlite"):
         conn = sqlite3.connect(urlparse(database_url).path[1:], isolation_level=None)
+
+        def run_sqlite(statement: str) -> None:
+            conn.execute(statement)
+
         try:
-            yield lambda statement: conn.execute(statement) and None
+            yield run_sqlite
         finally:
             conn.close()
         return
     schema = database_url.rsplit("schema=", 1)[1]
     with psycopg.connect(database_url.split("?")[0], autocommit=True) as pg:
         pg.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        yield lambda statement: pg.execute(statement) and None  # type: ignore[arg-type]
+
+        def run_postgres(statement: str) -> None:
+            pg.execute(statement.encode())
+
+        yield run_postgres
 
 
 REFUSED = (sqlite3.IntegrityError, psycopg.errors.InsufficientPrivilege)

@@ -220,3 +220,17 @@ def test_redaction_that_leaves_the_replay_whole_is_complete(
     assert outcome.failures == []
     assert outcome.logs[AGENCY].redacted == [note]
     assert outcome.exit_code == EXIT_COMPLETE, outcome.partial
+
+
+def test_pages_show_a_redacted_entry_as_redacted(world: World, client: TestClient) -> None:
+    from tests.pages.test_sessions import sign_in
+
+    world.append(payload("wfa.requested", "req-r4", STAFF, wfa_request()))
+    requested = world.runtime.logs.log(AGENCY).size - 1
+    world.append(payload("entry.annotated", "req-r4", HEAD, {"entry": requested, "note": "n"}))
+    assert _redact(client, world, requested).status_code == 201  # type: ignore[attr-defined]
+    sign_in(client, world.tokens["inspector"])
+    for path in (f"/logs/{AGENCY}/entries/{requested}", f"/logs/{AGENCY}/subjects/req-r4"):
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.text[:300])
+        assert "Muatan entri disunting" in page.text

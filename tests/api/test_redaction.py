@@ -126,6 +126,8 @@ def test_redaction_needs_the_operator_and_a_redactable_entry(
     world: World, client: TestClient
 ) -> None:
     last = world.runtime.logs.log(AGENCY).size - 1
+    registry = world.runtime.logs.registry
+    size = registry.size
     assert _redact(client, world, last, "agency").status_code == 403  # type: ignore[attr-defined]
     assert _redact(client, world, last, "inspector").status_code == 403  # type: ignore[attr-defined]
     body = {"log": AGENCY, "index": last + 5, "basis": BASIS, "reason": ""}
@@ -142,6 +144,8 @@ def test_redaction_needs_the_operator_and_a_redactable_entry(
         answer = client.post("/v1/redactions", json=body, headers=token)
         assert answer.status_code == 422, (bad, answer.text)
         assert answer.headers["content-type"].startswith("application/problem+json")
+    assert registry.size == size  # every refusal stored nothing
+    assert world.runtime.logs.log(AGENCY).entry(last).payload_b64 is not None
     assert _redact(client, world, last).status_code == 201  # type: ignore[attr-defined]
     again = _redact(client, world, last)
     assert again.status_code == 409  # type: ignore[attr-defined]

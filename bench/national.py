@@ -68,6 +68,7 @@ import httpx
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench.http_load import read_response
 from bench.proc_cpu import tree_cpu_seconds
 from bench.table import print_results
 from ledger.signing import EnvelopeSigner
@@ -319,17 +320,6 @@ class Peak:
 
     def accepted(self) -> int:
         return sum(n for status, n in self.statuses.items() if status == 201)
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status, length = int(lines[0].split(" ")[1]), 0
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.lower() == "content-length":
-            length = int(value.strip())
-    return status, await reader.readexactly(length)
 
 
 def request_bytes(method: str, host: str, path: str, token: str, body: bytes = b"") -> bytes:

@@ -36,6 +36,7 @@ from verification.leaf import format_instant
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 MAX_CONFLICT_RETRIES = 20
+CONTENDED_GROUPS = 100  # groups committed in the writer turn after a conflict
 log = logging.getLogger("jejak.ledger")
 
 
@@ -101,6 +102,7 @@ class Ledger:
         self.head = LogHead(log_id, registry_state)
         self._lock = threading.Lock()
         self.conflict_retries = 0  # group commits retried after another writer's entries
+        self._contended = 0  # groups still to commit in the writer turn after a conflict
         self.on_commit: Callable[[str], None] | None = None  # told the log id after a commit
         self._redactions_at = -1  # the registry size this head last applied redactions at
         self.catch_up(progress)
@@ -237,14 +239,30 @@ class Ledger:
         self._committer.close()
 
     def _commit_group(self, group: list[Request]) -> None:
-        """Commit a group in this process's writer turn, caught up with other processes first.
+        """Commit a group, caught up with what other processes appended.
 
-        Where the turn is not a lock across processes (SQLite), another writer's entries
-        appended meanwhile surface as a unique-key conflict, after which this head catches up
-        and the group is checked again."""
+        A log normally has one writing process (`jejak serve --workers N` routes each log to
+        one), so a group is first folded on this head and committed in one statement, without
+        taking the writer turn: if another process did append meanwhile, the first of the
+        group's indexes is taken and the store answers a conflict, stored nothing, and nothing
+        was settled. Then, and for the next CONTENDED_GROUPS groups, the group is committed in
+        the writer turn (on PostgreSQL a per-log lock across processes), caught up first, so
+        busy writers of one log take turns instead of conflicting again and again. Where the
+        turn is no lock (SQLite), a conflict is retried after catching up."""
         if self.registry is not None and self.registry.behind():
             self.registry.sync()
         self.apply_redactions()
+        if all(not request.submissions for request in group):
+            pass  # a `sync`: catch up in the turn below
+        elif self._contended == 0:
+            try:
+                self._try_commit(group, unlocked=True)
+                return
+            except StoreConflictError:
+                self.conflict_retries += 1
+                self._contended = CONTENDED_GROUPS
+        else:
+            self._contended -= 1
         with self.store.recorder.writer_turn() as size:
             if size > self.head.size:
                 self.catch_up()
@@ -258,12 +276,18 @@ class Ledger:
         for request in group:
             request.fail(StoreConflictError("too many concurrent writers; try again"))
 
-    def _try_commit(self, group: list[Request]) -> None:
+    def _try_commit(self, group: list[Request], unlocked: bool = False) -> None:
+        """Fold the group on a fork of the head and store what it accepted. `unlocked`: not in
+        the writer turn, so the head may be stale: a group that stores entries meets another
+        writer's entries as a conflict, and one that stores nothing (all refused, resubmitted,
+        or a `sync`) answers nothing on a stale head's word: when another process appended
+        meanwhile it is retried in the turn (StoreConflictError), caught up."""
         txn = self.head.fork()
         at = self.clock()
         if txn.last_at is not None and at < txn.last_at:
             at = txn.last_at
         accepted: list[tuple[Request, list[Outcome]]] = []
+        refused: list[tuple[Request, ItemRefusedError]] = []  # settled once the group is stored
         for request in group:
             unit = txn.fork()
             try:
@@ -282,14 +306,17 @@ class Ledger:
                             f" ({type(error).__name__}); it is logged and nothing was stored"
                         )
                         raise ItemRefusedError(position, failed) from error
-            except ItemRefusedError as refused:
-                request.fail(refused.cause if len(request.submissions) == 1 else refused)
+            except ItemRefusedError as error:
+                refused.append((request, error))
                 continue
             unit.commit()
             accepted.append((request, outcomes))
-        if not accepted:
-            return
         new = {e.event.index: e.event for e in txn.new_entries}
+        if not new and unlocked and self.behind():  # no insert to conflict: ask the store
+            raise StoreConflictError("another writer appended to this log meanwhile")
+        if not accepted:
+            self._refuse(refused)
+            return
         # the right edge before this group and the nodes it adds hold every proof node needed
         known = [*self.head.frontier, *txn.new_nodes]
         if new:
@@ -304,6 +331,7 @@ class Ledger:
             self._committed()
         else:
             checkpoint = self.latest_checkpoint()
+        self._refuse(refused)
         try:
             outcomes = [o for _, request_outcomes in accepted for o in request_outcomes]
             receipts = self._receipts(outcomes, new, checkpoint, known)
@@ -314,6 +342,13 @@ class Ledger:
         for request, outcomes in accepted:
             request.succeed(receipts[: len(outcomes)])
             receipts = receipts[len(outcomes) :]
+
+    @staticmethod
+    def _refuse(refused: list[tuple[Request, ItemRefusedError]]) -> None:
+        """Answer the refused requests of a group (only once the group stands: a conflict
+        retries the whole group on a caught-up head, where the answer may differ)."""
+        for request, error in refused:
+            request.fail(error.cause if len(request.submissions) == 1 else error)
 
     def _committed(self) -> None:
         """Tell the listener (the read models' runner) that this log grew; its failure never

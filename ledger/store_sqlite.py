@@ -116,6 +116,9 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         rows = self._rows("SELECT MAX(idx) FROM jejak_entries WHERE log = ?", (log,))
         return 0 if rows[0][0] is None else int(rows[0][0]) + 1
 
+    def log_sizes(self, logs: Sequence[str]) -> dict[str, int]:
+        return {log: self.log_size(log) for log in logs}
+
     def entries(self, log: str, start: int, stop: int) -> list[StoredEntry]:
         rows = self._rows(  # the table name is ours, not input
             "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state,"  # noqa: S608

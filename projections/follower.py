@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ledger.records import EntryRecorded
 from ledger.store import LogStore
@@ -17,6 +18,15 @@ from verification.leaf import parse_instant
 Progress = Callable[[int, int], None]
 REDACTIONS = "redactions"  # jp_positions pseudo-model: payloads erased when the rows were folded
 RegistryAt = Callable[[int], None]  # makes the registry fold hold at least that many entries
+
+
+@dataclass
+class Pending:
+    """A folded step not yet committed: the entries it folded and the rows to write (None
+    when nothing needs writing, e.g. warming up over rows already stored)."""
+
+    folded: int
+    batch: RowBatch | None
 
 
 class ProjectionError(Exception):
@@ -43,7 +53,7 @@ class LogFollower:
         self.reads = reads
         self._registry_at = registry_at
         self._new_projector = projector
-        self.lock = threading.Lock()  # one step of this log at a time
+        self.lock = threading.RLock()  # one step of this log at a time
         self.last_error: str | None = None
         self.retry_at = 0.0  # monotonic time before which the runner leaves a failed log be
         self.failed_turns = 0
@@ -58,10 +68,15 @@ class LogFollower:
 
     def _fold_again_if_redacted(self) -> None:
         """A payload erased since the rows were folded (a redaction): empty this log's read
-        models and fold it again from 0, so no row keeps anything of the erased payload."""
-        erased = len(self.store.recorder.redactions())
+        models and fold it again from 0, so no row keeps anything of the erased payload.
+
+        The store is asked only while the registry names more redactions of this log than the
+        rows were folded with (the erasure follows its `entry.redacted`): no query otherwise."""
         if self._erased is None:
             self._erased = self.reads.positions(self.log).get(REDACTIONS, 0)
+        if len(self.projector.registry.redactions_of(self.log)) <= self._erased:
+            return
+        erased = len(self.store.recorder.redactions())
         if erased == self._erased:
             return
         self.reads.clear(self.log, TABLES, MODELS)
@@ -95,21 +110,39 @@ class LogFollower:
         """Fold at most `limit` entries not yet applied and store their rows; return how many."""
         with self.lock:
             try:
-                return self._step(limit, crash_after_rows)
+                pending = self._fold(limit, self.size())
+                if pending is not None and pending.batch is not None:
+                    with self.reads.cursor(commit=True) as curs:
+                        self.reads.write_batch(curs, pending.batch, crash_after_rows)
+                return self._stored(pending)
             except BaseException:
                 self._reset()  # the transaction rolled back: rebuild memory from the store
                 raise
 
-    def _step(self, limit: int, crash_after_rows: bool) -> int:
+    def fold(self, limit: int, size: int) -> Pending | None:
+        """The first half of a step the runner commits together with other logs' steps, the
+        caller holding `lock` until `stored`: fold at most `limit` entries below `size` (the
+        log's size, read by the caller) and answer the rows to write. If they are not
+        committed, call `reset`."""
+        try:
+            return self._fold(limit, size)
+        except BaseException:
+            self._reset()
+            raise
+
+    def stored(self, pending: Pending | None) -> int:
+        """The second half: the pending step's rows are committed; return the entries folded."""
+        return self._stored(pending)
+
+    def _fold(self, limit: int, target: int) -> Pending | None:
         self._fold_again_if_redacted()
         if self._positions is None:
             self._positions = self.stored_positions()
             self.projector.park(self.reads.failures(self.log))
         positions, projector = self._positions, self.projector
         start = projector.position
-        target = self.size()
         if start >= target:
-            return 0
+            return None
         stop = min(target, start + limit)
         # a model ahead of the others (added later, or rebuilt alone) is not written twice
         bounds = [p for p in positions.values() if start < p < stop]
@@ -135,11 +168,14 @@ class LogFollower:
         else:
             projector.flush(None)  # warming up after a restart: these rows are stored
         batch.failures, projector.new_failures = projector.new_failures, []
-        if behind or batch.failures:
-            with self.reads.cursor(commit=True) as curs:
-                self.reads.write_batch(curs, batch, crash_after_rows)
-            positions.update(batch.positions)
-        return len(found)
+        return Pending(len(found), batch if behind or batch.failures else None)
+
+    def _stored(self, pending: Pending | None) -> int:
+        if pending is None:
+            return 0
+        if pending.batch is not None and self._positions is not None:
+            self._positions.update(pending.batch.positions)
+        return pending.folded
 
     def _apply(self, recorded: EntryRecorded) -> None:
         """Fold one stored entry; one that cannot even be decoded parks the log too."""

@@ -36,6 +36,7 @@ class Projector:
 
     def __init__(self, log: str, registry: RegistryState) -> None:
         self.log = log
+        self.registry = registry
         # parked entries leave gaps; rows read subject views, so the steps are kept
         self.state = LedgerState(log, registry, allow_gaps=True, keep_steps=True)
         self.position = 0  # entries consumed: applied or parked

@@ -9,6 +9,7 @@ log, a store error) or fall behind holds back no other log: each turn gives ever
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -20,7 +21,7 @@ from ledger.errors import NotFoundError
 from ledger.placement import REGISTRY_LOG, Placement, Stores
 from ledger.settings import Settings
 from projections.failures import ProjectionFailure
-from projections.follower import LogFollower, ProjectionError
+from projections.follower import LogFollower, Pending, ProjectionError
 from projections.projector import Projector
 from projections.registry_fold import RegistryFold
 from projections.store import ReadRecorder, open_read_recorder
@@ -181,36 +182,88 @@ class ProjectionRunner:
 
     def turn(self, interval: float = 0.0) -> int:
         """One round over every log: the woken first, at most `batch` entries each; return
-        the entries folded. A log that fails is logged and left alone for a back-off; a log
-        found idle is looked at less often (up to IDLE_POLL_SECONDS) until it is woken or has
-        entries again, so many quiet logs cost few queries."""
+        the entries folded. Logs of one database commit their steps in one transaction (one
+        size query, one commit for all, not a dozen round trips per log); if that
+        transaction fails, each of its logs steps alone, so a log's fault stays its own: it
+        is logged and left alone for a back-off. A log found idle is looked at less often
+        (up to IDLE_POLL_SECONDS) until it is woken or has entries again, so many quiet logs
+        cost few queries."""
         with self._lock:
             woken, self._woken = self._woken, set()
         logs = self.logs()
         ordered = [*(x for x in logs if x in woken), *(x for x in logs if x not in woken)]
-        folded = 0
+        now = time.monotonic()
+        groups: dict[tuple[int, int], list[LogFollower]] = {}
         for each in ordered:
             follower = self.follower(each)
-            now = time.monotonic()
             if follower.retry_at > now or (each not in woken and follower.poll_at > now):
                 continue
-            try:
-                step = follower.step(self.batch)
-            except Exception as error:  # this log's fault stays this log's
-                follower.failed_turns += 1
-                follower.last_error = f"{type(error).__name__}: {error}"
-                pause = BACKOFF_SECONDS[min(follower.failed_turns, len(BACKOFF_SECONDS)) - 1]
-                follower.retry_at = time.monotonic() + pause
-                log.exception("the read models of log %s failed a step; retrying", each)
-                continue
-            follower.failed_turns, follower.last_error = 0, None
-            folded += step
-            follower.idle_turns = 0 if step else follower.idle_turns + 1
-            pause = min(IDLE_POLL_SECONDS, interval * 2 ** min(follower.idle_turns, 8))
-            follower.poll_at = now + pause if follower.idle_turns > 1 else 0.0
+            key = (id(follower.reads), id(follower.store.shared))
+            groups.setdefault(key, []).append(follower)
+        folded = sum(self._turn_together(group, interval) for group in groups.values())
         if folded:
             self._notify()
         return folded
+
+    def _turn_together(self, group: list[LogFollower], interval: float) -> int:
+        """Step the logs of one database in one transaction; alone if it fails."""
+        if len(group) == 1:
+            return self._turn_alone(group[0], interval)
+        with contextlib.ExitStack() as held:
+            for follower in group:
+                held.enter_context(follower.lock)
+            try:
+                sizes = group[0].store.shared.recorder.log_sizes([f.log for f in group])
+            except Exception:  # the database: each log finds out on its own below
+                log.exception("reading the sizes of %d logs failed", len(group))
+                return sum(self._turn_alone(f, interval) for f in group)
+            pending: list[tuple[LogFollower, Pending | None]] = []
+            for follower in group:
+                try:
+                    pending.append((follower, follower.fold(self.batch, sizes[follower.log])))
+                except Exception as error:  # this log's fault stays this log's
+                    self._failed(follower, error)
+            reads = group[0].reads
+            try:
+                with reads.cursor(commit=True) as curs:
+                    for _, step in pending:
+                        if step is not None and step.batch is not None:
+                            reads.write_batch(curs, step.batch, False)
+            except Exception:
+                log.exception("the read models of %d logs failed to commit together", len(group))
+                for follower, _ in pending:
+                    follower.reset()
+                return sum(self._turn_alone(f, interval) for f, _ in pending)
+            folded = 0
+            for follower, step in pending:
+                done = follower.stored(step)
+                self._succeeded(follower, done, interval)
+                folded += done
+            return folded
+
+    def _turn_alone(self, follower: LogFollower, interval: float) -> int:
+        try:
+            step = follower.step(self.batch)
+        except Exception as error:  # this log's fault stays this log's
+            self._failed(follower, error)
+            return 0
+        self._succeeded(follower, step, interval)
+        return step
+
+    @staticmethod
+    def _failed(follower: LogFollower, error: Exception) -> None:
+        follower.failed_turns += 1
+        follower.last_error = f"{type(error).__name__}: {error}"
+        pause = BACKOFF_SECONDS[min(follower.failed_turns, len(BACKOFF_SECONDS)) - 1]
+        follower.retry_at = time.monotonic() + pause
+        log.error("the read models of log %s failed a step; retrying", follower.log, exc_info=error)
+
+    @staticmethod
+    def _succeeded(follower: LogFollower, step: int, interval: float) -> None:
+        follower.failed_turns, follower.last_error = 0, None
+        follower.idle_turns = 0 if step else follower.idle_turns + 1
+        pause = min(IDLE_POLL_SECONDS, interval * 2 ** min(follower.idle_turns, 8))
+        follower.poll_at = time.monotonic() + pause if follower.idle_turns > 1 else 0.0
 
     def _notify(self) -> None:
         with self._applied:

@@ -112,8 +112,11 @@ class _ReadMixin:
         self.write_failures(curs, batch.failures)
         if fail_before_positions:
             raise SimulatedCrashError("crash after the rows, before the positions")
-        for model, size in sorted(batch.positions.items()):
-            curs.execute(self._sql(POSITIONS.upsert()), (batch.log, model, size))
+        if batch.positions:
+            curs.executemany(
+                self._sql(POSITIONS.upsert()),
+                [(batch.log, model, size) for model, size in sorted(batch.positions.items())],
+            )
 
     def write_failures(self, curs: Cursorish, failures: Sequence[ProjectionFailure]) -> None:
         """Record each parked agency with the entry its read models could not apply."""

@@ -1,5 +1,9 @@
-"""Two ledgers on one PostgreSQL schema take turns: each catches up, then commits, never in
-conflict."""
+"""Two ledgers on one PostgreSQL schema writing one log: nothing is lost or refused.
+
+Each writer commits without the log's lock until it meets the other's entries (a conflict:
+nothing stored, the group retried caught up); from then on it takes turns under the lock, so
+once both do, neither conflicts again. A log normally has one writing process (`--workers`
+routes it), where no conflict happens at all."""
 
 from __future__ import annotations
 
@@ -44,7 +48,9 @@ def _append_concurrently(world: World, runtimes: list[Runtime]) -> None:
     assert errors == []
 
 
-def test_postgres_writers_take_turns_without_conflicts(postgres_url: str, tmp_path: Path) -> None:
+def test_postgres_writers_of_one_log_lose_nothing_and_take_turns(
+    postgres_url: str, tmp_path: Path
+) -> None:
     first = _open(postgres_url, tmp_path)
     world = World(first).setup()
     shared = world.agency_signer.sign(unit_payload("shared-unit"))
@@ -52,8 +58,8 @@ def test_postgres_writers_take_turns_without_conflicts(postgres_url: str, tmp_pa
     second = _open(postgres_url, tmp_path)
     try:
         _append_concurrently(world, [first, second])
-        assert first.logs.log(AGENCY).conflict_retries == 0
-        assert second.logs.log(AGENCY).conflict_retries == 0
+        retries = [r.logs.log(AGENCY).conflict_retries for r in (first, second)]
+        assert sum(retries) < PER_WRITER, retries  # turns, not a conflict per group
         for runtime in (first, second):
             runtime.logs.log(AGENCY).sync()
         assert first.logs.log(AGENCY).size == second.logs.log(AGENCY).size

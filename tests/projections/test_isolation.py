@@ -8,7 +8,8 @@ import pytest
 
 import domain.state
 from ledger.bootstrap import Runtime
-from projections.follower import LogFollower
+from ledger.store import LogRecorder, StoredEntry
+from projections.store import Cursorish, ReadRecorder, RowBatch
 from tests.projections.helpers import runner_for, table_rows
 from tests.projections.test_failures import POISON_UNIT, _other_agency_request, _request
 from tests.support import AGENCY, OTHER_AGENCY, World, unit_payload
@@ -88,14 +89,14 @@ def test_a_log_whose_step_fails_every_turn_leaves_the_others_moving(
     world = World(runtime).setup()
     _request(world, "req-stuck")
     runner = runner_for(runtime)
-    step = LogFollower.step
+    entries = LogRecorder.entries
 
-    def broken(follower: LogFollower, limit: int, crash_after_rows: bool = False) -> int:
-        if follower.log == AGENCY:  # e.g. this agency's read store is down
+    def broken(recorder: LogRecorder, start: int, stop: int) -> list[StoredEntry]:
+        if recorder.log == AGENCY:  # e.g. this agency's store is down
             raise OSError("disk I/O error")
-        return step(follower, limit, crash_after_rows)
+        return entries(recorder, start, stop)
 
-    monkeypatch.setattr(LogFollower, "step", broken)
+    monkeypatch.setattr(LogRecorder, "entries", broken)
     _other_agency_request(world, "req-other")
     for _ in range(3):
         runner.turn()
@@ -105,8 +106,36 @@ def test_a_log_whose_step_fails_every_turn_leaves_the_others_moving(
     with pytest.raises(OSError, match="disk I/O error"):
         runner.catch_up()  # every log had its go before the error is raised
     assert _subjects(runtime, OTHER_AGENCY) == {"req-other"}
-    monkeypatch.setattr(LogFollower, "step", step)
+    monkeypatch.setattr(LogRecorder, "entries", entries)
     runner.catch_up()
+    assert _subjects(runtime, AGENCY) == {"req-stuck"}
+    runner.close()
+
+
+def test_a_log_whose_rows_fail_to_commit_leaves_the_others_moving_in_the_same_turn(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the logs of one server commit their steps in one transaction: one log's
+    rows failing it (here: refused by the database) must not cost the others their turn."""
+    world = World(runtime).setup()
+    _request(world, "req-stuck")
+    _other_agency_request(world, "req-other")
+    runner = runner_for(runtime)
+    write = type(runner.reads_of(AGENCY)).write_batch
+
+    def broken(reads: ReadRecorder, curs: Cursorish, batch: RowBatch, crash: bool) -> None:
+        if batch.log == AGENCY:
+            raise OSError("row refused")
+        write(reads, curs, batch, crash)
+
+    monkeypatch.setattr(type(runner.reads_of(AGENCY)), "write_batch", broken)
+    runner.turn()
+    assert runner.applied(OTHER_AGENCY) == _size(runtime, OTHER_AGENCY)
+    assert runner.applied(AGENCY) == 0
+    assert runner.errors() == {AGENCY: "OSError: row refused"}
+    monkeypatch.undo()
+    runner.catch_up()
+    assert runner.applied(AGENCY) == _size(runtime, AGENCY)
     assert _subjects(runtime, AGENCY) == {"req-stuck"}
     runner.close()
 

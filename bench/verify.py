@@ -14,6 +14,9 @@ file, every check and the rule replay, one process). Target (issue 14) against r
 `cryptography` verify on one core x the CPUs: with the replay >= 0.5 x.
 
 Run:  .venv/bin/python -m bench.verify [--entries 100000]
+      .venv/bin/python -m bench.verify --entries 1000000 --bundle /tmp/verify-1e6.bundle
+        (time and peak RSS per phase of the verifier in a process of its own, bench.verify_memory;
+        the file is built once, streamed, and reused by later runs)
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import IO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nacl.signing import VerifyKey
@@ -167,16 +172,13 @@ def _node(left: bytes, right: bytes) -> bytes:
 Raw = list[tuple[Ed25519PublicKey, bytes, bytes]]
 
 
-def _log(
-    log: str,
-    plan: list[Planned],
-    registry_size: int,
-    note_key: str,
-    span: tuple[int, int] | None,
-    raw: Raw,
-) -> list[str]:
-    """The records of one log: its `log` record, its entries, the range of `span`."""
-    leaves, rows = [], []
+def _leaves(
+    log: str, plan: list[Planned], registry_size: int, raw: Raw | None
+) -> Iterator[tuple[int, bytes, Leaf, str]]:
+    """Each entry of `plan` signed and chained: (index, leaf hash, leaf, payload base64).
+
+    Signing is deterministic, so a second walk over the plan gives the same leaves: the
+    builder walks it twice (the tree, then the records) instead of holding every record."""
     chains: dict[str, tuple[int, str]] = {}
     for index, (signer, body, at) in enumerate(plan):
         envelope = signer.sign(body)
@@ -193,45 +195,66 @@ def _log(
         )
         digest = leaf.hash()
         chains[subject] = (version + 1, digest.hex())
-        leaves.append(digest)
-        rows.append((index, digest.hex(), leaf.canonical().decode(), str(envelope["payload"])))
-        message = pae(leaf.payload_type, base64.b64decode(str(envelope["payload"])))
-        sig = base64.b64decode(leaf.signatures[0].sig)
-        raw.append((Ed25519PublicKey.from_public_bytes(signer.public_key), sig, message))
+        if raw is not None:
+            message = pae(leaf.payload_type, base64.b64decode(str(envelope["payload"])))
+            sig = base64.b64decode(leaf.signatures[0].sig)
+            raw.append((Ed25519PublicKey.from_public_bytes(signer.public_key), sig, message))
+        yield index, digest, leaf, str(envelope["payload"])
+
+
+def _log(
+    log: str,
+    plan: list[Planned],
+    registry_size: int,
+    note_key: str,
+    span: tuple[int, int] | None,
+    raw: Raw | None,
+) -> Iterator[str]:
+    """The records of one log: its `log` record, its entries, the range of `span`."""
+    leaves = [digest for _, digest, _, _ in _leaves(log, plan, registry_size, raw)]
     tree, size = _Tree(leaves), len(leaves)
+    del leaves
     origin = f"{NAME}/{log}"
-    records = [
-        log_record(
-            log, origin, sign_note(format_checkpoint(origin, size, tree.hash(0, size)), note_key)
-        )
-    ]
-    for index, leaf_hash, leaf_json, payload in rows:
+    yield log_record(
+        log, origin, sign_note(format_checkpoint(origin, size, tree.hash(0, size)), note_key)
+    )
+    for index, digest, leaf, payload in _leaves(log, plan, registry_size, None):
         proof = None
         if span is None or not span[0] <= index < span[1]:
             proof = [tree.hash(s, e) for s, e in inclusion_proof_nodes(index, size)]
-        records.append(entry_record(log, index, leaf_hash, leaf_json, payload, None, proof))
+        leaf_json = leaf.canonical().decode()
+        yield entry_record(log, index, digest.hex(), leaf_json, payload, None, proof)
     if span is not None:
         outside = [tree.hash(lo, hi) for inside, lo, hi in range_nodes(size, *span) if not inside]
-        records.append(range_record(log, span[0], span[1], outside))
-    return records
+        yield range_record(log, span[0], span[1], outside)
+
+
+def write_bundle(count: int, out: IO[str], raw: Raw | None = None) -> str:
+    """Write the bundle to `out` record by record; the ledger's verifier key. With `raw`, add
+    (key, signature, message) per entry to it."""
+    operator, agency, ombudsman = (_signer(f"bench-{n}") for n in ("operator", "agency", "ori"))
+    note_key, verifier = generate_key(NAME)
+    registry = _registry(operator, {AGENCY: agency, OMBUDSMAN: ombudsman})
+    entries, start = _agency(count, agency)
+    writer = BundleWriter()
+    claim = {"kind": "period", "log": AGENCY, "from": PERIOD_START.date().isoformat(), "to": None}
+    as_of = format_instant(entries[-1][2] + timedelta(hours=1))
+    out.write(writer.head(log_key=verifier, claim=claim, as_of=as_of, reader="inspector"))
+    for text in _log(REGISTRY, registry, 0, note_key, None, raw):
+        out.write(writer.record(text))
+    span = (start - 1, count)
+    for text in _log(AGENCY, entries, len(registry), note_key, span, raw):
+        out.write(writer.record(text))
+    out.write(writer.tail())
+    return verifier
 
 
 def build_bundle(count: int) -> tuple[bytes, str, Raw]:
     """The bundle's bytes, the ledger's verifier key, and (key, signature, message) per entry."""
-    operator, agency, ombudsman = (_signer(f"bench-{n}") for n in ("operator", "agency", "ori"))
-    note_key, verifier = generate_key(NAME)
     raw: Raw = []
-    registry = _registry(operator, {AGENCY: agency, OMBUDSMAN: ombudsman})
-    records = _log(REGISTRY, registry, 0, note_key, None, raw)
-    entries, start = _agency(count, agency)
-    records += _log(AGENCY, entries, len(registry), note_key, (start - 1, count), raw)
-    writer = BundleWriter()
-    claim = {"kind": "period", "log": AGENCY, "from": PERIOD_START.date().isoformat(), "to": None}
-    as_of = format_instant(entries[-1][2] + timedelta(hours=1))
-    parts = [writer.head(log_key=verifier, claim=claim, as_of=as_of, reader="inspector")]
-    parts += [writer.record(text) for text in records]
-    parts.append(writer.tail())
-    return "".join(parts).encode(), verifier, raw
+    out = io.StringIO()
+    verifier = write_bundle(count, out, raw)
+    return out.getvalue().encode(), verifier, raw
 
 
 def _cpu() -> float:
@@ -256,15 +279,48 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def memory(path: str, count: int) -> None:
+    """Build `path` once (streamed to the file), then measure its verification in a child."""
+    key_file = path + ".key"
+    if not (os.path.exists(path) and os.path.exists(key_file)):
+        start = time.perf_counter()
+        with open(path + ".part", "w", encoding="utf-8") as out:
+            key = write_bundle(count, out)
+        os.replace(path + ".part", path)
+        with open(key_file, "w", encoding="utf-8") as out:
+            out.write(key + "\n")
+        took = time.perf_counter() - start
+        print(f"built {path} ({count} entries) in {took:.0f} s", file=sys.stderr)
+    child = [sys.executable, "-m", "bench.verify_memory", path, key_file]
+    found = json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout)
+    print(f"{found['entries']} entries, {found['bytes'] / 1e6:.1f} MB: {found['verdict']}")
+    print(f"{'phase':>10} | {'seconds':>8} | {'cpu_s':>8} | {'peak RSS MB':>11}")
+    for phase in found["phases"]:
+        print(
+            f"{phase['phase']:>10} | {phase['seconds']:>8} | {phase['cpu_s']:>8} | "
+            f"{phase['peak_rss_mb']:>11}"
+        )
+    print("within the pass, seconds by part:", found["pass_split_s"])
+    print(json.dumps({"bench": "verify-memory", **found, "load_average": os.getloadavg()}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument(
+        "--bundle",
+        help="time and peak RSS per phase of verifying this file, in a process of its own "
+        "(built first if absent, its key beside it in FILE.key; reused as is if present)",
+    )
     args = parser.parse_args()
     n = args.entries
     if n < 2 + 1 + STAFF + 1:
         raise SystemExit(f"--entries must be at least {2 + 1 + STAFF + 1} (the context and one)")
+    if args.bundle:
+        memory(args.bundle, n)
+        return
     start = time.perf_counter()
     data, log_key, raw = build_bundle(n)
     built = time.perf_counter() - start

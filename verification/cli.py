@@ -17,6 +17,7 @@ from verification.progress import TerminalPhases
 from verification.records import NO_LONGER_READ
 from verification.report import render_json, render_text
 from verification.verifier import verify_stream, verify_whole
+from verification.wording import LANGS, lang_of
 
 MAX_LINE = 2000
 
@@ -36,6 +37,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="read the bundle as one JSON document, not by its line layout",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--lang",
+        choices=LANGS,
+        default="id",
+        help="the report's language: id (Bahasa Indonesia, the default) or en (English)",
+    )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="a period bundle: every subject's timeline, not only the summary "
+        "(memory then grows with the bundle)",
+    )
     parser.add_argument("--as-of", help="instant for time-dependent flags (default: the bundle's)")
     remote = parser.add_argument_group("fetch from a server")
     remote.add_argument("--server", help="base URL of a Jejak server")
@@ -47,8 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     remote.add_argument("--state", help="checkpoints kept per origin (~/.jejak/checkpoints.json)")
 
 
-def _print(outcome: Outcome, as_json: bool) -> int:
-    print(render_json(outcome) if as_json else render_text(outcome), end="\n" if as_json else "")
+def _print(outcome: Outcome, args: argparse.Namespace) -> int:
+    lang = lang_of(args.lang)
+    try:
+        text = render_json(outcome, lang) if args.json else render_text(outcome, lang)
+    finally:
+        outcome.replay.close()
+    print(text, end="\n" if args.json else "")
     return outcome.exit_code
 
 
@@ -64,12 +82,17 @@ def _verify_file(args: argparse.Namespace) -> int:
         if is_legacy(stream.read(PEEK)):  # its format on line 1, or on line 2 pretty-printed
             raise BundleFormatError(NO_LONGER_READ)
         stream.seek(0)
+        every = bool(args.timeline)
         if args.whole:
-            outcome = verify_whole(stream.read(), log_key, trusted, as_of=as_of)
+            outcome = verify_whole(
+                stream.read(), log_key, trusted, as_of=as_of, every_subject=every
+            )
         else:
-            phases = TerminalPhases(sys.stderr)
-            outcome = verify_stream(stream, log_key, trusted, as_of=as_of, phases=phases)
-    return _print(outcome, args.json)
+            phases = TerminalPhases(sys.stderr, lang_of(args.lang))
+            outcome = verify_stream(
+                stream, log_key, trusted, as_of=as_of, phases=phases, every_subject=every
+            )
+    return _print(outcome, args)
 
 
 def fail(message: str) -> int:
@@ -82,7 +105,8 @@ def fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `verify`; return the exit status: 0 verified and complete, 1 failed, 2 unusable
+    """Run `verify`; print the report (`--lang`: id, the default, or en; `--json`); return the
+    exit status: 0 verified and complete, 1 failed, 2 unusable
     input (a jejak-bundle/1 among it: no longer read), 3 verified but partial (something could
     not be established).
 
@@ -94,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         if args.server:
             from verification.remote import verify_remote
 
-            return _print(verify_remote(args), args.json)
+            return _print(verify_remote(args), args)
         return _verify_file(args)
     except UnusableInputError as error:
         return fail(str(error))

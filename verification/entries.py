@@ -35,6 +35,7 @@ from verification.outcome import Did, LogSummary, Step
 from verification.payloads import parse_event
 from verification.records import EntryRecord
 from verification.replay import Replays
+from verification.spill import SpilledMap
 
 
 def _signature(sig: str) -> bytes:
@@ -42,6 +43,11 @@ def _signature(sig: str) -> bytes:
         return b64decode_dsse(sig, "sig")
     except MalformedEnvelopeError:
         return b""
+
+
+def _head(packed: bytes | None) -> tuple[int, str] | None:
+    """A subject's chain head as the spill packs it: (version, leaf hash hex)."""
+    return None if packed is None else (int(packed[32:]), packed[:32].hex())
 
 
 class LogEntries:
@@ -61,8 +67,9 @@ class LogEntries:
         self.keyring = keyring
         self.replays = replays
         self.registry = registry  # the registry log's checkpoint
-        self.chains: dict[str, tuple[int, str]] = {}
+        self.chains = SpilledMap(replays.spill, f"chain:{self.log}")  # subject -> its head
         self.first_versions: dict[str, tuple[int, int]] = {}  # subject -> (version, index)
+        """Subjects whose chain starts past version 1 in the bundle (the rest start at 1)."""
         self.last: tuple[int, datetime] | None = None
 
     @property
@@ -142,9 +149,10 @@ class LogEntries:
 
     def _chain(self, record: EntryRecord, leaf_hash: str, failures: list[FailedCheckError]) -> None:
         leaf, index = record.leaf, record.index
-        known = self.chains.get(leaf.subject)
+        known = _head(self.chains.get(leaf.subject))
         if known is None:
-            self.first_versions[leaf.subject] = (leaf.version, index)
+            if leaf.version != 1:
+                self.first_versions[leaf.subject] = (leaf.version, index)
             if leaf.version == 1 and leaf.prev is not None:
                 failures.append(
                     ChainPrevError(index, f"prev of {leaf.subject!r}", "None", str(leaf.prev))
@@ -163,7 +171,7 @@ class LogEntries:
                 failures.append(
                     ChainPrevError(index, f"prev of {leaf.subject!r}", prev, str(leaf.prev))
                 )
-        self.chains[leaf.subject] = (leaf.version, leaf_hash)
+        self.chains[leaf.subject] = bytes.fromhex(leaf_hash) + b"%d" % leaf.version
 
     def _missing(self, record: EntryRecord, failures: list[FailedCheckError]) -> None:
         index = record.index

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -27,6 +27,9 @@ from verification.records import (
 
 MAX_LINE = 256 * 1024 * 1024
 """Bytes one line may hold (a record: an entry with its payload, or a range's hashes)."""
+
+SCAN_REPORTS = 2000
+"""Lines between two progress reports of the first pass."""
 
 OPEN = b'"records":['
 _LEGACY = re.compile(rb'"format"\s*:\s*"jejak-bundle/1"')
@@ -130,17 +133,20 @@ class Scan:
     records: int
 
 
-def scan_ranges(stream: BinaryIO) -> Scan:
+def scan_ranges(stream: BinaryIO, progress: Callable[[int], None] | None = None) -> Scan:
     """Every `range` record of the file, found without decoding the other lines.
 
     A JSON string cannot hold `"record":"range"` unescaped, so only range records match; the
-    full pass reports any layout error this scan skips over.
+    full pass reports any layout error this scan skips over. `progress` hears the position
+    reached every `SCAN_REPORTS` lines and at the end.
     """
     found: list[RangeRecord] = []
     number = 0
     while True:
         number += 1
         line = _line(stream, number)
+        if progress is not None and (line is None or number % SCAN_REPORTS == 0):
+            progress(stream.tell())
         if line is None:
             return Scan(tuple(found), max(0, number - 3))
         if number == 1 or not _RANGE.search(line):

@@ -10,6 +10,7 @@ from verification.failures import FailedCheckError
 from verification.note import Checkpoint
 from verification.records import Header
 from verification.replay import Replays
+from verification.tally import Tally
 
 COMPLETE, PARTIAL, FAILED = "VERIFIED, COMPLETE", "VERIFIED, PARTIAL", "FAILED"
 EXIT_COMPLETE, EXIT_FAILED, EXIT_UNUSABLE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -74,6 +75,8 @@ class Outcome:
     steps: list[Step] = field(default_factory=list)
     replay: Replays = field(default_factory=Replays)
     as_of: datetime | None = None
+    tally: Tally = field(default_factory=Tally)
+    """Counts of what was checked (the checklist); `steps` holds only the shown subjects'."""
 
     @property
     def ok(self) -> bool:

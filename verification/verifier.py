@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import BinaryIO
 
@@ -73,8 +73,11 @@ class _Run:
         log_key: str,
         trusted: dict[str, Checkpoint],
         ranges: Sequence[RangeRecord],
+        every_subject: bool = False,
     ) -> None:
         self.outcome = Outcome(header)
+        self.shown = _shown(header, every_subject)
+        self.outcome.replay.keep = self.shown
         self.log_key = log_key
         self.trusted = trusted
         self.ranges: dict[str, list[RangeRecord]] = defaultdict(list)
@@ -102,7 +105,10 @@ class _Run:
         if isinstance(record, EntryRecord):
             if self.stage != "entries":
                 raise BundleFormatError(f"log {record.log}: entry {record.index} after its ranges")
-            self.outcome.steps.append(current.check(record, failures))
+            step = current.check(record, failures)
+            self.outcome.tally.count(record, step)
+            if self.shown(record.log, step.subject):
+                self.outcome.steps.append(step)
         elif isinstance(record, RangeRecord):
             if self.stage == "heads":
                 raise BundleFormatError(f"log {record.log}: a range after its heads")
@@ -168,6 +174,17 @@ class _Run:
         return outcome
 
 
+def _shown(header: Header, every_subject: bool) -> Callable[[str, str], bool]:
+    """Whose steps the outcome keeps (for the report's timelines): the claimed subjects of a
+    subject or complaint claim, or every agency subject when asked (memory then grows with
+    the bundle; a period is otherwise summarised from counts)."""
+    if every_subject:
+        return lambda log, subject: log != OPERATOR
+    claim = header.claim
+    claimed = frozenset(claim.subjects) if claim.kind != "period" else frozenset()
+    return lambda log, subject: log == claim.log and subject in claimed
+
+
 def _check_claim(run: _Run, outcome: Outcome) -> None:
     claim = outcome.header.claim
     summary = outcome.logs.get(claim.log)
@@ -230,7 +247,7 @@ def _check_period(
 
 
 def _as_of(outcome: Outcome, given: datetime | None) -> datetime | None:
-    last = max((parse_instant(s.integrated_at) for s in outcome.steps), default=None)
+    last = outcome.tally.last_integrated
     stated = given
     if stated is None and outcome.header.as_of is not None:
         try:
@@ -252,15 +269,18 @@ def verify_records(
     as_of: datetime | None = None,
     phases: Phases | None = None,
     total: int | None = None,
+    every_subject: bool = False,
 ) -> Outcome:
     """Check every record (raising BundleFormatError on unusable input, collecting failures).
 
     `phases` hears of the progress, as ("checking", done, total) with `total` records."""
-    run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges)
+    run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges, every_subject)
     for done, record in enumerate(records, start=1):
         run.record(record)
         if phases is not None and total:
             phases("checking", min(done, total), total)
+    if phases is not None:
+        phases("finishing", 0, 1)
     return run.finish(as_of)
 
 
@@ -271,11 +291,16 @@ def verify_stream(
     *,
     as_of: datetime | None = None,
     phases: Phases | None = None,
+    every_subject: bool = False,
 ) -> Outcome:
-    """Verify a seekable bundle/2 file by its line layout: a scan for ranges, then one pass."""
+    """Verify a seekable bundle/2 file by its line layout: a scan for ranges, then one pass.
+
+    `every_subject` keeps every agency subject's steps for the report (see `_shown`)."""
     key_name(log_key)
     start = stream.tell()
-    scan = scan_ranges(stream)
+    size = stream.seek(0, io.SEEK_END) - start
+    stream.seek(start)
+    scan = scan_ranges(stream, None if phases is None else _reading(phases, start, size))
     stream.seek(start)
     header = read_header(stream)
     records = stream_records(stream)
@@ -288,21 +313,41 @@ def verify_stream(
         as_of=as_of,
         phases=phases,
         total=scan.records,
+        every_subject=every_subject,
     )
 
 
+def _reading(phases: Phases, start: int, size: int) -> Callable[[int], None]:
+    """The first pass's progress, by bytes read of the file."""
+    return lambda position: phases("reading", min(size, position - start), size)
+
+
 def verify_whole(
-    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+    data: bytes,
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    every_subject: bool = False,
 ) -> Outcome:
     """Verify a bundle/2 read whole as one JSON document (`--whole`)."""
     key_name(log_key)
     header, records = read_whole(data)
     ranges = [r for r in records if isinstance(r, RangeRecord)]
-    return verify_records(header, records, ranges, log_key, trusted, as_of=as_of)
+    return verify_records(
+        header, records, ranges, log_key, trusted, as_of=as_of, every_subject=every_subject
+    )
 
 
 def verify_bytes(
-    data: bytes, log_key: str, trusted: Sequence[str] = (), *, as_of: datetime | None = None
+    data: bytes,
+    log_key: str,
+    trusted: Sequence[str] = (),
+    *,
+    as_of: datetime | None = None,
+    every_subject: bool = False,
 ) -> Outcome:
     """`verify_stream` over bytes at hand (tests, a fetched bundle); the layout is required."""
-    return verify_stream(io.BytesIO(data), log_key, trusted, as_of=as_of)
+    return verify_stream(
+        io.BytesIO(data), log_key, trusted, as_of=as_of, every_subject=every_subject
+    )

@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from verification import terms
+from verification.terms import RULE_TERMS, STATUS_TERMS
+
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -126,22 +129,14 @@ WORDS: Mapping[str, tuple[str, str]] = {
     "log_key_input": ("Kunci log (kosong: dari server)", "Log key (empty: from the server)"),
 }
 
-# The regulation's terms for the codes the domain uses (labels not listed: the code, capitalised).
+EVENT_TERMS: Mapping[str, tuple[str, str]] = terms.EVENT_TERMS
+
+# The regulation's terms for the codes (the flag rules' and event types' names are shared with
+# the verifier: verification/terms.py) the domain uses (labels not listed: the code, capitalised).
 TERMS: Mapping[str, tuple[str, str]] = {
+    **STATUS_TERMS,
     "location": ("Fleksibel lokasi", "Location flexibility"),
     "time": ("Fleksibel waktu", "Time flexibility"),
-    "requested": ("Diajukan", "Requested"),
-    "approved": ("Disetujui", "Approved"),
-    "rejected": ("Ditolak", "Rejected"),
-    "revision_requested": ("Diminta perbaikan", "Revision requested"),
-    "withdrawn": ("Ditarik", "Withdrawn"),
-    "revoked": ("Dicabut (dipanggil kembali ke kantor)", "Revoked (recalled to office)"),
-    "filed": ("Diterima", "Filed"),
-    "clarification": ("Klarifikasi", "Clarification"),
-    "evidence": ("Pemeriksaan bukti", "Evidence"),
-    "finding": ("Laporan Akhir Hasil Pemeriksaan (LAHP)", "Findings (LAHP)"),
-    "corrective_action": ("Tindakan korektif", "Corrective action"),
-    "closed": ("Ditutup", "Closed"),
     "domicile": ("Domisili terdaftar", "Registered domicile"),
     "other_office": ("Kantor lain instansi", "Another office of the agency"),
     "designated": ("Lokasi yang ditetapkan", "Designated location"),
@@ -169,64 +164,7 @@ TERMS: Mapping[str, tuple[str, str]] = {
     "berpihak": ("Berpihak", "Partiality"),
     "diskriminasi": ("Diskriminasi", "Discrimination"),
     "konflik_kepentingan": ("Konflik kepentingan", "Conflict of interest"),
-    "approver-not-supervisor": ("Penyetuju bukan atasan langsung", "Approver not the supervisor"),
-    "backdated": ("Dicatat mundur", "Backdated"),
-    "evaluator-not-assessor": ("Penilai bukan pejabat penilai", "Evaluator not the assessor"),
-    "ineligible-discipline": ("Tidak memenuhi syarat: disiplin", "Ineligible: discipline"),
-    "ineligible-position": ("Tidak memenuhi syarat: jabatan", "Ineligible: position"),
-    "ineligible-probation": ("Tidak memenuhi syarat: masa orientasi", "Ineligible: probation"),
-    "late-decision": ("Keputusan terlambat", "Late decision"),
-    "missing-output-report": ("Laporan keluaran tidak ada", "Missing output report"),
-    "on-site-minimum-breached": ("Minimum di kantor dilanggar", "On-site minimum breached"),
-    "self-approval": ("Menyetujui sendiri", "Self-approval"),
-    "unit-quota-exceeded": ("Kuota unit terlampaui", "Unit quota exceeded"),
-    "weekly-cap-exceeded": ("Batas 2 hari per minggu terlampaui", "Weekly cap exceeded"),
-    "decision-by-non-approver": (
-        "Keputusan oleh bukan pejabat yang berwenang",
-        "Decision by someone not the approver",
-    ),
-    "location-not-designated": ("Lokasi tidak ditetapkan instansi", "Location not designated"),
-    "future-dated": ("Bertanggal di masa depan", "Dated in the future"),
-    "weekly-hours-short": ("Jam kerja mingguan kurang", "Weekly hours short"),
-    "arrangement-after-penalty": (
-        "Fleksibilitas setelah hukuman disiplin",
-        "Arrangement after a disciplinary penalty",
-    ),
-    "predikat-inconsistent": ("Predikat tidak sesuai kuadran", "Predikat inconsistent"),
-    "evaluation-missing": ("Penilaian kinerja tidak ada", "Evaluation missing"),
-    "complaint-out-of-sequence": (
-        "Tahapan pengaduan tidak berurutan",
-        "Complaint handled out of sequence",
-    ),
-}
-
-EVENT_TERMS: Mapping[str, tuple[str, str]] = {
-    "org.registered": ("Organisasi didaftarkan", "Organisation registered"),
-    "key.registered": ("Kunci didaftarkan", "Key registered"),
-    "key.revoked": ("Kunci dicabut", "Key revoked"),
-    "policy.enacted": ("Kebijakan ditetapkan", "Policy enacted"),
-    "unit.registered": ("Unit didaftarkan", "Unit registered"),
-    "employee.enrolled": ("Pegawai didaftarkan", "Employee enrolled"),
-    "employee.updated": ("Data pegawai diubah", "Employee updated"),
-    "wfa.requested": ("Permohonan fleksibel diajukan", "Flexible work requested"),
-    "wfa.approved": ("Permohonan disetujui", "Request approved"),
-    "wfa.rejected": ("Permohonan ditolak", "Request rejected"),
-    "wfa.revision_requested": ("Diminta perbaikan", "Revision requested"),
-    "wfa.withdrawn": ("Permohonan ditarik", "Request withdrawn"),
-    "wfa.revoked": ("Persetujuan dicabut", "Approval revoked"),
-    "attendance.recorded": ("Kehadiran dicatat", "Attendance recorded"),
-    "work.output_reported": ("Keluaran dilaporkan", "Output reported"),
-    "work.output_reviewed": ("Keluaran ditinjau", "Output reviewed"),
-    "evaluation.recorded": ("Penilaian kinerja dicatat", "Evaluation recorded"),
-    "complaint.filed": ("Laporan masyarakat diterima", "Complaint filed"),
-    "complaint.clarification_requested": ("Klarifikasi diminta", "Clarification requested"),
-    "complaint.evidence_submitted": ("Bukti diserahkan", "Evidence submitted"),
-    "complaint.finding_recorded": ("LAHP dicatat", "Findings recorded"),
-    "complaint.corrective_action_set": ("Tindakan korektif ditetapkan", "Corrective action set"),
-    "complaint.closed": ("Pengaduan ditutup", "Complaint closed"),
-    "entry.annotated": ("Entri diberi catatan", "Entry annotated"),
-    "entry.redacted": ("Muatan entri disunting", "Entry redacted"),
-    "presence.recorded": ("Kehadiran di kantor dicatat", "Presence recorded"),
+    **RULE_TERMS,
 }
 
 

@@ -33,7 +33,11 @@ def test_complete_bundle_exits_0(ledger: Ledger2, tmp_path: Path) -> None:
     path = period_bundle(ledger).write(tmp_path / "b.json")
     code, out, _ = run(str(path), "--log-key", ledger.log_key)
     assert code == 0
-    assert out.startswith("VERIFIED, COMPLETE: the period 2026-12-01..2026-12-01 of log kab-a")
+    assert out.startswith("VERIFIED, COMPLETE — terverifikasi dan lengkap")
+    assert "Klaim: seluruh entri log kab-a dalam periode 2026-12-01 s.d. 2026-12-01" in out
+    code, out, _ = run(str(path), "--log-key", ledger.log_key, "--lang", "en")
+    assert out.startswith("VERIFIED, COMPLETE — verified and complete")
+    assert "Claim: every entry of log kab-a in the period 2026-12-01 to 2026-12-01" in out
 
 
 def test_failed_bundle_exits_1_naming_log_index_and_reason(ledger: Ledger2, tmp_path: Path) -> None:
@@ -41,7 +45,8 @@ def test_failed_bundle_exits_1_naming_log_index_and_reason(ledger: Ledger2, tmp_
     code, out, _ = run(str(path), "--log-key", ledger.log_key)
     assert code == 1
     assert out.startswith("FAILED")
-    assert f"FAIL log {AGENCY} entry 9: missing-entry" in out
+    assert f"✗ log {AGENCY} entri 9: entri yang diperlukan klaim tidak ada dalam bundel" in out
+    assert "(missing-entry: " in out
     code, out, _ = run(str(path), "--log-key", ledger.log_key, "--json")
     failure = json.loads(out)["failures"][0]
     assert (failure["log"], failure["index"], failure["reason"]) == (AGENCY, 9, "missing-entry")
@@ -56,7 +61,11 @@ def test_partial_bundle_exits_3_saying_what_is_not_established(
     code, out, _ = run(str(bundle.write(tmp_path / "b.json")), "--log-key", ledger.log_key)
     assert code == 3
     assert out.startswith("VERIFIED, PARTIAL")
-    assert "NOT ESTABLISHED: log kab-a: 1 payload(s) withheld" in out
+    assert "Tidak dapat dipastikan:\n  – log kab-a: 1 muatan ditahan dari pembaca ini" in out
+    code, out, _ = run(
+        str(bundle.write(tmp_path / "b.json")), "--log-key", ledger.log_key, "--lang", "en"
+    )
+    assert "Could not be established:\n  – log kab-a: 1 payload(s) withheld" in out
 
 
 def _pretty(bundle: Bundle2) -> bytes:
@@ -167,5 +176,9 @@ def test_progress_is_reported_by_records(ledger: Ledger2, monkeypatch: pytest.Mo
     data = period_bundle(ledger).lines()
     verify_stream(io.BytesIO(data), ledger.log_key, phases=lambda *p: heard.append(p))
     total = data.count(b"\n") - 2
-    assert heard[-1] == ("checking", total, total)
-    assert [done for _, done, _ in heard] == list(range(1, total + 1))
+    checking = [(done, of) for phase, done, of in heard if phase == "checking"]
+    assert checking == [(done, total) for done in range(1, total + 1)]
+    phases = list(dict.fromkeys(phase for phase, _, _ in heard))
+    assert phases == ["reading", "checking", "finishing"]
+    reading = [(done, of) for phase, done, of in heard if phase == "reading"]
+    assert reading[-1] == (len(data), len(data))

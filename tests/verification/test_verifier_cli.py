@@ -184,7 +184,8 @@ def test_poisoned_entry_fails_naming_it_without_a_traceback(
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stderr == ""
     assert done.stdout.startswith("FAILED")
-    assert f"\n  FAIL log {AGENCY} entry {poisoned.index}: {poisoned.reason}: " in done.stdout
+    assert f"\n  ✗ log {AGENCY} entri {poisoned.index}: " in done.stdout
+    assert f"({poisoned.reason}: " in done.stdout
 
 
 @pytest.mark.parametrize("as_json", [False, True])
@@ -202,7 +203,8 @@ def test_report_escapes_terminal_controls_from_signed_data(
         assert json.loads(done.stdout)["subjects"][0]["subject"] == subject
     else:
         lines = done.stdout.splitlines()
-        assert lines[0].startswith("FAILED: the whole history of req-\\x1b[2J")
+        assert lines[0].startswith("FAILED — GAGAL")
+        assert lines[1].startswith("  Klaim: seluruh riwayat subjek req-\\x1b[2J")
         assert not any(line.startswith(("VERIFIED", "FAILED")) for line in lines[1:])
         assert "req-\\x1b[2J\\x1b[H\\rVERIFIED: 14 entries, 0 failures\\nVERIFIED" in done.stdout
 

@@ -190,8 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     keygen.add_argument("name")
     keygen.set_defaults(func=cmd_keygen)
 
-    from api import cli_bundles, cli_db, cli_projections
+    from api import cli_bundles, cli_db, cli_projections, cli_redact
 
+    cli_redact.register(commands)
     cli_bundles.register(commands)
     cli_db.register(commands)
     cli_projections.register(commands)

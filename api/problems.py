@@ -16,13 +16,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.errors import Refusal
 from ledger.committer import ItemRefusedError
 from ledger.errors import (
+    AlreadyRedactedError,
     ConfigurationError,
     DuplicatePayloadError,
     EnvelopeOutOfBoundsError,
     EnvelopeRejectedError,
     LedgerError,
+    LegalHoldError,
     NotFoundError,
     NotPermittedError,
+    RedactionRefusedError,
     SignatureRejectedError,
     StoreConflictError,
     StoreUnavailableError,
@@ -97,6 +100,9 @@ def status_of(error: Exception) -> int:
         (NotFoundError, 404),
         (DuplicatePayloadError, 409),
         (StoreConflictError, 409),
+        (AlreadyRedactedError, 409),
+        (LegalHoldError, 409),
+        (RedactionRefusedError, 422),
         (BodyTooLargeError, 413),
         (SignatureRejectedError, 422),
         (UnsupportedPayloadTypeError, 422),
@@ -117,6 +123,8 @@ def problem_for(error: Exception) -> JSONResponse:
         extensions["index"] = error.index
     if isinstance(error, SignatureRejectedError):
         extensions["keyid"] = error.keyid
+    if isinstance(error, LegalHoldError):
+        extensions["complaints"] = list(error.complaints)
     rule = getattr(error, "rule", "invalid")
     if isinstance(error, MalformedEnvelopeError) and not isinstance(error, TooManySignaturesError):
         rule = "malformed-envelope"

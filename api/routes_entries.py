@@ -175,13 +175,25 @@ async def append_batch(request: Request) -> Response:
 
 
 def entry_json(log: str, event: EntryRecorded) -> dict[str, object]:
+    """An entry as the read API shows it; a redacted one has `payload` null, `missing`
+    "redacted", and an envelope without its payload."""
     envelope = event.envelope
-    payload = json.loads(base64.b64decode(str(envelope["payload"])))
+    b64 = event.payload_b64
+    if b64 is None:
+        return {
+            "log": log,
+            "index": event.index,
+            "leaf_hash": event.leaf_hash,
+            "leaf": event.leaf,
+            "envelope": envelope,
+            "payload": None,
+            "missing": "redacted",
+        }
     return {
         "log": log,
         "index": event.index,
         "leaf_hash": event.leaf_hash,
         "leaf": event.leaf,
         "envelope": envelope,
-        "payload": payload,
+        "payload": json.loads(base64.b64decode(b64)),
     }

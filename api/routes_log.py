@@ -22,6 +22,7 @@ from ledger.signing import log_origin
 from ledger.store import LogStore
 from ledger.subject_map import published_note, stored_proof
 from ledger.tokens import Principal
+from verification.leaf import format_instant
 
 router = APIRouter(prefix="/v1", tags=["log"])
 NOTE = "text/plain; charset=utf-8"
@@ -81,6 +82,23 @@ def subject_map_at(log: str, size: Size, runtime: RuntimeDep) -> PlainTextRespon
     return PlainTextResponse(note.note, media_type=NOTE)
 
 
+def redaction_json(runtime: Runtime, log: str, index: int) -> dict[str, object] | None:
+    """The registry's `entry.redacted` of an entry whose payload was erased."""
+    logs = runtime.logs
+    found = logs.registry_state.redaction(log, index)
+    if found is None:
+        logs.registry.sync()  # appended by another process since
+        found = logs.registry_state.redaction(log, index)
+    if found is None:
+        return None
+    return {
+        "basis": found.basis,
+        "reason": found.reason,
+        "registry_index": found.entry,
+        "at": format_instant(found.at),
+    }
+
+
 def _entry(store: LogStore, index: int) -> EntryRecorded:
     stored = store.recorder.entries(index, index + 1)
     if not stored:
@@ -105,7 +123,10 @@ async def read_entry(
     another agency's log answers 404 exactly as a missing one."""
 
     def build() -> dict[str, object]:
-        return entry_json(log, _entry(log_store(runtime, log, principal), index))
+        found = entry_json(log, _entry(log_store(runtime, log, principal), index))
+        if found.get("missing") == "redacted":
+            found["redaction"] = redaction_json(runtime, log, index)
+        return found
 
     return await run_in_threadpool(build)
 

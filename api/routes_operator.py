@@ -1,4 +1,4 @@
-"""The operator's administration endpoints: organisations, keys, revocations, tokens."""
+"""The operator's administration endpoints: organisations, keys, revocations, redactions, tokens."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import RuntimeDep, require
+from ledger.redaction import redact
 from ledger.tokens import Principal, issue_token
 from verification.leaf import format_instant
 
@@ -37,6 +38,14 @@ class RevokeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Annotated[str, Field(min_length=1, max_length=1000)]
     effective_at: datetime | None = None
+
+
+class RedactionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    log: Annotated[str, Field(min_length=1, max_length=128)]
+    index: Annotated[int, Field(ge=0, le=2**53)]
+    basis: Annotated[str, Field(min_length=1, max_length=4000)]
+    reason: Annotated[str, Field(max_length=4000)] = ""
 
 
 class TokenRequest(BaseModel):
@@ -73,6 +82,19 @@ async def revoke_key(
         runtime.operator.revoke_key, keyid, body.reason, body.effective_at
     )
     return {"keyid": keyid, "receipt": receipt.as_json()}
+
+
+@router.post("/redactions", status_code=201)
+async def add_redaction(
+    body: RedactionRequest, runtime: RuntimeDep, _: OperatorDep
+) -> dict[str, object]:
+    """Redact one entry's payload (UU 27/2022): an `entry.redacted` in the registry log, then
+    the payload erased from the store; refused (409 `legal-hold`) while an open complaint
+    cites the entry."""
+    redacted = await run_in_threadpool(
+        redact, runtime.logs, runtime.operator, body.log, body.index, body.basis, body.reason
+    )
+    return redacted.as_json()
 
 
 @router.post("/tokens", status_code=201)

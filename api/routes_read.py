@@ -21,10 +21,12 @@ from ledger.errors import (
     StoreUnavailableError,
 )
 from ledger.placement import REGISTRY_LOG
+from ledger.records import EntryRecorded
 from ledger.tokens import Principal
 from projections import queries
 from projections.queries import MAX_LIMIT, BadCursorError, Page
 from projections.runner import ProjectionRunner
+from verification.leaf import parse_instant
 
 router = APIRouter(prefix="/v1", tags=["read models"])
 WAIT_SECONDS = 10.0
@@ -218,24 +220,42 @@ def _subject(
     with ledger.read_lock():
         view = state.subject_view(subject, at)
         current = view if at is None else state.subject_view(subject)
-    if current is None:
+        unknown = state.unknown_from(subject)
+    if current is None and unknown is None:
         raise missing
-    if view is None:
+    if view is None and unknown is None:
         assert at is not None
         raise NotFoundError(f"subject {subject!r} had no entries at {at.isoformat()}")
-    wanted = set(view.indexes)
+    wanted = set() if view is None else set(view.indexes)
     entries = [
-        entry_json(log, event) for event in ledger.subject_events(subject) if event.index in wanted
+        entry_json(log, event)
+        for event in ledger.subject_events(subject)
+        if event.index in wanted or _unknown_then(event, unknown, at)
     ]
-    answer: dict[str, object] = {"log": log, "subject": subject, "kind": view.kind}
+    if not entries:
+        raise missing
+    answer: dict[str, object] = {
+        "log": log,
+        "subject": subject,
+        "kind": view.kind if view is not None else state.kind(subject),
+    }
     if at is not None:
         answer["as_of"] = at.isoformat()
+    if unknown is not None:  # docs/rules.md, "Redacted entries"
+        answer["state_unknown_from"] = unknown
     return {
         **answer,
         "entries": entries,
-        "state": dict(view.state),
-        "flags": [flag.as_json() for flag in view.flags],
+        "state": {} if view is None else dict(view.state),
+        "flags": [] if view is None else [flag.as_json() for flag in view.flags],
     }
+
+
+def _unknown_then(event: EntryRecorded, unknown: int | None, at: datetime | None) -> bool:
+    """An entry the fold could not apply (redacted, or refused after a redaction), as of `at`."""
+    if unknown is None or event.index < unknown:
+        return False
+    return at is None or parse_instant(str(event.leaf["integrated_at"])) <= at
 
 
 router.include_router(routes_reports.router)

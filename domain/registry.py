@@ -220,6 +220,11 @@ class RegistryState:
     def redaction(self, log: str, index: int) -> Redaction | None:
         return self._redactions.get((log, index))
 
+    def redactions_of(self, log: str) -> list[Redaction]:
+        """Every redaction of an entry of `log`, in registry order."""
+        found = [r for r in self._redactions.values() if r.log == log]
+        return sorted(found, key=lambda redaction: redaction.entry)
+
     def public_key(self, keyid: str) -> bytes | None:
         record = self._keys.get(keyid)
         return None if record is None else record.key.public_key

@@ -22,6 +22,7 @@ from domain.errors import (
     DomainError,
     EntryOutOfOrderError,
     ForkConflictError,
+    Refusal,
     StrictFlagRefused,
     UnknownOrganisation,
     WrongLog,
@@ -85,6 +86,8 @@ class LedgerState:
         self._last: datetime | None = None
         self._version = 0
         self._base_version = 0
+        self._unknown: dict[str, int] = {}  # subject -> the entry its state is unknown from
+        self._redacted_since: int | None = None  # the first redacted entry folded
 
     # -- the fold -------------------------------------------------------------------------
 
@@ -158,15 +161,62 @@ class LedgerState:
         return changes
 
     def _check_order(self, entry: Entry) -> None:
-        if self._allow_gaps and entry.index > self._size:
-            self._size = entry.index
-        if entry.index != self._size:
-            raise EntryOutOfOrderError(f"entry {entry.index} recorded at log size {self._size}")
-        at = entry.integrated_at
+        self._check_position(entry.index, entry.integrated_at)
+
+    def _check_position(self, index: int, at: datetime) -> None:
+        if self._allow_gaps and index > self._size:
+            self._size = index
+        if index != self._size:
+            raise EntryOutOfOrderError(f"entry {index} recorded at log size {self._size}")
         if at.tzinfo is None:
-            raise EntryOutOfOrderError(f"entry {entry.index} has a naive integrated_at")
+            raise EntryOutOfOrderError(f"entry {index} has a naive integrated_at")
         if self._last is not None and at < self._last:
-            raise EntryOutOfOrderError(f"entry {entry.index} integrated before its predecessor")
+            raise EntryOutOfOrderError(f"entry {index} integrated before its predecessor")
+
+    # -- redacted entries (docs/rules.md, "Redacted entries") -----------------------------
+
+    def record_redacted(self, index: int, subject: str, integrated_at: datetime) -> None:
+        """Entry `index` of `subject` lost its payload to a redaction: the log (and the
+        subject's chain, which the caller keeps) advance past it, nothing else changes; what
+        it did is unknown, so the subject's state is unknown from it on."""
+        self._check_position(index, integrated_at)
+        if self._redacted_since is None:
+            self._redacted_since = index
+        self._mark_unknown(index, subject, integrated_at)
+
+    def refold(self, entry: Entry) -> Recorded | None:
+        """Fold an entry the ledger accepted before (a restart, the read models, a replay).
+
+        Before any redaction in the log this is `record`. After one, an entry the rules now
+        refuse (it rested on what was erased) is not applied: like the redacted entry, it
+        advances the log and leaves its subject's state unknown, and None is returned."""
+        if self._redacted_since is None:
+            return self.record(entry)
+        fork = self.fork()
+        try:
+            recorded = fork.record(entry)
+        except Refusal:
+            self._check_position(entry.index, entry.integrated_at)
+            self._mark_unknown(entry.index, entry.event.subject, entry.integrated_at)
+            return None
+        fork.commit()
+        return recorded
+
+    def _mark_unknown(self, index: int, subject: str, at: datetime) -> None:
+        self._unknown.setdefault(subject, index)
+        self._size += 1
+        self._last = at
+        self._version += 1
+
+    @property
+    def redacted_since(self) -> int | None:
+        """The first redacted entry of the log folded so far (None: none was)."""
+        return self._redacted_since
+
+    def unknown_from(self, subject: str) -> int | None:
+        """The entry (a redacted one, or one refused after a redaction) from which the
+        subject's state is unknown; None while everything it did is known."""
+        return self._unknown.get(subject)
 
     def _policy_at(self, agency: str, at: datetime, local: datetime) -> PolicyVersion | None:
         policy = self.policy(agency)
@@ -216,6 +266,8 @@ class LedgerState:
         child._last = self._last
         child._version = self._version
         child._base_version = self._version
+        child._unknown = dict(self._unknown)
+        child._redacted_since = self._redacted_since
         return child
 
     def commit(self) -> None:
@@ -227,6 +279,7 @@ class LedgerState:
             raise ForkConflictError("the parent recorded entries after this fork was taken")
         self._stores.merge_into(parent._stores)
         parent._size, parent._last, parent._version = self._size, self._last, self._version
+        parent._unknown, parent._redacted_since = dict(self._unknown), self._redacted_since
         self._base_version = self._version
 
     # -- the working set (a writer with a loader) -----------------------------------------
@@ -294,6 +347,10 @@ class LedgerState:
 
     def complaint(self, subject: str) -> Complaint | None:
         return self._stores.complaints.get(subject)
+
+    def complaints(self) -> list[Complaint]:
+        """Every complaint about the log's agency held in memory, in filing order."""
+        return sorted(self._stores.complaints.values(), key=lambda c: c.filed_entry)
 
     def requests_of(self, agency: str) -> list[Request]:
         """Every request of the agency, newest first."""

@@ -91,3 +91,26 @@ class ConfigurationError(LedgerError):
     """Settings, keys or the database URL are unusable."""
 
     rule = "configuration"
+
+
+class RedactionRefusedError(LedgerError):
+    """An entry that cannot be redacted (a registry entry, or one stored with its payload
+    inside the event, before payloads were kept apart): HTTP 422."""
+
+    rule = "redaction-refused"
+
+
+class AlreadyRedactedError(LedgerError):
+    """The entry's payload is redacted already: HTTP 409."""
+
+    rule = "already-redacted"
+
+
+class LegalHoldError(LedgerError):
+    """An open complaint cites the entry (legal hold): HTTP 409, nothing is stored."""
+
+    rule = "legal-hold"
+
+    def __init__(self, message: str, complaints: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.complaints = complaints

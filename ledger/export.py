@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -145,7 +146,7 @@ def _first_at_or_after(ledger: Ledger, at: datetime, size: int) -> int:
 
 def _payload(event: EntryRecorded) -> dict[str, object]:
     try:
-        decoded = json.loads(base64.b64decode(str(event.envelope["payload"])))
+        decoded = json.loads(base64.b64decode(event.payload_b64 or ""))
     except (ValueError, binascii.Error):
         return {}
     return decoded if isinstance(decoded, dict) else {}
@@ -230,7 +231,9 @@ def _plan(
         heads = tuple(sorted(s for s in selection.subjects if _in_log(state, s, size)))
     if span is not None:
         indexes.update(range(*span))
-    registry = _registry_part(logs, selection.agencies | {log_id})
+    registry = _registry_part(
+        logs, selection.agencies | {log_id}, _redactions(logs, log_id, indexes)
+    )
     agency = LogPart(
         log_id,
         ledger.origin,
@@ -273,15 +276,26 @@ def _period(ledger: Ledger, query: BundleQuery, size: int) -> tuple[int, int]:
     return max(0, lo - 1), min(size, hi + 1)
 
 
-def _registry_part(logs: Logs, orgs: set[str]) -> LogPart:
+def _redactions(logs: Logs, log_id: str, indexes: set[int]) -> set[int]:
+    """The registry entries (`entry.redacted`, each its subject's whole chain) that redact
+    entries of the bundle: the verifier tells a redacted payload from a forged null by them."""
+    state = logs.registry_state
+    found = (state.redaction(log_id, index) for index in indexes)
+    return {redaction.entry for redaction in found if redaction is not None}
+
+
+def _registry_part(
+    logs: Logs, orgs: set[str], redactions: AbstractSet[int] = frozenset()
+) -> LogPart:
     """The registry entries the agency entries' keys and organisations rest on: the genesis,
-    the organisations involved and every oversight body, their keys and revocations."""
+    the organisations involved and every oversight body, their keys and revocations, and the
+    redactions of the bundle's entries."""
     registry = logs.registry
     state = registry.state
     assert isinstance(state, RegistryState)
     checkpoint = registry.latest_checkpoint()
     size = checkpoint.size
-    wanted = {0}
+    wanted = {0, *redactions}
     involved = set(orgs) | {REGISTRY_LOG}
     involved.update(org.id for org in state.orgs() if org.kind in OVERSIGHT)
     for org_id in involved:
@@ -365,13 +379,15 @@ def _part_records(ledger: Ledger, part: LogPart, reader_org: str | None) -> Iter
         proofs = dict(zip(outside, ledger.proofs.inclusion_proofs(outside, size), strict=True))
         for index in chunk:
             event = events[index]
+            payload = None if withheld else event.payload_b64
+            missing = "withheld" if withheld else None if payload is not None else "redacted"
             yield entry_record(
                 part.log,
                 index,
                 event.leaf_hash,
                 event.leaf_json,  # the stored canonical leaf, byte for byte
-                None if withheld else str(event.envelope["payload"]),
-                "withheld" if withheld else None,
+                payload,
+                missing,
                 proofs.get(index),
             )
     if span is not None and span[0] < span[1]:

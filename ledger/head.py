@@ -267,24 +267,21 @@ class LogHead:
         self.size += 1
         self.last_at = at
 
-    def replay(self, stored: EntryRecorded) -> tuple[str, int, bytes]:
-        """Apply an entry read back from the store, checking that it is the one expected;
-        return its subject's new head (subject, version, leaf hash)."""
+    def replay(self, stored: EntryRecorded) -> None:
+        """Apply an entry read back from the store, checking that it is the one expected."""
         if stored.index != self.size:
             raise LedgerCorruptedError(
                 f"entry {stored.index} read where entry {self.size} was expected"
             )
+        if stored.payload_b64 is None:
+            self._replay_redacted(stored)
+            return
         envelope = parse_envelope(stored.envelope)
         event = parse_payload(envelope.payload)
         leaf = Leaf.from_json(stored.leaf)
         leaf_hash = merkle_leaf_hash(stored.leaf_json.encode())
         version, prev = self.subjects.get(event.subject, (0, None))
-        registry_size = leaf.registry_size
-        if self.registry is not None and registry_size > self.registry.size:
-            raise LedgerCorruptedError(
-                f"entry {stored.index} was accepted on {registry_size} registry entries,"
-                f" more than the {self.registry.size} this process knows"
-            )
+        registry_size = self._known_registry_size(stored.index, leaf)
         expected = Leaf.for_envelope(
             envelope,
             log=self.log,
@@ -300,7 +297,11 @@ class LogHead:
             )
         at = parse_instant(leaf.integrated_at)
         keyids = tuple(s.keyid for s in envelope.signatures)
-        self.state.record(Entry(self.size, event, keyids, at, registry_size))
+        entry = Entry(self.size, event, keyids, at, registry_size)
+        if isinstance(self.state, LedgerState):
+            self.state.refold(entry)  # after a redaction, what rested on it is unknown
+        else:
+            self.state.record(entry)
         self._remember(
             event.subject,
             version + 1,
@@ -310,4 +311,37 @@ class LogHead:
             at,
         )
         self.new_nodes.clear()
-        return event.subject, version + 1, leaf_hash
+
+    def _known_registry_size(self, index: int, leaf: Leaf) -> int:
+        registry_size = leaf.registry_size
+        if self.registry is not None and registry_size > self.registry.size:
+            raise LedgerCorruptedError(
+                f"entry {index} was accepted on {registry_size} registry entries,"
+                f" more than the {self.registry.size} this process knows"
+            )
+        return registry_size
+
+    def _replay_redacted(self, stored: EntryRecorded) -> None:
+        """An entry whose payload was erased: its leaf still chains its subject and feeds the
+        tree; the domain marks the subject's state unknown from it (docs/rules.md)."""
+        if not isinstance(self.state, LedgerState):
+            raise LedgerCorruptedError(f"registry entry {stored.index} has no payload")
+        leaf = Leaf.from_json(stored.leaf)
+        leaf_hash = merkle_leaf_hash(stored.leaf_json.encode())
+        version, prev = self.subjects.get(leaf.subject, (0, None))
+        if (
+            leaf.log != self.log
+            or leaf.version != version + 1
+            or leaf.prev != prev
+            or leaf_hash.hex() != stored.leaf_hash
+        ):
+            raise LedgerCorruptedError(f"entry {stored.index}: its leaf does not chain its subject")
+        self._known_registry_size(stored.index, leaf)
+        at = parse_instant(leaf.integrated_at)
+        self.state.record_redacted(stored.index, leaf.subject, at)
+        # an exact resubmission of the erased payload finds it recorded (its envelope digest
+        # is gone with it: a resubmission is answered as a duplicate payload)
+        self._remember(
+            leaf.subject, version + 1, leaf_hash, bytes.fromhex(leaf.payload_sha256), b"", at
+        )
+        self.new_nodes.clear()

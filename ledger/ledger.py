@@ -106,10 +106,14 @@ class Ledger:
         self.conflict_retries = 0  # group commits retried after another writer's entries
         self._contended = 0  # groups still to commit in the writer turn after a conflict
         self.on_commit: Callable[[str], None] | None = None  # told the log id after a commit
+        self._redactions_at = -1  # the registry size this head last applied redactions at
         self.catch_up(progress)
+        # the payloads erased when the head was folded (it folded those entries as redacted)
+        self._redactions_folded = 0 if registry is None else len(store.recorder.redactions())
         check_stored_tree(
             store.recorder, self.signer.verifier_key, self.signer.origin, self.head.frontier
         )
+        self.apply_redactions()
         self._store_subject_map_if_missing()
         self._committer = GroupCommitter(self._commit_group, name=f"jejak-writer-{log_id}")
 
@@ -162,27 +166,67 @@ class Ledger:
         if self.registry is not None:
             self.registry.sync()  # the keys this log's new entries were accepted on
         with self._lock:
-            target = self.store.recorder.log_size()
-            while self.head.size < target:
-                chunk = self.store.recorder.entries(
-                    self.head.size, min(target, self.head.size + 2000)
+            self._replay(self.head, self.store.recorder.log_size(), progress)
+
+    def _replay(self, head: LogHead, target: int, progress: Progress | None = None) -> None:
+        while head.size < target:
+            chunk = self.store.recorder.entries(head.size, min(target, head.size + 2000))
+            if not chunk:
+                raise LedgerCorruptedError(
+                    f"entry {head.size} of log {self.log_id} is missing from the store"
                 )
-                if not chunk:
-                    raise LedgerCorruptedError(
-                        f"entry {self.head.size} of log {self.log_id} is missing from the store"
+            heads = []
+            for stored in chunk:
+                try:
+                    event = self.store.decode(stored)
+                    head.replay(event)
+                    leaf = event.leaf
+                    heads.append(
+                        (str(leaf["subject"]), int(leaf["version"]), bytes.fromhex(event.leaf_hash))
                     )
-                heads = []
-                for stored in chunk:
-                    try:
-                        heads.append(self.head.replay(self.store.decode(stored)))
-                    except Exception as error:  # any: start-up says which entry, in one line
-                        raise LedgerCorruptedError(
-                            f"entry {stored.index} of log {self.log_id} cannot be replayed:"
-                            f" {type(error).__name__}: {error}"
-                        ) from error
-                self.subject_map.replay(heads)
-                if progress is not None:
-                    progress(self.head.size, target)
+                except Exception as error:  # any: start-up says which entry, in one line
+                    raise LedgerCorruptedError(
+                        f"entry {stored.index} of log {self.log_id} cannot be replayed:"
+                        f" {type(error).__name__}: {error}"
+                    ) from error
+            self.subject_map.replay(heads)  # idempotent: a fold again from 0 ends the same
+            if progress is not None:
+                progress(head.size, target)
+
+    # Redactions ----------------------------------------------------------------------------
+
+    def apply_redactions(self) -> None:
+        """Erase the payloads the registry says are redacted that this log's store still
+        holds, and fold the log again from the store when any redaction is new to this
+        process, so its memory keeps nothing of an erased payload (docs/rules.md).
+
+        Run in the writer (at open, and before each group); the redaction command asks the
+        writer to run it (`redacted`), and a writer in another process runs it when it sees
+        the registry's new `entry.redacted` (or a crash left an erasure undone)."""
+        if self.registry is None:
+            return
+        registry = self.registry.state
+        assert isinstance(registry, RegistryState)
+        if registry.size == self._redactions_at:
+            return
+        wanted = registry.redactions_of(self.log_id)
+        erased = self.store.recorder.redactions()
+        erased_now = False
+        for redaction in wanted:
+            if redaction.index not in erased and redaction.index < self.head.size:
+                erased_now |= self.store.recorder.erase_payload(redaction.index, redaction.entry)
+        if erased_now or len(wanted) > self._redactions_folded:
+            head = LogHead(self.log_id, registry)
+            self._replay(head, self.head.size)
+            with self._lock:
+                self.head = head
+            self._redactions_folded = len(wanted)
+            self._committed()  # the read models fold the log again too
+        self._redactions_at = registry.size
+
+    def redacted(self) -> None:
+        """Apply a redaction just appended to the registry log, in this log's writer."""
+        self._committer.submit([])
 
     def behind(self) -> bool:
         """Whether other processes appended to this log since this process last looked."""
@@ -231,6 +275,7 @@ class Ledger:
         turn is no lock (SQLite), a conflict is retried after catching up."""
         if self.registry is not None and self.registry.behind():
             self.registry.sync()
+        self.apply_redactions()
         if all(not request.submissions for request in group):
             pass  # a `sync`: catch up in the turn below
         elif self._contended == 0:

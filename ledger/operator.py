@@ -80,6 +80,15 @@ class Operator:
         )
         return keyid, receipt
 
+    def redact(self, log: str, index: int, basis: str, reason: str) -> Receipt:
+        """The registry's `entry.redacted` naming entry `index` of `log` (ledger/redaction.py
+        erases the payload after it)."""
+        return self._append(
+            "entry.redacted",
+            f"redaction:{log}:{index}",
+            {"log": log, "index": index, "basis": basis, "reason": reason},
+        )
+
     def revoke_key(self, keyid: str, reason: str, effective_at: datetime | None = None) -> Receipt:
         return self._append(
             "key.revoked",

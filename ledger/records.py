@@ -42,6 +42,12 @@ class EntryRecorded(DomainEvent):
         value: dict[str, Any] = json.loads(self.leaf_json)
         return value
 
+    @property
+    def payload_b64(self) -> str | None:
+        """The signed payload (standard base64), or None once it was redacted."""
+        found = self.envelope.get("payload")
+        return found if isinstance(found, str) else None
+
 
 register_topic(EntryRecorded.TOPIC, EntryRecorded)
 
@@ -93,3 +99,4 @@ class LogBatch:
     nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
     checkpoint: CheckpointRow | None = None
     subject_map: SubjectMapBatch | None = None
+    payloads: list[tuple[int, bytes]] = field(default_factory=list)  # index -> signed bytes

@@ -15,6 +15,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.errors import ConfigurationError, StoreConflictError
+from ledger.payload_split import join, split
 from ledger.private_files import private_file
 from ledger.records import (
     CheckpointRow,
@@ -33,6 +34,7 @@ class StoredEntry:
 
     index: int
     event: StoredEvent
+    payload: bytes | None = None  # from jejak_payloads; None once redacted (or stored inside)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class StoreRecorder(Protocol):
     ) -> dict[tuple[int, int], bytes]: ...
     def subject_note(self, log: str, size: int | None) -> SubjectNoteRow | None: ...
     def insert_subject_map(self, log: str, batch: SubjectMapBatch) -> None: ...
+    def payloads(self, log: str, indexes: Iterable[int]) -> dict[int, bytes]: ...
+    def redactions(self, log: str) -> dict[int, int]: ...
+    def erase_payload(self, log: str, index: int, registry_index: int) -> bool: ...
 
 
 class LogRecorder:
@@ -108,6 +113,14 @@ class LogRecorder:
     def token(self, token_sha256: bytes) -> TokenRow | None:
         return self._recorder.token(token_sha256)
 
+    def redactions(self) -> dict[int, int]:
+        """The entries of this log whose payload was erased -> their redaction's registry index."""
+        return self._recorder.redactions(self.log)
+
+    def erase_payload(self, index: int, registry_index: int) -> bool:
+        """Erase entry `index`'s payload, recording its redaction (registry entry)."""
+        return self._recorder.erase_payload(self.log, index, registry_index)
+
 
 class LogApplication(Application[uuid.UUID]):
     """The eventsourcing application that holds every subject's stream of entries."""
@@ -130,21 +143,32 @@ class EventStore:
         return LogStore(self, log)
 
     def append(self, events: list[EntryRecorded], batch: LogBatch) -> None:
-        """Commit events with their index rows, tree nodes and checkpoint in one transaction."""
+        """Commit events with their index rows, tree nodes and checkpoint in one transaction;
+        each event's payload goes to `jejak_payloads`, its envelope is stored without it."""
+        stored: list[EntryRecorded] = []
+        for event in events:
+            without, payload = split(event)
+            stored.append(without)
+            if payload is not None:
+                batch.payloads.append((event.index, payload))
         try:
-            self.app.save(*events, log_batch=batch)
+            self.app.save(*stored, log_batch=batch)
         except IntegrityError as error:
             raise StoreConflictError(f"another writer appended first: {error}") from error
 
     def decode(self, entry: StoredEntry) -> EntryRecorded:
-        return cast(EntryRecorded, self.app.mapper.to_domain_event(entry.event))
+        return join(
+            cast(EntryRecorded, self.app.mapper.to_domain_event(entry.event)), entry.payload
+        )
 
-    def stream_events(self, stream: uuid.UUID) -> list[EntryRecorded]:
-        """Every entry of one stream, in version order."""
-        return [
+    def stream_events(self, log: str, stream: uuid.UUID) -> list[EntryRecorded]:
+        """Every entry of one stream of `log`, in version order, with their payloads."""
+        events = [
             cast(EntryRecorded, self.app.mapper.to_domain_event(stored))
             for stored in self.app.recorder.select_events(stream)
         ]
+        payloads = self.recorder.payloads(log, [e.index for e in events])
+        return [join(e, payloads.get(e.index)) for e in events]
 
     def rewrite_risk(self) -> str | None:
         """On PostgreSQL, why this connection's role could rewrite stored history (it should
@@ -177,7 +201,7 @@ class LogStore:
 
     def subject_events(self, subject: str) -> list[EntryRecorded]:
         """Every entry of one subject of this log, in version order."""
-        return self.shared.stream_events(stream_id(self.log, subject))
+        return self.shared.stream_events(self.log, stream_id(self.log, subject))
 
     def rewrite_risk(self) -> str | None:
         return self.shared.rewrite_risk()
@@ -225,7 +249,7 @@ def open_store(database_url: str) -> EventStore:
         if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             private_file(Path(env["SQLITE_DBNAME"]))
         else:
-            may_create(env, LOG_TABLES)
+            may_create(env, (*LOG_TABLES, *ERASABLE_TABLES))
         try:
             app = LogApplication(env=env)
         except Exception as error:
@@ -241,7 +265,10 @@ LOG_TABLES = (
     "jejak_tokens",
     "jejak_subject_map",
     "jejak_subject_notes",
+    "jejak_redactions",
 )
+ERASABLE_TABLES = ("jejak_payloads",)
+"""Rows the writer role may delete: a payload, once its redaction is recorded (by trigger)."""
 
 
 def may_create(env: dict[str, str], tables: Sequence[str]) -> None:

@@ -25,6 +25,29 @@ LOG_TABLES = (
     "jejak_subject_map",
     "jejak_subject_notes",
 )
+REDACTION_TABLES = ("jejak_redactions",)  # append-only, like the log tables
+
+PAYLOAD_STATEMENTS = [
+    # the signed payload bytes, apart from the stored event so that a redaction can erase them
+    "CREATE TABLE IF NOT EXISTS {schema}.jejak_payloads ("
+    " log TEXT NOT NULL, idx BIGINT NOT NULL, payload BYTEA NOT NULL, PRIMARY KEY (log, idx))",
+    # each payload erased: the entry and the registry index of its `entry.redacted`
+    "CREATE TABLE IF NOT EXISTS {schema}.jejak_redactions ("
+    " log TEXT NOT NULL, idx BIGINT NOT NULL, registry_index BIGINT NOT NULL,"
+    " PRIMARY KEY (log, idx))",
+    "CREATE OR REPLACE FUNCTION {schema}.jejak_erase_redacted_only() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN"
+    " IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM {schema}.jejak_redactions r"
+    " WHERE r.log = OLD.log AND r.idx = OLD.idx) THEN RETURN OLD; END IF;"
+    " RAISE EXCEPTION 'jejak_payloads: only a redacted payload may be erased'"
+    " USING ERRCODE = 'insufficient_privilege'; END $$",
+    "CREATE OR REPLACE TRIGGER jejak_payloads_erase_redacted_only BEFORE UPDATE OR DELETE"
+    " ON {schema}.jejak_payloads FOR EACH ROW"
+    " EXECUTE FUNCTION {schema}.jejak_erase_redacted_only()",
+    "CREATE OR REPLACE TRIGGER jejak_payloads_no_truncate BEFORE TRUNCATE"
+    " ON {schema}.jejak_payloads FOR EACH STATEMENT"
+    " EXECUTE FUNCTION {schema}.jejak_refuse_change()",
+]
 
 
 def without_prepared_statements(datastore: PostgresDatastore) -> None:
@@ -156,7 +179,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                 " USING ERRCODE = 'insufficient_privilege'; END $$"
             ).format(schema)
         )
-        for table in (self.events_table_name, *LOG_TABLES):
+        for table in (self.events_table_name, *LOG_TABLES, *REDACTION_TABLES):
             self.sql_create_statements.append(
                 SQL(
                     "CREATE OR REPLACE TRIGGER {trigger} BEFORE UPDATE OR DELETE OR TRUNCATE"
@@ -168,6 +191,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                     table=Identifier(table),
                 )
             )
+        self.sql_create_statements += [self._sql(s) for s in PAYLOAD_STATEMENTS[2:]]
 
     def _sql(self, statement: str) -> Composed:
         return SQL(statement).format(
@@ -198,6 +222,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {schema}.jejak_tokens ("
             " token_sha256 BYTEA PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
+            *PAYLOAD_STATEMENTS[:2],
         ]
 
     def insert_events(
@@ -238,6 +263,9 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             [cp.note for cp in checkpoints],
             [cp.published_at for cp in checkpoints],
             *self._subject_map_params(batch.log, batch.subject_map),
+            batch.log,
+            [p[0] for p in batch.payloads],
+            [p[1] for p in batch.payloads],
         )
         with self.datastore.get_connection() as conn:
             rows = conn.execute(self._group_sql, params).fetchall()
@@ -289,7 +317,9 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             " sm AS (INSERT INTO {schema}.jejak_subject_map SELECT %s::text, * FROM"
             " unnest(%s::smallint[], %s::integer[], %s::bigint[], %s::bytea[])),"
             " sn AS (INSERT INTO {schema}.jejak_subject_notes SELECT %s::text, * FROM"
-            " unnest(%s::bigint[], %s::bytea[], %s::text[]))"
+            " unnest(%s::bigint[], %s::bytea[], %s::text[])),"
+            " pl AS (INSERT INTO {schema}.jejak_payloads SELECT %s::text, * FROM"
+            " unnest(%s::bigint[], %s::bytea[]))"
             " SELECT notification_id FROM ev"
         ).format(
             schema=Identifier(self.datastore.schema),
@@ -344,9 +374,10 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
 
     def entries(self, log: str, start: int, stop: int) -> list[StoredEntry]:
         rows = self._rows(
-            "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"
+            "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state, p.payload"
             " FROM {schema}.jejak_entries e JOIN {schema}.{events} s"
             " ON s.originator_id = e.stream AND s.originator_version = e.version"
+            " LEFT JOIN {schema}.jejak_payloads p ON p.log = e.log AND p.idx = e.idx"
             " WHERE e.log = %s AND e.idx >= %s AND e.idx < %s ORDER BY e.idx",
             (log, start, stop),
         )
@@ -356,9 +387,46 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                 event=StoredEvent(
                     r["originator_id"], int(r["originator_version"]), r["topic"], bytes(r["state"])
                 ),
+                payload=None if r["payload"] is None else bytes(r["payload"]),
             )
             for r in rows
         ]
+
+    # Payloads and redactions ------------------------------------------------------------------
+
+    def payloads(self, log: str, indexes: Iterable[int]) -> dict[int, bytes]:
+        wanted = sorted(set(indexes))
+        if not wanted:
+            return {}
+        rows = self._rows(
+            "SELECT idx, payload FROM {schema}.jejak_payloads"
+            " WHERE log = %s AND idx = ANY(%s::bigint[])",
+            (log, wanted),
+        )
+        return {int(r["idx"]): bytes(r["payload"]) for r in rows}
+
+    def redactions(self, log: str) -> dict[int, int]:
+        rows = self._rows(
+            "SELECT idx, registry_index FROM {schema}.jejak_redactions WHERE log = %s", (log,)
+        )
+        return {int(r["idx"]): int(r["registry_index"]) for r in rows}
+
+    def erase_payload(self, log: str, index: int, registry_index: int) -> bool:
+        """Record the redaction of entry `index` and erase its payload in one transaction;
+        False when the store holds no payload row for it. The dead tuple is reclaimed by
+        (auto)vacuum; no query of any role sees it after the commit."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                self._sql(
+                    "INSERT INTO {schema}.jejak_redactions VALUES (%s,%s,%s) ON CONFLICT DO NOTHING"
+                ),
+                (log, index, registry_index),
+            )
+            curs.execute(
+                self._sql("DELETE FROM {schema}.jejak_payloads WHERE log = %s AND idx = %s"),
+                (log, index),
+            )
+            return curs.rowcount > 0
 
     def nodes(self, log: str, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         wanted = sorted(set(keys))

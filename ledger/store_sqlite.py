@@ -20,6 +20,24 @@ LOG_TABLES = (
     "jejak_subject_map",
     "jejak_subject_notes",
 )
+REDACTION_TABLES = ("jejak_redactions",)  # append-only, like the log tables
+
+PAYLOAD_STATEMENTS = [
+    # the signed payload bytes, apart from the stored event so that a redaction can erase them
+    "CREATE TABLE IF NOT EXISTS jejak_payloads ("
+    " log TEXT NOT NULL, idx INTEGER NOT NULL, payload BLOB NOT NULL,"
+    " PRIMARY KEY (log, idx)) WITHOUT ROWID",
+    # each payload erased: the entry and the registry index of its `entry.redacted`
+    "CREATE TABLE IF NOT EXISTS jejak_redactions ("
+    " log TEXT NOT NULL, idx INTEGER NOT NULL, registry_index INTEGER NOT NULL,"
+    " PRIMARY KEY (log, idx)) WITHOUT ROWID",
+    "CREATE TRIGGER IF NOT EXISTS jejak_payloads_no_update BEFORE UPDATE ON jejak_payloads"
+    " BEGIN SELECT RAISE(ABORT, 'jejak_payloads is erase-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS jejak_payloads_erase_redacted_only"
+    " BEFORE DELETE ON jejak_payloads WHEN NOT EXISTS (SELECT 1 FROM jejak_redactions r"
+    " WHERE r.log = OLD.log AND r.idx = OLD.idx)"
+    " BEGIN SELECT RAISE(ABORT, 'jejak_payloads: only a redacted payload may be erased'); END",
+]
 
 
 class SQLiteLogRecorder(SQLiteApplicationRecorder):
@@ -54,7 +72,8 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             " token_sha256 BLOB PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
         ]
-        for table in (self.events_table_name, *LOG_TABLES):
+        statements += PAYLOAD_STATEMENTS
+        for table in (self.events_table_name, *LOG_TABLES, *REDACTION_TABLES):
             for action in ("UPDATE", "DELETE"):
                 statements.append(
                     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "
@@ -79,6 +98,9 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             )
             c.executemany(
                 "INSERT INTO jejak_tree VALUES (?,?,?,?)", [(log, *n) for n in batch.nodes]
+            )
+            c.executemany(
+                "INSERT INTO jejak_payloads VALUES (?,?,?)", [(log, *p) for p in batch.payloads]
             )
             if batch.checkpoint is not None:
                 cp = batch.checkpoint
@@ -120,9 +142,10 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
 
     def entries(self, log: str, start: int, stop: int) -> list[StoredEntry]:
         rows = self._rows(  # the table name is ours, not input
-            "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state"  # noqa: S608
-            f" FROM jejak_entries e JOIN {self.events_table_name} s"
+            "SELECT e.idx, s.originator_id, s.originator_version, s.topic, s.state,"  # noqa: S608
+            f" p.payload FROM jejak_entries e JOIN {self.events_table_name} s"
             " ON s.originator_id = e.stream AND s.originator_version = e.version"
+            " LEFT JOIN jejak_payloads p ON p.log = e.log AND p.idx = e.idx"
             " WHERE e.log = ? AND e.idx >= ? AND e.idx < ? ORDER BY e.idx",
             (log, start, stop),
         )
@@ -130,9 +153,46 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             StoredEntry(
                 index=int(r[0]),
                 event=StoredEvent(uuid.UUID(r[1]), int(r[2]), str(r[3]), bytes(r[4])),
+                payload=None if r[5] is None else bytes(r[5]),
             )
             for r in rows
         ]
+
+    # Payloads and redactions ------------------------------------------------------------------
+
+    def payloads(self, log: str, indexes: Iterable[int]) -> dict[int, bytes]:
+        wanted = sorted(set(indexes))
+        found: dict[int, bytes] = {}
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            marks = ",".join("?" for _ in chunk)
+            for r in self._rows(
+                f"SELECT idx, payload FROM jejak_payloads WHERE log = ? AND idx IN ({marks})",  # noqa: S608
+                [log, *chunk],
+            ):
+                found[int(r[0])] = bytes(r[1])
+        return found
+
+    def redactions(self, log: str) -> dict[int, int]:
+        rows = self._rows("SELECT idx, registry_index FROM jejak_redactions WHERE log = ?", (log,))
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def erase_payload(self, log: str, index: int, registry_index: int) -> bool:
+        """Record the redaction of entry `index` and erase its payload in one transaction,
+        overwriting the freed bytes (`secure_delete`), then fold the WAL back into the file so
+        no copy of the page is left there; False when the store holds no payload row for it."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA secure_delete = ON")
+            c.execute(
+                "INSERT OR IGNORE INTO jejak_redactions VALUES (?,?,?)",
+                (log, index, registry_index),
+            )
+            c.execute("DELETE FROM jejak_payloads WHERE log = ? AND idx = ?", (log, index))
+            c.execute("SELECT changes()")
+            erased = int(c.fetchone()[0]) > 0
+        with contextlib.suppress(Exception), self.datastore.transaction(commit=False) as c:
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # best effort: a reader may hold it
+        return erased
 
     def nodes(self, log: str, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         wanted = sorted(set(keys))

@@ -13,8 +13,10 @@ from projections.failures import ProjectionFailure
 from projections.projector import Projector
 from projections.schema import MODELS, TABLES
 from projections.store import ReadRecorder, RowBatch
+from verification.leaf import parse_instant
 
 Progress = Callable[[int, int], None]
+REDACTIONS = "redactions"  # jp_positions pseudo-model: payloads erased when the rows were folded
 RegistryAt = Callable[[int], None]  # makes the registry fold hold at least that many entries
 
 
@@ -62,6 +64,25 @@ class LogFollower:
     def _reset(self) -> None:
         self.projector = self._new_projector()
         self._positions: dict[str, int] | None = None
+        self._erased: int | None = None  # payloads erased when the rows were folded
+
+    def _fold_again_if_redacted(self) -> None:
+        """A payload erased since the rows were folded (a redaction): empty this log's read
+        models and fold it again from 0, so no row keeps anything of the erased payload.
+
+        The store is asked only while the registry names more redactions of this log than the
+        rows were folded with (the erasure follows its `entry.redacted`): no query otherwise."""
+        if self._erased is None:
+            self._erased = self.reads.positions(self.log).get(REDACTIONS, 0)
+        if len(self.projector.registry.redactions_of(self.log)) <= self._erased:
+            return
+        erased = len(self.store.recorder.redactions())
+        if erased == self._erased:
+            return
+        self.reads.clear(self.log, TABLES, MODELS)
+        self.reads.set_position(self.log, REDACTIONS, erased)
+        self._reset()
+        self._erased = erased
 
     def reset(self) -> None:
         """Forget the memory (after a failed step, or a rebuild): reload it from the store."""
@@ -114,6 +135,7 @@ class LogFollower:
         return self._stored(pending)
 
     def _fold(self, limit: int, target: int) -> Pending | None:
+        self._fold_again_if_redacted()
         if self._positions is None:
             self._positions = self.stored_positions()
             self.projector.park(self.reads.failures(self.log))
@@ -157,6 +179,11 @@ class LogFollower:
 
     def _apply(self, recorded: EntryRecorded) -> None:
         """Fold one stored entry; one that cannot even be decoded parks the log too."""
+        if recorded.payload_b64 is None:
+            leaf = recorded.leaf
+            at = parse_instant(str(leaf["integrated_at"]))
+            self.projector.redacted(recorded.index, str(leaf["subject"]), self.log, at)
+            return
         try:
             entry = to_entry(recorded)
         except Exception as error:  # a bug: the writer accepted it; status shows it

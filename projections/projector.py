@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from domain.aggregates import Request
@@ -36,6 +36,7 @@ class Projector:
 
     def __init__(self, log: str, registry: RegistryState) -> None:
         self.log = log
+        self.registry = registry
         # parked entries leave gaps; rows read subject views, so the steps are kept
         self.state = LedgerState(log, registry, allow_gaps=True, keep_steps=True)
         self.position = 0  # entries consumed: applied or parked
@@ -88,12 +89,27 @@ class Projector:
             return
         self.position = entry.index + 1
 
+    def redacted(self, index: int, subject: str, agency: str, at: datetime) -> None:
+        """An entry whose payload was erased: the fold marks its subject's state unknown
+        from it (docs/rules.md); no row is derived from it."""
+        parked = self.parked.get(agency)
+        if parked is None or index < parked:
+            try:
+                self.state.record_redacted(index, subject, at)
+            except Exception as error:  # a bug; recorded and shown by `jejak projections status`
+                self.fail(index, agency, error)
+                return
+        self.position = index + 1
+
     def _apply(self, entry: Entry) -> None:
         event, state = entry.event, self.state
         before = state.employee(event.subject) if event.type.startswith("employee.") else None
         fork = state.fork()  # a record that raises halfway leaves the fold untouched
-        flags = fork.record(entry).flags
+        recorded = fork.refold(entry)  # None: refused after a redaction, its effect unknown
         fork.commit()
+        if recorded is None:
+            return
+        flags = recorded.flags
         subject = event.subject
         self.entries[subject].append(entry.index)
         if flags:

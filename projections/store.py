@@ -141,9 +141,15 @@ class _ReadMixin:
         found = self.rows("SELECT model, log_size FROM {s}jp_positions WHERE log = ?", (log,))
         return {str(r["model"]): int(r["log_size"]) for r in found}
 
+    def set_position(self, log: str, model: str, size: int) -> None:
+        """Store one (model, log) position on its own (a rebuild's bookkeeping)."""
+        with self.cursor(commit=True) as curs:
+            curs.execute(self._sql(POSITIONS.upsert()), (log, model, size))
+
     def clear(self, log: str, tables: Sequence[Table], models: Sequence[str]) -> None:
         """Empty one log's rows of `tables`, its recorded failure and its positions of `models`."""
         with self.cursor(commit=True) as curs:
+            self._overwrite_deleted(curs)
             curs.execute(self._sql("DELETE FROM {s}jp_failures WHERE agency = ?"), (log,))
             for table in tables:
                 delete = f"DELETE FROM {{s}}{table.name} WHERE agency = ?"  # noqa: S608
@@ -153,6 +159,9 @@ class _ReadMixin:
                     self._sql("DELETE FROM {s}jp_positions WHERE log = ? AND model = ?"),
                     (log, model),
                 )
+
+    def _overwrite_deleted(self, curs: Cursorish) -> None:
+        """Before rows go (a rebuild after a redaction): make the database overwrite them."""
 
 
 class SimulatedCrashError(Exception):
@@ -170,6 +179,9 @@ class SQLiteReadRecorder(_ReadMixin, SQLiteTrackingRecorder):
 
     def _sql(self, statement: str) -> str:
         return statement.replace("{s}", "")
+
+    def _overwrite_deleted(self, curs: Cursorish) -> None:
+        curs.execute("PRAGMA secure_delete = ON")  # no copy of a cleared row stays in the file
 
 
 class PostgresReadRecorder(_ReadMixin, PostgresTrackingRecorder):

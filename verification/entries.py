@@ -194,6 +194,9 @@ class LogEntries:
             self.summary.withheld.append(index)
         elif not self.is_registry and (self.log, index) in self.keyring.redactions:
             self.summary.redacted.append(index)
+            redaction = self.replays.registry.redaction(self.log, index)
+            if redaction is not None:
+                self.summary.redaction_basis[index] = redaction.basis
         else:
             failures.append(
                 RedactionUnprovenError(
@@ -260,7 +263,9 @@ class LogEntries:
         ok: bool,
     ) -> None:
         index, subject = record.index, record.leaf.subject
-        if record.payload is None:
+        if record.payload is None and ok and record.missing == "redacted":
+            self.replays.redacted(self.log, index, subject, at)
+        elif record.payload is None:
             self.replays.hide(self.log, index, subject, f"was {record.missing}")
         elif not ok or event is None:
             self.replays.hide(self.log, index, subject, "failed a check")

@@ -63,6 +63,7 @@ class LogSummary:
     proven: dict[str, int] = field(default_factory=dict)  # subject -> proven head (0: absent)
     withheld: list[int] = field(default_factory=list)
     redacted: list[int] = field(default_factory=list)
+    redaction_basis: dict[int, str] = field(default_factory=dict)  # entry -> the legal basis
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.entry import Entry
+from domain.entry import Entry, Recorded
 from domain.errors import DomainError, Refusal
 from domain.events import OPERATOR
 from domain.flags import Flag
@@ -87,6 +87,17 @@ class Replays:
         replay = self._log(log)
         replay.hidden.setdefault(subject, f"entry {index} {why}")
 
+    def redacted(self, log: str, index: int, subject: str, at: datetime) -> None:
+        """Entry (log, index) was redacted (its `entry.redacted` is proven): the domain's fold
+        marks its subject's state unknown from it, as the writer's and the read models' do
+        (docs/rules.md); later refusals in the log are not verdicts but what was not replayed."""
+        self.hide(log, index, subject, "was redacted")
+        state = self._log(log).state
+        try:
+            state.record_redacted(index, subject, at)
+        except DomainError as error:  # out of order: the order check names the failure
+            self.skipped[(log, index)] = f"was redacted; not folded: {error}"
+
     def taint(self, log: str, why: str) -> None:
         """A check of the log failed: later refusals of its replay follow from it, and are
         reported as not replayed rather than as failures of their own."""
@@ -135,7 +146,14 @@ class Replays:
             if replay is None:
                 flags = self.registry.record(entry).flags
             else:
-                recorded = replay.state.record(entry)
+                found = (
+                    replay.state.record(entry)
+                    if replay.state.redacted_since is None
+                    else self._refold(log, entry, replay, hidden)
+                )
+                if found is None:
+                    return
+                recorded = found
                 flags = recorded.flags
                 self._kept(
                     replay,
@@ -185,6 +203,20 @@ class Replays:
             for each in self.logs.values():
                 self.spill.store(each.state.dirty())
                 each.state.settle()
+
+    def _refold(
+        self, log: str, entry: Entry, replay: LogReplay, hidden: str | None
+    ) -> Recorded | None:
+        """After a redaction the log is folded as the writer refolds it (`refold`): an entry
+        the rules refuse is not applied and its subject's state is unknown from it (None)."""
+        recorded = replay.state.refold(entry)
+        if recorded is not None:
+            return recorded
+        why = hidden or f"the redaction of entry {replay.state.redacted_since}"
+        subject = entry.event.subject
+        self.skipped[(log, entry.index)] = f"not replayable after {why}"
+        replay.stopped.setdefault(subject, f"after {why}")
+        return None
 
     def _failed(
         self,

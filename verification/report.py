@@ -451,6 +451,7 @@ def report_json(outcome: Outcome, lang: Lang = "id") -> dict[str, object]:
                 "ranges": [list(r) for r in s.ranges],
                 "heads": dict(sorted(s.proven.items())),
                 "redacted": s.redacted,
+                "redaction_basis": {str(i): b for i, b in s.redaction_basis.items()},
                 "withheld": s.withheld,
                 "entries_per_type": dict(
                     sorted(outcome.tally.logs[s.log].types.items())
@@ -508,6 +509,8 @@ def render_text(outcome: Outcome, lang: Lang = "id") -> str:
             line += "; " + say("log_heads", lang, count=len(s.proven))
         if s.redacted:
             line += f"; {say('redacted', lang)} × {len(s.redacted)}"
+            bases = sorted(set(s.redaction_basis.values()))  # legal texts, as written
+            line += f" ({'; '.join(bases)})" if bases else ""
         if s.withheld:
             line += f"; {say('withheld', lang)} × {len(s.withheld)}"
         lines.append(line)

@@ -30,6 +30,7 @@ from ledger.errors import LedgerError
 from ledger.export import BundleQuery, plan_export, stream_bundle
 from ledger.ledger import Ledger
 from ledger.placement import REGISTRY_LOG
+from ledger.records import EntryRecorded
 from ledger.tokens import Principal
 from projections import queries
 from projections.report import investigation_report
@@ -66,6 +67,23 @@ def _ledger(runtime: Runtime, log: str) -> Ledger:
         raise PageMissingError from None
 
 
+def shown_entry(log: str, event: EntryRecorded) -> dict[str, object]:
+    """An entry for a page; a redacted one shows as `entry.redacted`, with its subject and
+    integration time (its payload is gone)."""
+    found = entry_json(log, event)
+    if found.get("missing") == "redacted":
+        leaf = event.leaf
+        found["payload"] = {
+            "type": "entry.redacted",
+            "agency": log,
+            "subject": leaf.get("subject"),
+            "actor": "",
+            "occurred_at": leaf.get("integrated_at"),
+            "data": {},
+        }
+    return found
+
+
 def _policy_version(runtime: Runtime, log: str, payload: Mapping[str, object]) -> object:
     if log == REGISTRY_LOG:
         return None
@@ -87,7 +105,7 @@ def _timeline(runtime: Runtime, principal: Principal, log: str, subject: str) ->
         view = ledger.agency_state.subject_view(subject)
     if view is None:
         raise PageMissingError
-    entries = [entry_json(log, e) for e in ledger.subject_events(subject)]
+    entries = [shown_entry(log, e) for e in ledger.subject_events(subject)]
     for entry in entries:
         check_payload(principal, entry["payload"])
     rows = []
@@ -128,7 +146,7 @@ async def entry(log: str, index: int, request: Request) -> Response:
         ledger = _ledger(runtime, log)
         ledger.sync()
         try:
-            found = entry_json(log, ledger.entry(index))
+            found = shown_entry(log, ledger.entry(index))
         except LedgerError:
             raise PageMissingError from None
         check_payload(session.principal, found["payload"])
@@ -200,7 +218,7 @@ async def report(log: str, subject: str, request: Request) -> Response:
         events = ledger.subject_events(subject)
         return {
             "report": found,
-            "timeline": [entry_json(log, e) for e in events],
+            "timeline": [shown_entry(log, e) for e in events],
             "basis": basis,
             "generated": now.isoformat(),
         }

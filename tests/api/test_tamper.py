@@ -1,4 +1,5 @@
-"""A stored byte changed with SQL, triggers off: the exported bundle is refused at that entry."""
+"""A stored payload byte changed with SQL, triggers off: the exported bundle is refused at that
+entry."""
 
 from __future__ import annotations
 
@@ -9,53 +10,43 @@ from fastapi.testclient import TestClient
 from psycopg import sql
 
 from ledger.bootstrap import Runtime
-from ledger.records import stream_id
 from tests.support import AGENCY, HEAD, STAFF, World, payload, wfa_request
 
 REQUEST = "req-tamper-1"
 
 
-def _flip(state: bytes, payload_b64: str) -> bytes:
-    """Change one base64 character inside the stored payload (still valid base64)."""
-    at = state.index(payload_b64[:40].encode()) + 20
-    changed = b"B" if state[at : at + 1] != b"B" else b"C"
-    return state[:at] + changed + state[at + 1 :]
+def _flip(payload: bytes) -> bytes:
+    """Change one letter inside the stored payload's text (still valid JSON)."""
+    return payload.replace(b"Penyusunan", b"Penyusunam", 1)
 
 
-def _tamper_sqlite(runtime: Runtime, stream: str, payload_b64: str) -> None:
+def _tamper_sqlite(runtime: Runtime, index: int) -> None:
     store = runtime.logs.log(AGENCY).store.shared
-    table = store.app.recorder.events_table_name  # type: ignore[attr-defined]
     path = store.description.removeprefix("SQLite file ")
     with sqlite3.connect(path) as conn:
-        rows = conn.execute(
-            f"SELECT originator_id, state FROM {table} WHERE originator_version = 1"
+        [(stored,)] = conn.execute(
+            "SELECT payload FROM jejak_payloads WHERE log = ? AND idx = ?", (AGENCY, index)
         ).fetchall()
-        [(originator, state)] = [r for r in rows if r[0].replace("-", "") == stream]
-        conn.execute(f"DROP TRIGGER {table}_no_update")
+        conn.execute("DROP TRIGGER jejak_payloads_no_update")
         conn.execute(
-            f"UPDATE {table} SET state = ? WHERE originator_id = ? AND originator_version = 1",
-            (_flip(bytes(state), payload_b64), originator),
+            "UPDATE jejak_payloads SET payload = ? WHERE log = ? AND idx = ?",
+            (_flip(bytes(stored)), AGENCY, index),
         )
 
 
-def _tamper_postgres(runtime: Runtime, url: str, stream: str, payload_b64: str) -> None:
-    table = runtime.logs.log(AGENCY).store.shared.app.recorder.events_table_name  # type: ignore[attr-defined]
+def _tamper_postgres(url: str, index: int) -> None:
     schema = url.rsplit("schema=", 1)[1]
-    name = sql.Identifier(schema, table)
+    name = sql.Identifier(schema, "jejak_payloads")
     with psycopg.connect(url.split("?")[0], autocommit=True) as conn:
-        [(state,)] = conn.execute(
-            sql.SQL(
-                "SELECT state FROM {} WHERE originator_id = %s AND originator_version = 1"
-            ).format(name),
-            (stream,),
+        [(stored,)] = conn.execute(
+            sql.SQL("SELECT payload FROM {} WHERE log = %s AND idx = %s").format(name),
+            (AGENCY, index),
         ).fetchall()
-        trigger = sql.Identifier(f"{table}_append_only")
+        trigger = sql.Identifier("jejak_payloads_erase_redacted_only")
         conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(name, trigger))
         conn.execute(
-            sql.SQL(
-                "UPDATE {} SET state = %s WHERE originator_id = %s AND originator_version = 1"
-            ).format(name),
-            (_flip(bytes(state), payload_b64), stream),
+            sql.SQL("UPDATE {} SET payload = %s WHERE log = %s AND idx = %s").format(name),
+            (_flip(bytes(stored)), AGENCY, index),
         )
 
 
@@ -65,12 +56,10 @@ def test_changed_stored_byte_is_refused_naming_the_entry(
     world.append(payload("wfa.requested", REQUEST, STAFF, wfa_request()))
     world.append(payload("wfa.approved", REQUEST, HEAD, {"note": "ok"}))
     [first, _] = runtime.logs.log(AGENCY).subject_events(REQUEST)
-    payload_b64 = str(first.envelope["payload"])
-    stream = stream_id(AGENCY, REQUEST)
     if database_url.startswith("sqlite"):
-        _tamper_sqlite(runtime, stream.hex, payload_b64)
+        _tamper_sqlite(runtime, first.index)
     else:
-        _tamper_postgres(runtime, database_url, str(stream), payload_b64)
+        _tamper_postgres(database_url, first.index)
     token = world.tokens["inspector"]
     response = client.get(
         "/v1/bundles",

@@ -143,3 +143,29 @@ def test_only_the_writer_role_is_free_of_rewrite_risk(
             runtime.close()
         assert (risk is not None) == risky, risk
         assert not risky or "superuser" in str(risk)
+
+
+def test_the_writer_role_erases_a_redacted_payload_and_no_other(
+    roles: Roles, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ledger.redaction import redact
+    from tests.support import AGENCY
+
+    _db_init(roles, monkeypatch)
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": roles.writer_url}
+    runtime = open_runtime(Settings.from_env(env))
+    try:
+        World(runtime).setup()
+        last = runtime.logs.log(AGENCY).size - 1
+        redact(runtime.logs, runtime.operator, AGENCY, last, "UU 27/2022 Pasal 43", "")
+        assert runtime.logs.log(AGENCY).entry(last).payload_b64 is None
+    finally:
+        runtime.close()
+    payloads = sql.SQL("{}.{}").format(
+        sql.Identifier(roles.schema), sql.Identifier("jejak_payloads")
+    )
+    with psycopg.connect(roles.writer_url.split("?")[0], autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only a redacted payload"):
+            conn.execute(sql.SQL("DELETE FROM {}").format(payloads))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(sql.SQL("TRUNCATE {}").format(payloads))

@@ -3,6 +3,7 @@ several logs sharing a store (as the logs of one PostgreSQL server do)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -58,7 +59,9 @@ def _batch(
                 originator_version=version,
                 timestamp=AT,
                 index=index,
-                envelope_json=json.dumps({"payload": f"p{index}"}),
+                envelope_json=json.dumps(
+                    {"payloadType": "t", "payload": base64.b64encode(f"p{index}".encode()).decode()}
+                ),
                 leaf_json=json.dumps({"subject": subject, "version": version}),
                 leaf_hash=_digest(f"leaf{index}").hex(),
             )
@@ -94,7 +97,7 @@ def test_appended_batch_reads_back_in_index_order(store: LogStore) -> None:
         ("b", 1),
         ("a", 2),
     ]
-    assert decoded[2].envelope == {"payload": "p2"}
+    assert decoded[2].envelope == {"payloadType": "t", "payload": base64.b64encode(b"p2").decode()}
     assert store.recorder.log_size() == 3
 
 

@@ -26,6 +26,7 @@ from tests.verification.bundle2_builder import (
 )
 from verification.note import format_checkpoint, sign_note
 from verification.outcome import COMPLETE, FAILED, PARTIAL, Outcome
+from verification.report import render_text
 from verification.verifier import verify_stream, verify_whole
 
 Found = set[tuple[str | None, int | None, str]]
@@ -206,6 +207,8 @@ def test_redacted_payload_with_its_entry_redacted_is_complete() -> None:
     outcome = verify(ledger, bundle)
     assert outcome.verdict == COMPLETE, (outcome.failures, outcome.partial)
     assert outcome.logs[AGENCY].redacted == [8]
+    assert outcome.logs[AGENCY].redaction_basis == {8: "UU 27/2022 Pasal 43"}
+    assert "× 1 (UU 27/2022 Pasal 43)" in render_text(outcome, "en")
 
 
 def test_redacted_payload_without_entry_redacted_fails(ledger: Ledger2) -> None:

@@ -267,6 +267,16 @@ LOG_TABLES = (
     "jejak_subject_notes",
     "jejak_redactions",
 )
+APPEND_ONLY_TABLES = (
+    "jejak_entries",
+    "jejak_tree",
+    "jejak_checkpoints",
+    "jejak_subject_map",
+    "jejak_subject_notes",
+    "jejak_redactions",
+)
+"""Tables whose rows no role may change or delete (by trigger, on both backends), beside the
+events table."""
 ERASABLE_TABLES = ("jejak_payloads",)
 """Rows the writer role may delete: a payload, once its redaction is recorded (by trigger)."""
 

@@ -16,16 +16,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.errors import ConfigurationError
 from ledger.records import CheckpointRow, LogBatch, SubjectMapBatch, SubjectNoteRow
-from ledger.store import StoredEntry, TokenRow
-
-LOG_TABLES = (
-    "jejak_entries",
-    "jejak_tree",
-    "jejak_checkpoints",
-    "jejak_subject_map",
-    "jejak_subject_notes",
-)
-REDACTION_TABLES = ("jejak_redactions",)  # append-only, like the log tables
+from ledger.store import APPEND_ONLY_TABLES, StoredEntry, TokenRow
 
 PAYLOAD_STATEMENTS = [
     # the signed payload bytes, apart from the stored event so that a redaction can erase them
@@ -179,7 +170,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                 " USING ERRCODE = 'insufficient_privilege'; END $$"
             ).format(schema)
         )
-        for table in (self.events_table_name, *LOG_TABLES, *REDACTION_TABLES):
+        for table in (self.events_table_name, *APPEND_ONLY_TABLES):
             self.sql_create_statements.append(
                 SQL(
                     "CREATE OR REPLACE TRIGGER {trigger} BEFORE UPDATE OR DELETE OR TRUNCATE"

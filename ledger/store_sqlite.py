@@ -11,16 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from ledger.records import CheckpointRow, LogBatch, SubjectMapBatch, SubjectNoteRow
-from ledger.store import StoredEntry, TokenRow
-
-LOG_TABLES = (
-    "jejak_entries",
-    "jejak_tree",
-    "jejak_checkpoints",
-    "jejak_subject_map",
-    "jejak_subject_notes",
-)
-REDACTION_TABLES = ("jejak_redactions",)  # append-only, like the log tables
+from ledger.store import APPEND_ONLY_TABLES, StoredEntry, TokenRow
 
 PAYLOAD_STATEMENTS = [
     # the signed payload bytes, apart from the stored event so that a redaction can erase them
@@ -73,7 +64,7 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
         ]
         statements += PAYLOAD_STATEMENTS
-        for table in (self.events_table_name, *LOG_TABLES, *REDACTION_TABLES):
+        for table in (self.events_table_name, *APPEND_ONLY_TABLES):
             for action in ("UPDATE", "DELETE"):
                 statements.append(
                     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} "

@@ -48,6 +48,7 @@ CHECKS = (
     "keys",
     "inclusion",
     "chains",
+    "heads",
     "ranges",
     "replay",
 )
@@ -68,6 +69,7 @@ CHECK_OF_REASON = {
     "inclusion": "inclusion",
     "chain-version": "chains",
     "chain-prev": "chains",
+    "head-proof": "heads",
     "range": "ranges",
     "missing-entry": "ranges",
     "replay-refused": "replay",
@@ -278,6 +280,7 @@ def _checks(outcome: Outcome, lang: Lang) -> list[dict[str, object]]:
     ranged = sum(t.in_ranges for t in tallies)
     trusted = sum(1 for s in outcome.logs.values() if s.trusted is not None)
     ranges = sum(len(s.ranges) for s in outcome.logs.values())
+    heads = sum(len(s.proven) for s in outcome.logs.values())
     skipped = len(outcome.replay.skipped)
     counts: dict[str, dict[str, int]] = {
         "checkpoints": {"count": len(outcome.logs)},
@@ -287,6 +290,7 @@ def _checks(outcome: Outcome, lang: Lang) -> list[dict[str, object]]:
         "keys": {"count": signatures},
         "inclusion": {"proofs": proofs, "ranged": ranged},
         "chains": {"count": entries},
+        "heads": {"count": heads},
         "ranges": {"count": ranges},
         "replay": {"replayed": max(0, entries - skipped), "skipped": skipped},
     }
@@ -299,6 +303,7 @@ def _checks(outcome: Outcome, lang: Lang) -> list[dict[str, object]]:
         ran = {
             "consistency": trusted > 0,
             "ranges": ranges > 0 or period,
+            "heads": heads > 0,
             "other": True,
         }.get(check, True)
         status = "failed" if failed[check] else ("passed" if ran else "not_checked")

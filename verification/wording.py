@@ -97,6 +97,10 @@ SENTENCES: Mapping[str, tuple[str, str]] = {
         "rantai subjek (versi 1, 2, 3, … dan prev per subjek)",
         "subject chains (versions 1, 2, 3, … and prev per subject)",
     ),
+    "check_heads": (
+        "kepala rantai terhadap catatan peta subjek yang ditandatangani ({count} dibuktikan)",
+        "chain heads against the signed subject-map note ({count} proven)",
+    ),
     "check_ranges": (
         "rentang dan kelengkapan klaim ({count} rentang)",
         "ranges and the claim's completeness ({count} ranges)",

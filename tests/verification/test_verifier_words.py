@@ -77,7 +77,7 @@ def test_indonesian_is_the_default(genuine: Genuine, tmp_path: Path) -> None:
         "ada yang tidak dapat dipastikan (lihat di bawah)"
     )
     assert lines[1] == f"  Klaim: seluruh riwayat subjek {REQUEST} di log {AGENCY}"
-    checked = lines[lines.index("Yang diperiksa:") + 1 :][:9]
+    checked = lines[lines.index("Yang diperiksa:") + 1 :][:10]
     assert checked == [
         "  ✓ tanda tangan checkpoint oleh kunci log (2 log)",
         "  – konsistensi: tidak ada checkpoint tepercaya yang diberikan",
@@ -86,6 +86,7 @@ def test_indonesian_is_the_default(genuine: Genuine, tmp_path: Path) -> None:
         "  ✓ kunci penanda tangan terdaftar pada registri sebesar registry_size entri",
         "  ✓ inklusi di checkpoint tiap log (14 dengan bukti inklusi, 0 dalam rentang)",
         "  ✓ rantai subjek (versi 1, 2, 3, … dan prev per subjek)",
+        "  ✓ kepala rantai terhadap catatan peta subjek yang ditandatangani (7 dibuktikan)",
         "  – rentang dan kelengkapan klaim (0 rentang)",
         "  ✓ pemutaran ulang aturan domain (14 entri diputar ulang, 0 tidak)",
     ]
@@ -130,6 +131,7 @@ def test_english_says_the_same(genuine: Genuine, tmp_path: Path) -> None:
     assert "What was checked:\n  ✓ checkpoint signatures by the log key (2 logs)\n" in out
     assert "  ✓ DSSE signatures over PAE (14 signatures)\n" in out
     assert f"Could not be established:\n  – the head of {REQUEST} in log {AGENCY} is not" in partial
+    assert "  – chain heads against the signed subject-map note (0 proven)\n" in partial
     assert "Unit quota exceeded (unit-quota-exceeded): 2 — more of the unit's staff" in out
     requested, _ = _timeline(out)
     assert "Flexible work requested (wfa.requested) — by Siti Rahma (" in requested
@@ -167,6 +169,7 @@ def test_json_carries_the_same_content_under_stable_keys(genuine: Genuine, tmp_p
         "keys",
         "inclusion",
         "chains",
+        "heads",
         "ranges",
         "replay",
     ]

@@ -30,6 +30,7 @@ from verification.canonical import leaf_canonical
 from verification.dsse import Envelope, keyid_of, parse_envelope, signature_valid
 from verification.leaf import Leaf, parse_instant
 from verification.merkle import leaf_hash as merkle_leaf_hash
+from verification.subject_map import SubjectHead
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class LogHead:
     def root(self) -> bytes:
         return root_of(self.frontier)
 
-    def new_heads(self) -> list[tuple[str, int, bytes]]:
+    def new_heads(self) -> list[SubjectHead]:
         """This fork's subjects with their new heads (subject, version, leaf hash)."""
         return [(s, v, bytes.fromhex(h)) for s, (v, h) in self.subjects.maps[0].items()]
 
@@ -267,15 +268,15 @@ class LogHead:
         self.size += 1
         self.last_at = at
 
-    def replay(self, stored: EntryRecorded) -> None:
-        """Apply an entry read back from the store, checking that it is the one expected."""
+    def replay(self, stored: EntryRecorded) -> SubjectHead:
+        """Apply an entry read back from the store, checking that it is the one expected;
+        answer its subject's new head (the subject map's input)."""
         if stored.index != self.size:
             raise LedgerCorruptedError(
                 f"entry {stored.index} read where entry {self.size} was expected"
             )
         if stored.payload_b64 is None:
-            self._replay_redacted(stored)
-            return
+            return self._replay_redacted(stored)
         envelope = parse_envelope(stored.envelope)
         event = parse_payload(envelope.payload)
         leaf = Leaf.from_json(stored.leaf)
@@ -311,6 +312,7 @@ class LogHead:
             at,
         )
         self.new_nodes.clear()
+        return event.subject, version + 1, leaf_hash
 
     def _known_registry_size(self, index: int, leaf: Leaf) -> int:
         registry_size = leaf.registry_size
@@ -321,7 +323,7 @@ class LogHead:
             )
         return registry_size
 
-    def _replay_redacted(self, stored: EntryRecorded) -> None:
+    def _replay_redacted(self, stored: EntryRecorded) -> SubjectHead:
         """An entry whose payload was erased: its leaf still chains its subject and feeds the
         tree; the domain marks the subject's state unknown from it (docs/rules.md)."""
         if not isinstance(self.state, LedgerState):
@@ -345,3 +347,4 @@ class LogHead:
             leaf.subject, version + 1, leaf_hash, bytes.fromhex(leaf.payload_sha256), b"", at
         )
         self.new_nodes.clear()
+        return leaf.subject, version + 1, leaf_hash

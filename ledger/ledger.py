@@ -178,12 +178,7 @@ class Ledger:
             heads = []
             for stored in chunk:
                 try:
-                    event = self.store.decode(stored)
-                    head.replay(event)
-                    leaf = event.leaf
-                    heads.append(
-                        (str(leaf["subject"]), int(leaf["version"]), bytes.fromhex(event.leaf_hash))
-                    )
+                    heads.append(head.replay(self.store.decode(stored)))
                 except Exception as error:  # any: start-up says which entry, in one line
                     raise LedgerCorruptedError(
                         f"entry {stored.index} of log {self.log_id} cannot be replayed:"

@@ -15,14 +15,12 @@ from ledger.signing import CheckpointSigner
 from ledger.store import LogRecorder
 from verification.subject_map import (
     MapChange,
+    SubjectHead,
     SubjectMap,
     SubjectProof,
     proof_from_bodies,
     proof_keys,
 )
-
-Head = tuple[str, int, bytes]
-"""(subject, version, leaf hash): a subject's new head."""
 
 
 class LogSubjectMap:
@@ -33,11 +31,11 @@ class LogSubjectMap:
         self.signer = signer
         self.map = SubjectMap()
 
-    def replay(self, heads: Iterable[Head]) -> None:
+    def replay(self, heads: Iterable[SubjectHead]) -> None:
         """Heads of entries already stored (the writer catching up)."""
         self.map.set_heads(heads)
 
-    def batch(self, heads: Iterable[Head], size: int) -> tuple[SubjectMapBatch, MapChange]:
+    def batch(self, heads: Iterable[SubjectHead], size: int) -> tuple[SubjectMapBatch, MapChange]:
         """The rows and signed note a commit reaching `size` adds; `committed` once stored."""
         change = self.map.change(heads)
         note = SubjectNoteRow(size, change.root, self.signer.sign_subject_map(size, change.root))

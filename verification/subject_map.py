@@ -21,6 +21,8 @@ BUCKETS = FANOUT**LEVELS
 BUCKET_PREFIX, NODE_PREFIX = b"\x02", b"\x03"
 ITEM_BYTES = 32 + 8 + 32  # key, u64be(version), leaf hash
 MAX_VERSION = 2**64 - 1
+SubjectHead = tuple[str, int, bytes]
+"""A subject, the version of its newest entry and that entry's leaf hash."""
 _HEX64 = re.compile("[0-9a-f]{64}")
 
 NodeKey = tuple[int, int]
@@ -336,7 +338,7 @@ class SubjectMap:
         root = self.children.get((0, 0))
         return EMPTY[0] if root is None else node_hash(root)
 
-    def change(self, heads: Iterable[tuple[str, int, bytes]]) -> MapChange:
+    def change(self, heads: Iterable[SubjectHead]) -> MapChange:
         """The change that sets each (subject, version, leaf hash) as its subject's head,
         computed without changing this map."""
         change = MapChange()
@@ -375,7 +377,7 @@ class SubjectMap:
         self.buckets.update(change.buckets)
         self.children.update(change.children)
 
-    def set_heads(self, heads: Iterable[tuple[str, int, bytes]]) -> MapChange:
+    def set_heads(self, heads: Iterable[SubjectHead]) -> MapChange:
         change = self.change(heads)
         self.apply(change)
         return change

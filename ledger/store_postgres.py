@@ -18,7 +18,7 @@ from ledger.errors import ConfigurationError
 from ledger.records import CheckpointRow, LogBatch, SubjectMapBatch, SubjectNoteRow
 from ledger.store import APPEND_ONLY_TABLES, StoredEntry, TokenRow
 
-PAYLOAD_STATEMENTS = [
+PAYLOAD_TABLES = [
     # the signed payload bytes, apart from the stored event so that a redaction can erase them
     "CREATE TABLE IF NOT EXISTS {schema}.jejak_payloads ("
     " log TEXT NOT NULL, idx BIGINT NOT NULL, payload BYTEA NOT NULL, PRIMARY KEY (log, idx))",
@@ -26,6 +26,9 @@ PAYLOAD_STATEMENTS = [
     "CREATE TABLE IF NOT EXISTS {schema}.jejak_redactions ("
     " log TEXT NOT NULL, idx BIGINT NOT NULL, registry_index BIGINT NOT NULL,"
     " PRIMARY KEY (log, idx))",
+]
+PAYLOAD_TRIGGERS = [
+    # created after the append-only triggers: the refusal function comes first
     "CREATE OR REPLACE FUNCTION {schema}.jejak_erase_redacted_only() RETURNS trigger"
     " LANGUAGE plpgsql AS $$ BEGIN"
     " IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM {schema}.jejak_redactions r"
@@ -182,7 +185,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                     table=Identifier(table),
                 )
             )
-        self.sql_create_statements += [self._sql(s) for s in PAYLOAD_STATEMENTS[2:]]
+        self.sql_create_statements += [self._sql(s) for s in PAYLOAD_TRIGGERS]
 
     def _sql(self, statement: str) -> Composed:
         return SQL(statement).format(
@@ -213,7 +216,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {schema}.jejak_tokens ("
             " token_sha256 BYTEA PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
-            *PAYLOAD_STATEMENTS[:2],
+            *PAYLOAD_TABLES,
         ]
 
     def insert_events(
@@ -431,15 +434,19 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         )
         return {(int(r["level"]), int(r["idx"])): bytes(r["hash"]) for r in rows}
 
-    def checkpoint(self, log: str, size: int | None) -> CheckpointRow | None:
-        table = "SELECT * FROM {schema}.jejak_checkpoints WHERE log = %s"
+    def _at_size(self, select: str, log: str, size: int | None) -> DictRow | None:
+        """The row of `select` (one log's rows, each of one log size) at `size`, or the latest
+        when `size` is None; None when there is none."""
         if size is None:
-            rows = self._rows(f"{table} ORDER BY size DESC LIMIT 1", (log,))
+            rows = self._rows(f"{select} ORDER BY size DESC LIMIT 1", (log,))
         else:
-            rows = self._rows(f"{table} AND size = %s", (log, size))
-        if not rows:
+            rows = self._rows(f"{select} AND size = %s", (log, size))
+        return rows[0] if rows else None
+
+    def checkpoint(self, log: str, size: int | None) -> CheckpointRow | None:
+        r = self._at_size("SELECT * FROM {schema}.jejak_checkpoints WHERE log = %s", log, size)
+        if r is None:
             return None
-        r = rows[0]
         return CheckpointRow(int(r["size"]), bytes(r["root"]), r["note"], r["published_at"])
 
     def subject_map_bodies(
@@ -459,15 +466,10 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         return {(int(r["level"]), int(r["idx"])): bytes(r["body"]) for r in rows}
 
     def subject_note(self, log: str, size: int | None) -> SubjectNoteRow | None:
-        table = "SELECT size, root, note FROM {schema}.jejak_subject_notes WHERE log = %s"
-        if size is None:
-            rows = self._rows(f"{table} ORDER BY size DESC LIMIT 1", (log,))
-        else:
-            rows = self._rows(f"{table} AND size = %s", (log, size))
-        if not rows:
-            return None
-        r = rows[0]
-        return SubjectNoteRow(int(r["size"]), bytes(r["root"]), r["note"])
+        r = self._at_size(
+            "SELECT size, root, note FROM {schema}.jejak_subject_notes WHERE log = %s", log, size
+        )
+        return None if r is None else SubjectNoteRow(int(r["size"]), bytes(r["root"]), r["note"])
 
     def insert_token(self, token: TokenRow) -> None:
         with self.datastore.transaction(commit=True) as curs:

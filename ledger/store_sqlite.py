@@ -201,16 +201,20 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
                 found[(int(r[0]), int(r[1]))] = bytes(r[2])
         return found
 
-    def checkpoint(self, log: str, size: int | None) -> CheckpointRow | None:
-        columns = "SELECT size, root, note, published_at FROM jejak_checkpoints WHERE log = ?"
+    def _at_size(self, select: str, log: str, size: int | None) -> Any:
+        """The row of `select` (one log's rows, each of one log size) at `size`, or the latest
+        when `size` is None; None when there is none."""
         if size is None:
-            rows = self._rows(f"{columns} ORDER BY size DESC LIMIT 1", (log,))
+            rows = self._rows(f"{select} ORDER BY size DESC LIMIT 1", (log,))
         else:
-            rows = self._rows(f"{columns} AND size = ?", (log, size))
-        if not rows:
-            return None
-        r = rows[0]
-        return CheckpointRow(int(r[0]), bytes(r[1]), str(r[2]), str(r[3]))
+            rows = self._rows(f"{select} AND size = ?", (log, size))
+        return rows[0] if rows else None
+
+    def checkpoint(self, log: str, size: int | None) -> CheckpointRow | None:
+        r = self._at_size(
+            "SELECT size, root, note, published_at FROM jejak_checkpoints WHERE log = ?", log, size
+        )
+        return None if r is None else CheckpointRow(int(r[0]), bytes(r[1]), str(r[2]), str(r[3]))
 
     def subject_map_bodies(
         self, log: str, keys: Iterable[tuple[int, int]], size: int
@@ -230,14 +234,10 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         return found
 
     def subject_note(self, log: str, size: int | None) -> SubjectNoteRow | None:
-        columns = "SELECT size, root, note FROM jejak_subject_notes WHERE log = ?"
-        if size is None:
-            rows = self._rows(f"{columns} ORDER BY size DESC LIMIT 1", (log,))
-        else:
-            rows = self._rows(f"{columns} AND size = ?", (log, size))
-        if not rows:
-            return None
-        return SubjectNoteRow(int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2]))
+        r = self._at_size(
+            "SELECT size, root, note FROM jejak_subject_notes WHERE log = ?", log, size
+        )
+        return None if r is None else SubjectNoteRow(int(r[0]), bytes(r[1]), str(r[2]))
 
     def insert_token(self, token: TokenRow) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -257,16 +257,6 @@ def open_store(database_url: str) -> EventStore:
     return EventStore(app, description, env)
 
 
-LOG_TABLES = (
-    "jejak_events",
-    "jejak_entries",
-    "jejak_tree",
-    "jejak_checkpoints",
-    "jejak_tokens",
-    "jejak_subject_map",
-    "jejak_subject_notes",
-    "jejak_redactions",
-)
 APPEND_ONLY_TABLES = (
     "jejak_entries",
     "jejak_tree",
@@ -277,6 +267,8 @@ APPEND_ONLY_TABLES = (
 )
 """Tables whose rows no role may change or delete (by trigger, on both backends), beside the
 events table."""
+LOG_TABLES = ("jejak_events", *APPEND_ONLY_TABLES, "jejak_tokens")
+"""Every table of a log store the writer role reads and inserts into (not the payloads)."""
 ERASABLE_TABLES = ("jejak_payloads",)
 """Rows the writer role may delete: a payload, once its redaction is recorded (by trigger)."""
 

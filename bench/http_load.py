@@ -38,18 +38,22 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await reader.readexactly(length)
 
 
+def request_bytes(method: str, host: str, path: str, token: str, body: bytes = b"") -> bytes:
+    """One HTTP/1.1 request on a keep-alive connection (JSON body for POST)."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+    if method == "POST":
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode() + body
+
+
 async def _client(
     host: str, port: int, path: str, token: str, bodies: list[bytes], result: LoadResult
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         for body in bodies:
-            request = (
-                f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
             started = time.perf_counter()
-            writer.write(request)
+            writer.write(request_bytes("POST", host, path, token, body))
             await writer.drain()
             status, _ = await read_response(reader)
             result.latencies.append(time.perf_counter() - started)

@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 from bench.append import POSTGRES, BenchAgency, set_up_agencies
-from bench.http_load import read_response
+from bench.http_load import read_response, request_bytes
 from bench.proc_cpu import tree_cpu_seconds
 from bench.table import print_results
 from ledger.bootstrap import open_runtime
@@ -216,12 +216,8 @@ async def _client(
     try:
         while time.perf_counter() < until:
             kind, body = next(stream)
-            request = (
-                f"POST /v1/entries HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json"
-                f"\r\nAuthorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
             started = time.perf_counter()
-            writer.write(request)
+            writer.write(request_bytes("POST", host, "/v1/entries", token, body))
             await writer.drain()
             status, content = await read_response(reader)
             answer(kind, status, time.perf_counter() - started, content)

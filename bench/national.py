@@ -68,7 +68,7 @@ import httpx
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.http_load import read_response
+from bench.http_load import read_response, request_bytes
 from bench.proc_cpu import tree_cpu_seconds
 from bench.table import print_results
 from ledger.signing import EnvelopeSigner
@@ -320,13 +320,6 @@ class Peak:
 
     def accepted(self) -> int:
         return sum(n for status, n in self.statuses.items() if status == 201)
-
-
-def request_bytes(method: str, host: str, path: str, token: str, body: bytes = b"") -> bytes:
-    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
-    if method == "POST":
-        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-    return (head + "\r\n").encode() + body
 
 
 async def run_client(

@@ -26,7 +26,7 @@ from ledger.logs import Logs
 from ledger.placement import REGISTRY_LOG
 from ledger.proofs import ImpossibleProofError
 from ledger.records import CheckpointRow, EntryRecorded
-from ledger.subject_map import published_note, stored_proof
+from ledger.subject_map import stored_proofs
 from ledger.tokens import Principal
 from verification.ranges import range_nodes
 from verification.write import BundleWriter, entry_record, head_record, log_record, range_record
@@ -395,6 +395,5 @@ def _part_records(ledger: Ledger, part: LogPart, reader_org: str | None) -> Iter
         hashes = ledger.proofs.subtree_hashes(ranges) if ranges else []
         yield range_record(part.log, span[0], span[1], hashes)
     if part.heads:
-        published_note(recorder, size)  # the proofs below are against it
-        for subject in part.heads:
-            yield head_record(part.log, subject, stored_proof(recorder, subject, size).as_json())
+        for proof in stored_proofs(recorder, part.heads, size):
+            yield head_record(part.log, proof.subject, proof.as_json())

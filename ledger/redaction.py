@@ -75,7 +75,7 @@ def redact(
 
 def _check_payload_apart(ledger: Ledger, index: int) -> None:
     stored = ledger.store.recorder.entries(index, index + 1)[0]
-    if stored.payload is None and ledger.entry(index).payload_b64 is not None:
+    if stored.payload is None and ledger.store.decode(stored).payload_b64 is not None:
         raise RedactionRefusedError(
             f"entry {index} was stored with its payload inside its event (before payloads were"
             " kept apart): it cannot be erased"

@@ -4,7 +4,7 @@ reads five rows (the subject's bucket and the four nodes above it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from eventsourcing.persistence import IntegrityError
 
@@ -78,8 +78,17 @@ def published_note(recorder: LogRecorder, size: int) -> SubjectNoteRow:
 def stored_proof(recorder: LogRecorder, subject: str, size: int) -> SubjectProof:
     """The head (or absence) of `subject` at a size whose note was published: five row reads
     (the subject's bucket and the four nodes above it, each as of `size`)."""
+    (proof,) = stored_proofs(recorder, [subject], size)
+    return proof
+
+
+def stored_proofs(
+    recorder: LogRecorder, subjects: Iterable[str], size: int
+) -> Iterator[SubjectProof]:
+    """`stored_proof` of each subject, the note's publication checked once for all."""
     if size < 1:
         raise ImpossibleProofError("a subject-map proof is of a size of at least 1")
     published_note(recorder, size)
-    bodies = recorder.subject_map_bodies(proof_keys(subject), size)
-    return proof_from_bodies(subject, size, bodies)
+    for subject in subjects:
+        bodies = recorder.subject_map_bodies(proof_keys(subject), size)
+        yield proof_from_bodies(subject, size, bodies)

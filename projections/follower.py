@@ -114,7 +114,7 @@ class LogFollower:
                 if pending is not None and pending.batch is not None:
                     with self.reads.cursor(commit=True) as curs:
                         self.reads.write_batch(curs, pending.batch, crash_after_rows)
-                return self._stored(pending)
+                return self.stored(pending)
             except BaseException:
                 self._reset()  # the transaction rolled back: rebuild memory from the store
                 raise
@@ -129,10 +129,6 @@ class LogFollower:
         except BaseException:
             self._reset()
             raise
-
-    def stored(self, pending: Pending | None) -> int:
-        """The second half: the pending step's rows are committed; return the entries folded."""
-        return self._stored(pending)
 
     def _fold(self, limit: int, target: int) -> Pending | None:
         self._fold_again_if_redacted()
@@ -170,7 +166,8 @@ class LogFollower:
         batch.failures, projector.new_failures = projector.new_failures, []
         return Pending(len(found), batch if behind or batch.failures else None)
 
-    def _stored(self, pending: Pending | None) -> int:
+    def stored(self, pending: Pending | None) -> int:
+        """The second half: the pending step's rows are committed; return the entries folded."""
         if pending is None:
             return 0
         if pending.batch is not None and self._positions is not None:

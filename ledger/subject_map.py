@@ -18,8 +18,10 @@ from verification.subject_map import (
     SubjectHead,
     SubjectMap,
     SubjectProof,
+    bucket_of,
     proof_from_bodies,
     proof_keys,
+    subject_key,
 )
 
 
@@ -43,6 +45,11 @@ class LogSubjectMap:
 
     def committed(self, change: MapChange) -> None:
         self.map.apply(change)
+
+    def head(self, subject: str) -> tuple[int, bytes] | None:
+        """The subject's head (version, leaf hash) as of the map's size; None: no entry."""
+        key = subject_key(subject)
+        return self.map.buckets.get(bucket_of(key), {}).get(key)
 
     def store_if_missing(self, size: int, checkpoint_size: int | None) -> bool:
         """A log stored before subject maps (no note at its latest checkpoint): write the

@@ -116,9 +116,7 @@ def test_every_planned_event_is_appended(demo: Loaded) -> None:
 
 def test_every_flag_rule_appears_as_designed(demo: Loaded) -> None:
     runtime = demo.runtime
-    found = Counter(
-        f.rule for a in AGENCIES for f in runtime.logs.log(a).compliance_flags(_now())
-    )
+    found = Counter(f.rule for a in AGENCIES for f in runtime.logs.log(a).compliance_flags(_now()))
     assert found == Counter(EXPECTED_FLAGS)
     for rule in EXPECTED_FLAGS:
         assert rule in demo.summary

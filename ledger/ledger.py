@@ -277,7 +277,7 @@ class Ledger:
             )
             rows.state = state
         else:
-            state = resumed_state(body, rows, registry)
+            state = resumed_state(body, rows, registry, STATE_CAPACITY)
             subject_map.map = stored_subject_map(recorder, body.size)
         head = LogHead(
             self.log_id,

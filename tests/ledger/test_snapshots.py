@@ -72,8 +72,8 @@ def _flip_byte(url: str, table: str, column: str, where: str, at: int) -> None:
     where = re.sub(
         r"\{blob:([0-9a-f]+)\}", lambda m: f"x'{m[1]}'" if sqlite else f"'\\x{m[1]}'::bytea", where
     )
-    select = f"SELECT log, {column} FROM {table} WHERE log = %s AND {where}"  # noqa: S608
-    update = f"UPDATE {table} SET {column} = %s WHERE log = %s AND {where}"  # noqa: S608
+    select = f"SELECT log, {column} FROM {table} WHERE log = %s AND {where}"
+    update = f"UPDATE {table} SET {column} = %s WHERE log = %s AND {where}"
     if url.startswith("sqlite"):  # each agency log is a file of its own beside the registry's
         path = store_environment(sqlite_log_url(url, AGENCY))["SQLITE_DBNAME"]
         with contextlib.closing(sqlite3.connect(path)) as conn:
@@ -215,11 +215,14 @@ def test_the_state_restored_from_a_snapshot_and_its_tail_is_the_fold_from_entry_
         try:
             ledger = second.logs.log(AGENCY)
             stored = ledger.store.recorder.snapshot()
-            assert stored is not None and stored.size > 0  # every EVERY entries, published
+            assert stored is not None
+            assert stored.size > 0
             assert size - stored.size < every + 10  # (a group may hold several entries)
-            assert ledger.size == size and ledger.head.root == root
+            assert ledger.size == size
+            assert ledger.head.root == root
             read = [(start, stop) for log, start, stop in read_ranges if log == AGENCY]
-            assert read and min(start for start, _ in read) == stored.size  # the tail only
+            assert read
+            assert min(start for start, _ in read) == stored.size
             assert_same_state(ledger.agency_state, _fold_from_zero(second))
         finally:
             second.close()
@@ -254,12 +257,15 @@ def test_a_damaged_snapshot_body_is_refused_and_the_log_folded_from_entry_zero(
         with caplog.at_level(logging.WARNING, logger="jejak.ledger"):
             ledger = runtime.logs.log(AGENCY)  # opened (folded) on its first use
         refused = [r.getMessage() for r in caplog.records if "snapshot" in r.getMessage()]
-        assert len(refused) == 1 and AGENCY in refused[0] and "checksum" in refused[0]
+        assert len(refused) == 1
+        assert AGENCY in refused[0]
+        assert "checksum" in refused[0]
         assert min(s for log, s, _ in read_ranges if log == AGENCY) == 0  # from entry 0
         assert ledger.size == size
         assert_same_state(ledger.agency_state, _fold_from_zero(runtime))
         stored = ledger.store.recorder.snapshot()
-        assert stored is not None and stored.size > 0  # snapshotted again on the way
+        assert stored is not None
+        assert stored.size > 0
     finally:
         runtime.close()
 
@@ -280,7 +286,8 @@ def test_a_damaged_row_read_on_a_miss_refolds_the_log_instead_of_folding_on_it(
         assert any("damaged" in r.getMessage() and AGENCY in r.getMessage() for r in caplog.records)
         assert_same_state(ledger.agency_state, _fold_from_zero(runtime))
         view = ledger.agency_state.subject_view("unit-1")
-        assert view is not None and len(view.indexes) == 2
+        assert view is not None
+        assert len(view.indexes) == 2
     finally:
         runtime.close()
 

@@ -126,6 +126,8 @@ class StateRows:
         self.loads = 0
 
     def __call__(self, name: str, key: object) -> object | None:
+        if self.base == 0:
+            return None  # nothing settled: every value is in the state's own layer
         codec = STATE_MAPS[name]
         read = self.recorder.state_value(name, codec.encode_key(key))
         self.loads += 1

@@ -145,9 +145,12 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
     # Reads ---------------------------------------------------------------------------------
 
     def _rows(self, statement: str, params: Sequence[object] = ()) -> list[Any]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, params)
-            return list(c.fetchall())
+        """One statement on the pooled connection, in autocommit mode: its own read snapshot,
+        without the BEGIN and ROLLBACK around it (~200 µs of a ~240 µs read; the working
+        set's misses are such reads)."""
+        with self.datastore.get_connection(commit=False) as conn, conn.cursor() as cursor:
+            cursor.execute(statement, params)
+            return list(cursor.fetchall())
 
     @contextlib.contextmanager
     def writer_turn(self, log: str) -> Iterator[int]:

@@ -106,7 +106,12 @@ class LogHead:
 
     The registry log's head (`registry=None`) folds a `RegistryState`; an agency log's head
     folds `LedgerState(log, registry)` and decides each entry's keys on the registry as it
-    stands when the entry is integrated, recording that size in the leaf (`registry_size`)."""
+    stands when the entry is integrated, recording that size in the leaf (`registry_size`).
+
+    A writer's head keeps a bounded working set (docs/architecture.md, "Working set and
+    snapshots"): its state's values behind a cache over the store's rows (`rows`), the heads of
+    the subjects of a group in flight only (the committed ones are the subject map's, `heads`),
+    and the latest entries' payload digests (older ones are looked up, `lookup`)."""
 
     state: LedgerState | RegistryState
 

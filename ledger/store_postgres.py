@@ -196,6 +196,12 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         # most half the pool's connections hold turns, so a commit always finds one free.
         self._turns = threading.BoundedSemaphore(max(1, _pool_size(datastore) // 2))
         self._group_sql = self._group_statement()
+        self._state_sql = self._sql(
+            "SELECT (SELECT value FROM {schema}.jejak_state"
+            " WHERE log = %s AND map = %s AND key = %s) AS value,"
+            " s.generation, s.size FROM (SELECT 1) AS one"
+            " LEFT JOIN {schema}.jejak_snapshots s ON s.log = %s"
+        )
         schema = Identifier(datastore.schema)
         self.sql_create_statements += [self._sql(s) for s in self._table_statements()]
         self.sql_create_statements.append(
@@ -488,13 +494,9 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         return SnapshotRow(int(r["size"]), int(r["generation"]), bytes(r["body"]))
 
     def state_value(self, log: str, name: str, key: bytes) -> StateRead:
-        (r,) = self._rows(
-            "SELECT (SELECT value FROM {schema}.jejak_state"
-            " WHERE log = %(log)s AND map = %(map)s AND key = %(key)s) AS value,"
-            " s.generation, s.size FROM (SELECT 1) AS one"
-            " LEFT JOIN {schema}.jejak_snapshots s ON s.log = %(log)s",
-            {"log": log, "map": name, "key": key},
-        )
+        """A working-set miss: composed once (`_state_sql`), ~100 µs of CPU less a read."""
+        with self.datastore.get_connection() as conn:
+            (r,) = conn.execute(self._state_sql, (log, name, key, log)).fetchall()
         stands_at = None if r["generation"] is None else (int(r["generation"]), int(r["size"]))
         return StateRead(None if r["value"] is None else bytes(r["value"]), stands_at)
 

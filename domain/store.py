@@ -74,6 +74,11 @@ class Base(Generic[K, V]):
             for key, value in values.items():
                 self._keep(key, value)
 
+    def absent(self, key: K) -> None:
+        """Cache `key` as absent: the caller knows the store holds no value for it."""
+        with self.lock:
+            self._keep(key, None)
+
     def _keep(self, key: K, value: V | None) -> None:
         cache = self.cache
         cache[key] = value

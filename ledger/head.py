@@ -280,6 +280,9 @@ class LogHead:
         seen = self.payloads.get(submission.payload_sha256)
         if seen is not None:
             return self._resubmitted(submission, *seen)
+        if self.rows is not None and self.head_of(submission.event.subject)[0] == 0:
+            assert isinstance(self.state, LedgerState)
+            self.state.known_absent(submission.event.subject)  # a new subject: no reads
         try:
             keyids = self.check_signatures(submission, at)
             registry_size = self.registry_size()

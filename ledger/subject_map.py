@@ -143,6 +143,23 @@ class LogSubjectMap:
             return found[1], found[2]
         return head_in_bucket(self.nodes.body((LEVELS, bucket_of(key))), key)
 
+    def heads(self, subjects: Iterable[str]) -> dict[str, tuple[int, bytes] | None]:
+        """`head` of each subject, the buckets not cached read in one store call (a group's
+        subjects, before the writer checks it, cost one read instead of one each)."""
+        keys = {subject: subject_key(subject) for subject in subjects}
+        found: dict[str, tuple[int, bytes] | None] = {}
+        for subject, key in keys.items():
+            pending = self.pending.get(key)
+            if pending is not None:
+                found[subject] = pending[1], pending[2]
+        bodies = self.nodes.bodies(
+            (LEVELS, bucket_of(k)) for s, k in keys.items() if s not in found
+        )
+        for subject, key in keys.items():
+            if subject not in found:
+                found[subject] = head_in_bucket(bodies[(LEVELS, bucket_of(key))], key)
+        return found
+
     @property
     def root(self) -> bytes:
         """The map's root as of `size`."""

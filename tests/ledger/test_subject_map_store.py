@@ -99,6 +99,8 @@ def _same_as(subject_map: LogSubjectMap, full: SubjectMap) -> None:
     for subject in [*SUBJECTS, "never-written"]:
         bucket = full.buckets.get(bucket_of(subject_key(subject)), {})
         assert subject_map.head(subject) == bucket.get(subject_key(subject))
+    wanted = [*SUBJECTS[::2], "never-written"]
+    assert subject_map.heads(wanted) == {s: subject_map.head(s) for s in wanted}
     assert subject_map.nodes.cached <= subject_map.nodes.capacity
 
 

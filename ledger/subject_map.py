@@ -17,7 +17,7 @@ from ledger.records import SubjectMapBatch, SubjectNoteRow
 from ledger.signing import CheckpointSigner
 from ledger.store import LogRecorder
 from ledger.subject_map_cache import (
-    CACHE_NODES,
+    CACHE_BUCKETS,
     EMPTY_BODY,
     NodeCache,
     bucket_heads,
@@ -35,11 +35,14 @@ from verification.subject_map import (
     SubjectProof,
     bucket_of,
     map_change,
-    path,
     proof_from_bodies,
     proof_keys,
     subject_key,
 )
+
+PARSED_LEVELS = 3
+"""The nodes of levels 0..2 (273) are also kept parsed into their 16 child hashes: a commit of
+n buckets passes up to 1 + 16 + n of them."""
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,15 @@ class LogSubjectMap:
     Used by the writer's thread (`head` may be called from any: the cache is thread-safe)."""
 
     def __init__(
-        self, recorder: LogRecorder, signer: CheckpointSigner, capacity: int = CACHE_NODES
+        self, recorder: LogRecorder, signer: CheckpointSigner, capacity: int = CACHE_BUCKETS
     ) -> None:
         self.recorder = recorder
         self.signer = signer
         self.nodes = NodeCache(recorder, capacity)
         self.size = 0
         self.pending: dict[bytes, tuple[int, int, bytes]] = {}  # key -> (index, version, hash)
+        # the child hashes of the resident nodes, parsed once from the body they are of
+        self._parsed: dict[NodeKey, tuple[bytes, list[bytes]]] = {}
 
     # Following the log ---------------------------------------------------------------------
 
@@ -178,7 +183,11 @@ class LogSubjectMap:
     def committed(self, commit: MapCommit) -> None:
         """The rows of `commit` are stored: the map stands at its size (the change covered
         the pending heads as well)."""
-        self.nodes.update(commit.size, commit.change.bodies)
+        change = commit.change
+        self.nodes.update(commit.size, change.bodies)
+        for key, children in change.children.items():
+            if key[0] < PARSED_LEVELS:
+                self._parsed[key] = (change.bodies[key], children)
         self.size = commit.size
         self.pending = {}
 
@@ -187,20 +196,26 @@ class LogSubjectMap:
         the touched buckets and their ancestors (the misses in one store call)."""
         every = [(key, version, leaf_hash) for key, (_, version, leaf_hash) in self.pending.items()]
         every += heads
-        buckets = {bucket_of(key) for key, _, _ in every}
         wanted: list[NodeKey] = [(0, 0)]
-        for bucket in buckets:
+        for bucket in {bucket_of(key) for key, _, _ in every}:
             wanted += _bucket_and_ancestors(bucket)
         bodies = self.nodes.bodies(wanted)
         stored_buckets = {}
         children = {}
-        for (level, idx), body in bodies.items():
+        parsed = self._parsed
+        for key, body in bodies.items():
             if body == EMPTY_BODY:
                 continue
-            if level == LEVELS:
-                stored_buckets[idx] = bucket_heads(body)
+            if key[0] == LEVELS:
+                stored_buckets[key[1]] = bucket_heads(body)
+                continue
+            memo = parsed.get(key)
+            if memo is not None and memo[0] is body:
+                children[key] = memo[1]
             else:
-                children[(level, idx)] = node_children(body)
+                children[key] = node_children(body)
+                if key[0] < PARSED_LEVELS:
+                    parsed[key] = (body, children[key])
         return map_change(every, stored_buckets, children)
 
     def store_if_missing(self, size: int, checkpoint_size: int | None) -> bool:
@@ -231,7 +246,8 @@ class LogSubjectMap:
 
 
 def _bucket_and_ancestors(bucket: int) -> list[NodeKey]:
-    return [(LEVELS, bucket), *(node for node, _ in path(bucket))]
+    """The bucket and the nodes above it (`path` without the positions)."""
+    return [(LEVELS, bucket), (3, bucket >> 4), (2, bucket >> 8), (1, bucket >> 12), (0, 0)]
 
 
 def published_note(recorder: LogRecorder, size: int) -> SubjectNoteRow:

@@ -1,11 +1,12 @@
 """The writer's bounded view of a log's stored subject map (docs/subject-map.md): node bodies as
 of one log size, read from the store on a miss, so memory does not grow with the log.
 
-The inner nodes of levels 0 to 2 (273 at most, 512 bytes each) stay once read; buckets and the
-level-3 nodes above them (65,536 and 4,096, most touched once in a long while) share one LRU
-cache of `capacity` bodies. A body read is always the store's as of the cache's `size`, the
-latest row of its node at or below that size (`LogRecorder.subject_map_bodies`), so the cache
-never answers for a size its writer has not reached, whatever other processes appended."""
+The inner nodes (4,369 at most, 512 bytes each: ~2.4 MB once every one was read, whatever the
+log's length) stay once read; the buckets (65,536, whose bodies grow with the subjects, most of
+them touched once in a long while) are kept in an LRU cache of `capacity` bodies. A body read
+is always the store's as of the cache's `size`, the latest row of its node at or below that
+size (`LogRecorder.subject_map_bodies`), so the cache never answers for a size its writer has
+not reached, whatever other processes appended."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 from ledger.store import LogRecorder
-from verification.subject_map import ITEM_BYTES, NodeKey
+from verification.subject_map import ITEM_BYTES, LEVELS, NodeKey
 
-CACHE_NODES = 2048
-"""Bodies of buckets and level-3 nodes cached per log (see docs/subject-map.md, "In the
-writer", for the measurement behind it): a few hundred KB at 10^5 subjects, ~2.5 MB at 10^6."""
-RESIDENT_LEVELS = 3
-"""Levels 0..2 (the root, 16 and 256 nodes) are read once and kept: every commit passes them."""
+CACHE_BUCKETS = 2048
+"""Bucket bodies cached per log (docs/subject-map.md, "In the writer", has the measurement
+behind it): ~0.5 MB at 10^5 subjects, ~2.5 MB at 10^6; a subject written again within about
+2,000 entries of its log finds its bucket cached."""
+RESIDENT_LEVELS = LEVELS
+"""Levels 0..3, the inner nodes, are read once and kept: a commit passes 4 of them per bucket."""
 EMPTY_BODY = b""
 """The body of a node without a row: an empty bucket or an empty subtree."""
 
@@ -31,7 +33,7 @@ class NodeCache:
     Thread-safe: the writer moves `size` (`advance`, `update`) while a reader may be loading;
     a body read for an older size is returned to its reader but never cached."""
 
-    def __init__(self, recorder: LogRecorder, capacity: int = CACHE_NODES) -> None:
+    def __init__(self, recorder: LogRecorder, capacity: int = CACHE_BUCKETS) -> None:
         self.recorder = recorder
         self.capacity = capacity
         self.size = 0
@@ -47,7 +49,7 @@ class NodeCache:
 
     @property
     def cached(self) -> int:
-        """Bodies in the bounded part (buckets and level-3 nodes): at most `capacity`."""
+        """Bucket bodies held: at most `capacity`."""
         return len(self._lru)
 
     def cached_bytes(self) -> int:

@@ -20,10 +20,10 @@ from ledger.records import SubjectMapBatch, SubjectNoteRow
 from ledger.settings import Settings
 from ledger.signing import CheckpointSigner
 from ledger.store import EventStore, LogRecorder, open_store
-from ledger.subject_map import LogSubjectMap
+from ledger.subject_map import LogSubjectMap, _bucket_and_ancestors
 from tests.support import AGENCY, STAFF, World, payload, wfa_request
 from verification.note import generate_key
-from verification.subject_map import SubjectHead, SubjectMap, bucket_of, subject_key
+from verification.subject_map import SubjectHead, SubjectMap, bucket_of, proof_keys, subject_key
 
 ORIGIN = "jejak.test"
 PRIVATE_KEY, _ = generate_key(ORIGIN)
@@ -159,6 +159,11 @@ def test_a_writer_catching_up_with_another_answers_as_of_its_own_size(
         group = log.add(subjects)
         _commit(writer, group, len(log.heads))
         _same_as(writer, log.full(len(log.heads)))
+
+
+def test_a_buckets_ancestors_are_the_nodes_of_its_proof() -> None:
+    for subject in SUBJECTS:
+        assert _bucket_and_ancestors(bucket_of(subject_key(subject))) == proof_keys(subject)
 
 
 def test_a_log_stored_before_subject_maps_is_built_once_then_read_from_the_store(

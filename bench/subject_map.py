@@ -18,12 +18,14 @@ the bounded cache holds. Each map runs in a process of its own, so its RSS is it
 
 Run:  .venv/bin/python -m bench.subject_map [--events 2000] [--group 32] [--stores sqlite,postgres]
       .venv/bin/python -m bench.subject_map --subjects 100000 [--group 32] [--stores ...]
+      .venv/bin/python -m bench.subject_map --hit-rates
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import heapq
 import json
 import random
 import subprocess
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -151,13 +154,18 @@ def main() -> None:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument("--map", choices=["on", "full", "off"], default="on")
     parser.add_argument("--subjects", type=int, default=0, help="measure the map alone")
+    parser.add_argument("--variants", default="bounded,full", help="with --subjects")
+    parser.add_argument("--hit-rates", action="store_true", help="simulate CACHE_BUCKETS")
     parser.add_argument("--isolated", choices=["bounded", "full"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.hit_rates:
+        hit_rates()
+        return
     if args.isolated:
         print(json.dumps(map_alone(args.stores, args.isolated, args.subjects, args.group)))
         return
     if args.subjects:
-        compare_maps(args.stores.split(","), args.subjects, args.group)
+        compare_maps(args.stores.split(","), args.subjects, args.group, args.variants.split(","))
         return
     if args.map == "off":
         import bench.without_subject_map  # noqa: F401  (patches the writer on import)
@@ -188,6 +196,44 @@ def main() -> None:
 
 UPDATES = 2000
 HEAD_LOOKUPS = 2000
+
+
+def follow_up_hit_rate(capacity: int, mean_delay: float, entries: int = 60000) -> float:
+    """The share of follow-up entries whose bucket an LRU of `capacity` buckets still holds,
+    when each new subject gets 3 follow-ups a random (exponential) number of entries later of
+    mean `mean_delay`: what `CACHE_BUCKETS` is chosen by (`--hit-rates`)."""
+    rnd = random.Random(1)
+    lru: OrderedDict[int, None] = OrderedDict()
+    due: list[tuple[float, str]] = []
+    hits = follow_ups = new = 0
+    for at in range(entries):
+        follow_up = bool(due) and due[0][0] <= at
+        if follow_up:
+            subject = heapq.heappop(due)[1]
+            follow_ups += 1
+        else:
+            subject = f"new-{new}"
+            new += 1
+            for _ in range(3):
+                heapq.heappush(due, (at + rnd.expovariate(1 / mean_delay), subject))
+        bucket = bucket_of(subject_key(subject))
+        if bucket in lru:
+            hits += follow_up
+            lru.move_to_end(bucket)
+        else:
+            lru[bucket] = None
+            if len(lru) > capacity:
+                lru.popitem(last=False)
+    return hits / follow_ups
+
+
+def hit_rates() -> None:
+    capacities = (256, 1024, 2048, 4096, 16384)
+    print("follow-ups finding their bucket cached, by cache capacity (buckets)")
+    print("mean delay  " + "".join(f"{c:>8}" for c in capacities))
+    for delay in (100, 1000, 10000):
+        rates = "".join(f"{follow_up_hit_rate(c, delay):>8.0%}" for c in capacities)
+        print(f"{delay:>10}  {rates}")
 
 
 def _status_kb(field: str) -> int:
@@ -292,13 +338,15 @@ def _map_figures(
     return figures
 
 
-def compare_maps(stores: list[str], subjects: int, group: int) -> None:
+def compare_maps(
+    stores: list[str], subjects: int, group: int, variants: Sequence[str] = ("bounded", "full")
+) -> None:
     print(
         f"the writer's map alone, {subjects} subjects in groups of {group}, then {UPDATES}"
         " updates of random earlier subjects (CPU µs per entry; rows: of it the insert)"
     )
     for store in stores:
-        for variant in ("bounded", "full"):
+        for variant in variants:
             run = subprocess.run(
                 [
                     sys.executable,

@@ -242,3 +242,27 @@ def test_reopening_a_log_reads_no_map_row_per_entry(database_url: str, tmp_path:
         assert ledger.subject_map.head("r-never") is None
     finally:
         runtime.close()
+
+
+def test_a_writer_behind_another_process_answers_as_of_its_own_size(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = {"JEJAK_DATA_DIR": str(tmp_path / "data"), "JEJAK_DATABASE_URL": database_url}
+    first = open_runtime(Settings.from_env(env))
+    world = World(first).setup()
+    second = open_runtime(Settings.from_env(env))
+    try:
+        behind = second.logs.log(AGENCY)
+        world.append(payload("wfa.requested", "req-a", STAFF, wfa_request(STAFF)))
+        ahead = first.logs.log(AGENCY)
+        assert behind.size < ahead.size
+        assert behind.subject_map.head("req-a") is None  # stored, but after its size
+        assert behind.subject_map.root != ahead.subject_map.root
+        behind.catch_up()
+        assert behind.size == ahead.size
+        assert behind.subject_map.head("req-a") == ahead.subject_map.head("req-a") is not None
+        assert behind.subject_map.root == ahead.subject_map.root
+        assert not behind.subject_map.pending
+    finally:
+        second.close()
+        first.close()

@@ -41,7 +41,6 @@ from ledger.snapshot import (
     check_frontier,
     decode_body,
     resumed_state,
-    stored_subject_map,
 )
 from ledger.state_codec import STATE_MAPS
 from ledger.store import LogStore
@@ -278,7 +277,8 @@ class Ledger:
             rows.state = state
         else:
             state = resumed_state(body, rows, registry, STATE_CAPACITY)
-            subject_map.map = stored_subject_map(recorder, body.size)
+            if not subject_map.resume(body.size):  # checked in _usable_snapshot: a race
+                raise StateMovedError(f"log {self.log_id}: no subject-map note at {body.size}")
         head = LogHead(
             self.log_id,
             registry,
@@ -373,7 +373,7 @@ class Ledger:
                         f"entry {stored.index} of log {self.log_id} cannot be replayed:"
                         f" {type(error).__name__}: {error}"
                     ) from error
-            subject_map.replay(heads)  # idempotent: a fold again from 0 ends the same
+            subject_map.replay(heads, head.size)  # the heads the map reflects are skipped
             head.settle_heads()
             self._snapshot_due(head, replaying=True)
             if progress is not None:
@@ -519,6 +519,8 @@ class Ledger:
         or a `sync`) answers nothing on a stale head's word: when another process appended
         meanwhile it is retried in the turn (StoreConflictError), caught up."""
         txn = self.head.fork()
+        # the group's subjects' heads, the buckets not cached read in one store call
+        self.subject_map.heads({s.event.subject for r in group for s in r.submissions})
         at = self.clock()
         if txn.last_at is not None and at < txn.last_at:
             at = txn.last_at

@@ -17,7 +17,6 @@ same statement (`StateMovedError`), as every write does (`LogRecorder.write_snap
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,9 +26,7 @@ from ledger.errors import StoreConflictError
 from ledger.state_codec import STATE_MAPS, CodecError, decode, encode, encode_changes
 from ledger.store import LogRecorder, SnapshotRow, StateRow
 from ledger.tree import Node
-from verification.errors import VerificationError
 from verification.merkle import perfect_subtrees
-from verification.subject_map import LEVELS, SubjectMap, parse_bucket_body
 
 SNAPSHOT_FORMAT = 1
 """The body's version: a snapshot of another version is refused and the log replayed."""
@@ -173,46 +170,3 @@ def resumed_state(
     )
     rows.state = state
     return state
-
-
-# The subject map as of a size, read from its rows on demand (until the map itself keeps a
-# bounded cache over the store: then the writer asks it instead) --------------------------
-
-
-class _StoredNodes(dict[Any, Any]):
-    """A map's nodes: what the writer changed since, over the stored bodies as of `size`."""
-
-    def __init__(self, load: Callable[[tuple[int, int]], object]) -> None:
-        super().__init__()
-        self._load = load
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        if not super().__contains__(key):
-            self[key] = self._load(key)
-        found = super().get(key)
-        return default if found is None else found
-
-
-def stored_subject_map(recorder: LogRecorder, size: int) -> SubjectMap:
-    """The subject map as the log's rows hold it at `size` (a published note's size), each
-    node read when first needed (five rows per subject a commit touches)."""
-    subject_map = SubjectMap()
-
-    def bucket(index: Any) -> object:
-        body = recorder.subject_map_bodies([(LEVELS, index)], size).get((LEVELS, index))
-        if body is None:
-            return None
-        try:
-            return {i.key: (i.version, i.leaf_hash) for i in parse_bucket_body(body)}
-        except VerificationError as error:
-            raise StateMovedError(
-                f"log {recorder.log}: subject-map bucket {index}: {error}"
-            ) from error
-
-    def node(key: Any) -> object:
-        body = recorder.subject_map_bodies([key], size).get(key)
-        return None if body is None else [body[i : i + 32] for i in range(0, len(body), 32)]
-
-    subject_map.buckets = _StoredNodes(bucket)
-    subject_map.children = _StoredNodes(node)
-    return subject_map

@@ -40,7 +40,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,10 +132,8 @@ class Served:
                 self.process.kill()
                 self.process.wait()
         for pid in left[1:]:  # a child that outlived the server
-            try:
+            with suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         self._log.close()
 
 
@@ -207,8 +205,10 @@ def measure(
                 worker_cpu_s=round(cpu_seconds(worker), 2),
                 worker_rss_mb=round(rss_mb([worker]), 1),
             )
-            log(f"  worker: read models answer after {row.worker_ready_s:.1f} s,"
-                f" {row.worker_rss_mb:.0f} MB; appending {more} entries over HTTP")
+            log(
+                f"  worker: read models answer after {row.worker_ready_s:.1f} s,"
+                f" {row.worker_rss_mb:.0f} MB; appending {more} entries over HTTP"
+            )
             newest = append_over_http(http, served, workload, more)
             wait_read_models(http, served, newest, by_id)
             row.server_rss_after_mb = round(rss_mb(served.server_pids()), 1)
@@ -331,7 +331,11 @@ def run(args: argparse.Namespace) -> None:
             measured = measure(env, workdir, workload, held, args.more)
             log("  baseline: reading every entry in a plain eventsourcing application")
             base = baseline(url, log_ids, total + args.more + 1)
-            row = {**vars(measured), "baseline_s": base["seconds"], "baseline_rss_mb": base["rss_mb"]}
+            row = {
+                **vars(measured),
+                "baseline_s": base["seconds"],
+                "baseline_rss_mb": base["rss_mb"],
+            }
             rows.append(row)
             log("  " + json.dumps(row))
     context = {"store": args.store, "agencies": AGENCIES, "more": args.more}

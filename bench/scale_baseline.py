@@ -1,8 +1,8 @@
 """The baseline of bench/scale.py: a plain eventsourcing application reading the same events.
 
 A process of its own opens the stores (ledger/store.py's eventsourcing Application on the same
-database or files), reads every entry of the named logs in pages and deserialises each into its domain
-event, keeping none: the least a process that starts by reading the log pays, in time and in
+database or files), reads every entry of the named logs in pages and deserialises each into its
+domain event, keeping none: the least a process that starts by reading the log pays, in time and in
 memory. bench/scale.py times it from its launch to its exit, like the server's start-up.
 
 Run:  .venv/bin/python -m bench.scale_baseline DATABASE_URL LOG [LOG ...]   (prints one JSON line)

@@ -98,7 +98,7 @@ def request(agency: Agency, k: int) -> list[dict[str, Any]]:
     who = agency.staff[k % 2]
     day = (datetime.now(UTC).date() + timedelta(days=7 + k % 300)).isoformat()
     data = {**wfa_request(who), "dates": [day]}
-    output = {
+    output: dict[str, object] = {
         "date": day,
         "outputs": [{"title": "laporan", "target": "t1", "evidence_sha256": None}],
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.aggregates import (
@@ -43,10 +44,29 @@ from domain.rules.subjects import (
     kind_of,
 )
 from domain.rules.timing import flag_backdated, flag_future_dated
-from domain.store import DEFAULT_CAPACITY, Chain, Loader, Step, Stores, SubjectLog
+from domain.store import (
+    DEFAULT_CAPACITY,
+    PERSISTED,
+    WITH_STEPS,
+    Chain,
+    Loader,
+    Step,
+    Stores,
+    SubjectLog,
+)
 from domain.views import SubjectView
 
-__all__ = ["LedgerState", "SubjectView"]
+__all__ = ["LedgerState", "Position", "SubjectView"]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a state stands, besides its maps: what a snapshot stores beside them."""
+
+    size: int
+    last_integrated_at: datetime | None
+    unknown: tuple[tuple[str, int], ...] = ()  # subject -> the entry its state is unknown from
+    redacted_since: int | None = None
 
 
 class LedgerState:
@@ -54,7 +74,9 @@ class LedgerState:
 
     `LedgerState(log, registry)` folds the agency log `log`; each entry's key rules read the
     registry as its first `entry.registry_size` entries stood. With a `loader` the maps keep a
-    bounded cache in memory and read what they miss from the store (the writer's working set).
+    bounded cache in memory and read what they miss from the store (the writer's working set);
+    `keep_steps` then persists each subject's steps as well, and the whole-agency reads that
+    need every subject in memory (`requests_of`, `complaints`, `compliance_flags`) are refused.
 
     Without a log (`LedgerState()`) it folds a single combined log of operator and agency
     events, keeping every subject's steps in memory for `subject_view` (the legacy mode).
@@ -80,7 +102,8 @@ class LedgerState:
         self._view: RegistryView | None = None
         self._allow_gaps = allow_gaps
         self._keep_steps = keep_steps or registry is None
-        self._stores = Stores.empty(loader, capacity)
+        self._loaded = loader is not None
+        self._stores = Stores.empty(loader, capacity, WITH_STEPS if self._keep_steps else PERSISTED)
         self._parent: LedgerState | None = None
         self._size = 0
         self._last: datetime | None = None
@@ -231,11 +254,11 @@ class LedgerState:
         step = Step(entry.index, entry.integrated_at, changes.value, flags, changes.annotation)
         if log is None:
             log = SubjectLog(kind_of(event.type), event.agency, ())
-            if log.kind == "request":
+            if log.kind == "request" and not self._loaded:
                 chain = stores.agency_requests.get(event.agency)
                 stores.agency_requests[event.agency] = Chain(event.subject, chain)
         stores.subjects[event.subject] = SubjectLog(log.kind, log.agency, (*log.steps, step))
-        for flag in flags:
+        for flag in () if self._loaded else flags:
             chain_f = stores.agency_flags.get(event.agency)
             stores.agency_flags[event.agency] = Chain((flag, entry.integrated_at), chain_f)
         self._advance(entry)
@@ -260,6 +283,7 @@ class LedgerState:
         child._view = None
         child._allow_gaps = self._allow_gaps
         child._keep_steps = self._keep_steps
+        child._loaded = self._loaded
         child._stores = self._stores.fork()
         child._parent = self
         child._size = self._size
@@ -297,6 +321,47 @@ class LedgerState:
         self._stores.forget()
         self._size, self._last = size, last_integrated_at
         self._version += 1
+
+    def position(self) -> Position:
+        """Where this state stands (with `dirty()`, what a snapshot of it stores)."""
+        return Position(
+            self._size, self._last, tuple(sorted(self._unknown.items())), self._redacted_since
+        )
+
+    @classmethod
+    def resumed(
+        cls,
+        position: Position,
+        log: str,
+        registry: RegistryState,
+        *,
+        loader: Loader,
+        capacity: int = DEFAULT_CAPACITY,
+        keep_steps: bool = False,
+        allow_gaps: bool = False,
+    ) -> LedgerState:
+        """An agency log's state standing at a snapshot's `position`, its maps read from the
+        snapshot through `loader`: folding the entries after it continues the same fold."""
+        state = cls(
+            log,
+            registry,
+            allow_gaps=allow_gaps,
+            loader=loader,
+            capacity=capacity,
+            keep_steps=keep_steps,
+        )
+        state._size, state._last = position.size, position.last_integrated_at
+        state._unknown = dict(position.unknown)
+        state._redacted_since = position.redacted_since
+        return state
+
+    def cached(self) -> int:
+        """Values this state holds in its bounded caches (0 without a loader)."""
+        return self._stores.cached()
+
+    def _whole_log(self, what: str) -> None:
+        if self._loaded:
+            raise DomainError(f"{what} needs every subject in memory: read it from the read models")
 
     def kind(self, subject: str) -> str | None:
         """The kind of an existing subject of this log."""
@@ -350,10 +415,12 @@ class LedgerState:
 
     def complaints(self) -> list[Complaint]:
         """Every complaint about the log's agency held in memory, in filing order."""
+        self._whole_log("the list of complaints")
         return sorted(self._stores.complaints.values(), key=lambda c: c.filed_entry)
 
     def requests_of(self, agency: str) -> list[Request]:
         """Every request of the agency, newest first."""
+        self._whole_log("the list of an agency's requests")
         chain = self._stores.agency_requests.get(agency)
         found = (self._stores.requests.get(subject) for subject in chain or ())
         return [request for request in found if request is not None]
@@ -453,6 +520,7 @@ class LedgerState:
 
     def compliance_flags(self, agency: str, as_of: datetime | None = None) -> tuple[Flag, ...]:
         """Every flag of the agency as of `as_of`, recorded or time-dependent, in entry order."""
+        self._whole_log("an agency's flags")
         at = as_of or self._last
         if at is None:
             return ()

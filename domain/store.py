@@ -193,15 +193,27 @@ class Stores:
     agency_flags: Layered[str, Chain[tuple[Flag, datetime]]]
 
     @classmethod
-    def empty(cls, loader: Loader | None = None, capacity: int = DEFAULT_CAPACITY) -> Stores:
-        """Empty maps; with a loader, those the writer persists read what they miss from it."""
+    def empty(
+        cls,
+        loader: Loader | None = None,
+        capacity: int = DEFAULT_CAPACITY,
+        persisted: tuple[str, ...] = (),
+    ) -> Stores:
+        """Empty maps; with a loader, the `persisted` ones (default PERSISTED) read what they
+        miss from it through a bounded cache."""
         maps: list[Any] = []
         for f in fields(cls):
             base = None
-            if loader is not None and f.name in PERSISTED:
+            if loader is not None and f.name in (persisted or PERSISTED):
                 base = Base[object, object](f.name, loader, capacity)
             maps.append(Layered[object, object](base=base))
         return cls(*maps)
+
+    def _persisted(self) -> Iterator[tuple[str, Layered[object, object]]]:
+        for f in fields(self):
+            layer: Layered[object, object] = getattr(self, f.name)
+            if layer.base is not None:
+                yield f.name, layer
 
     def fork(self) -> Stores:
         return Stores(*(getattr(self, f.name).new_child() for f in fields(self)))
@@ -216,27 +228,26 @@ class Stores:
 
     def dirty(self) -> dict[str, dict[object, object]]:
         """This layer's changes to the persisted maps, by map name (not copied)."""
-        found: dict[str, dict[object, object]] = {}
-        for name in PERSISTED:
-            own: dict[object, object] = getattr(self, name).own
-            if own:
-                found[name] = own
-        return found
+        return {name: layer.own for name, layer in self._persisted() if layer.own}
 
     def settle(self) -> None:
         """Move this (root) layer's changes into the caches below it, once they are stored."""
-        for name in PERSISTED:
-            layer: Layered[object, object] = getattr(self, name)
-            if layer.base is not None and layer.own:
+        for _, layer in self._persisted():
+            if layer.own:
+                assert layer.base is not None
                 layer.base.put(layer.own)
                 layer.own = {}
 
     def forget(self) -> None:
-        """Drop every cached value: another process changed the store."""
-        for name in PERSISTED:
-            layer: Layered[object, object] = getattr(self, name)
-            if layer.base is not None:
-                layer.base.clear()
+        """Drop every cached value and unsettled change: the store holds another state."""
+        for _, layer in self._persisted():
+            assert layer.base is not None
+            layer.base.clear()
+            layer.own = {}
+
+    def cached(self) -> int:
+        """Values held in the bounded caches (the working set's size, for tests and benches)."""
+        return sum(len(layer.base.cache) for _, layer in self._persisted() if layer.base)
 
     def apply(self, changes: Changes) -> None:
         """Write a handler's changes into this layer (the top map of each layered map)."""
@@ -269,5 +280,8 @@ _APPLIED = (
 )
 
 PERSISTED = (*_APPLIED, "kinds")
-"""The maps a writer persists: aggregates, index maps and each subject's kind (not the legacy
-in-memory subject logs and agency chains)."""
+"""The maps a state with a loader persists: aggregates, index maps and each subject's kind;
+with its steps kept, each subject's steps too (`WITH_STEPS`). The agency chains (every request
+and flag of an agency, for the legacy whole-log reads) are kept only in memory."""
+
+WITH_STEPS = (*PERSISTED, "subjects")

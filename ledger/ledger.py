@@ -569,6 +569,7 @@ class Ledger:
                 txn.new_nodes,
                 checkpoint,
                 subject_map,
+                outside_turn=unlocked,
             )
             try:
                 self.store.append(list(new.values()), batch)

@@ -100,3 +100,4 @@ class LogBatch:
     checkpoint: CheckpointRow | None = None
     subject_map: SubjectMapBatch | None = None
     payloads: list[tuple[int, bytes]] = field(default_factory=list)  # index -> signed bytes
+    outside_turn: bool = False  # committed without the writer turn: yields to its holder

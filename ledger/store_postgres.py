@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -195,7 +195,8 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         # A turn holds one pooled connection for its lock and borrows another to commit: at
         # most half the pool's connections hold turns, so a commit always finds one free.
         self._turns = threading.BoundedSemaphore(max(1, _pool_size(datastore) // 2))
-        self._group_sql = self._group_statement()
+        self._group_sql = self._group_statement(outside_turn=False)
+        self._group_sql_outside_turn = self._group_statement(outside_turn=True)
         self._state_sql = self._sql(
             "SELECT (SELECT value FROM {schema}.jejak_state"
             " WHERE log = %s AND map = %s AND key = %s) AS value,"
@@ -301,8 +302,14 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             [p[0] for p in batch.payloads],
             [p[1] for p in batch.payloads],
         )
+        statement = self._group_sql
+        if batch.outside_turn:
+            statement = self._group_sql_outside_turn
+            params = (self._turn_key(batch.log), *params)
         with self.datastore.get_connection() as conn:
-            rows = conn.execute(self._group_sql, params).fetchall()
+            rows = conn.execute(statement, params).fetchall()
+        if events and not rows:  # the turn was held: nothing inserted
+            raise IntegrityError(f"log {batch.log}: another writer holds the writer turn")
         return [int(row["notification_id"]) for row in rows]
 
     @staticmethod
@@ -336,26 +343,37 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                 (log, note.size, note.root, note.note),
             )
 
-    def _group_statement(self) -> Composed:
+    def _group_statement(self, outside_turn: bool) -> Composed:
+        """The group commit's statement. `outside_turn` (a writer committing without the
+        writer turn, see `Ledger._commit_group`): every insert is gated on the turn's lock
+        being free (taken for this statement only), so a writer that holds the turn is never
+        overtaken, again and again, by one that does not; a gated statement inserts nothing
+        and answers no row, which `insert_events` raises as the conflict it is."""
+        gate, free = SQL(""), SQL("")
+        if outside_turn:
+            gate = SQL("gate AS (SELECT pg_try_advisory_xact_lock(hashtext(%s)) AS free), ")
+            free = SQL(" WHERE (SELECT free FROM gate)")
         return SQL(
-            "WITH ev AS (INSERT INTO {schema}.{events}"
+            "WITH {gate}ev AS (INSERT INTO {schema}.{events}"
             " (originator_id, originator_version, topic, state)"
             " SELECT originator_id, originator_version, topic, state"
-            " FROM unnest(%s::{schema}.{event_type}[]) RETURNING notification_id),"
+            " FROM unnest(%s::{schema}.{event_type}[]){free} RETURNING notification_id),"
             " en AS (INSERT INTO {schema}.jejak_entries SELECT %s::text, * FROM"
-            " unnest(%s::bigint[], %s::uuid[], %s::integer[], %s::bytea[], %s::bytea[])),"
+            " unnest(%s::bigint[], %s::uuid[], %s::integer[], %s::bytea[], %s::bytea[]){free}),"
             " tr AS (INSERT INTO {schema}.jejak_tree SELECT %s::text, * FROM"
-            " unnest(%s::smallint[], %s::bigint[], %s::bytea[])),"
+            " unnest(%s::smallint[], %s::bigint[], %s::bytea[]){free}),"
             " cp AS (INSERT INTO {schema}.jejak_checkpoints SELECT %s::text, * FROM"
-            " unnest(%s::bigint[], %s::bytea[], %s::text[], %s::text[])),"
+            " unnest(%s::bigint[], %s::bytea[], %s::text[], %s::text[]){free}),"
             " sm AS (INSERT INTO {schema}.jejak_subject_map SELECT %s::text, * FROM"
-            " unnest(%s::smallint[], %s::integer[], %s::bigint[], %s::bytea[])),"
+            " unnest(%s::smallint[], %s::integer[], %s::bigint[], %s::bytea[]){free}),"
             " sn AS (INSERT INTO {schema}.jejak_subject_notes SELECT %s::text, * FROM"
-            " unnest(%s::bigint[], %s::bytea[], %s::text[])),"
+            " unnest(%s::bigint[], %s::bytea[], %s::text[]){free}),"
             " pl AS (INSERT INTO {schema}.jejak_payloads SELECT %s::text, * FROM"
-            " unnest(%s::bigint[], %s::bytea[]))"
+            " unnest(%s::bigint[], %s::bytea[]){free})"
             " SELECT notification_id FROM ev"
         ).format(
+            gate=gate,
+            free=free,
             schema=Identifier(self.datastore.schema),
             events=Identifier(self.events_table_name),
             event_type=Identifier(self.stored_event_type_name),
@@ -374,6 +392,10 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             return conn.execute(self._sql(statement), params, prepare=True).fetchall()
 
+    def _turn_key(self, log: str) -> str:
+        """The advisory lock's name of a log's writer turn (hashed to its key in SQL)."""
+        return f"jejak-writer:{self.datastore.schema}:{log}"
+
     @contextlib.contextmanager
     def writer_turn(self, log: str) -> Iterator[int]:
         """Hold this log's writer lock (a session advisory lock on a borrowed connection)
@@ -383,7 +405,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         with what the others appended and commits before anyone else can: group commits from
         several processes never conflict, however busy they are. The lock goes with the
         connection if the process dies."""
-        key = f"jejak-writer:{self.datastore.schema}:{log}"
+        key = self._turn_key(log)
         with self._turns, self.datastore.get_connection() as conn:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
             try:

@@ -19,12 +19,22 @@ from psycopg.sql import SQL
 from ledger.start_lock import start_lock
 from ledger.store import may_create, store_environment
 from projections.failures import ProjectionFailure
-from projections.schema import FAILURES, INDEXES, POSITIONS, TABLES, Table
+from projections.schema import (
+    FAILURES,
+    INDEXES,
+    POSITIONS,
+    REQUESTS,
+    SNAPSHOTS,
+    STATE,
+    TABLES,
+    Table,
+)
+from projections.state_rows import FORMAT as STATE_FORMAT
 
 Row = dict[str, Any]
 TRACKING_NAME = "jejak_projections"
 READ_TABLES = (
-    *(t.name for t in (*TABLES, POSITIONS, FAILURES)),
+    *(t.name for t in (*TABLES, POSITIONS, FAILURES, STATE, SNAPSHOTS)),
     f"{TRACKING_NAME}_tracking",
 )
 
@@ -39,6 +49,8 @@ class RowBatch:
     replaced: dict[str, dict[object, list[tuple[object, ...]]]] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)  # model -> entries of `log` applied
     failures: list[ProjectionFailure] = field(default_factory=list)
+    state: list[tuple[str, str, bytes]] = field(default_factory=list)  # (map, key, value)
+    snapshot: tuple[int, bytes] | None = None  # the state's position, and its snapshot
 
     def keep_only(self, models: set[str]) -> None:
         """Drop the rows of tables whose model already applied this batch."""
@@ -84,7 +96,8 @@ class _ReadMixin:
         raise NotImplementedError
 
     def _tables(self) -> list[str]:
-        return [*(t.create() for t in (*TABLES, POSITIONS, FAILURES)), *INDEXES]
+        tables = (*TABLES, POSITIONS, FAILURES, STATE, SNAPSHOTS)
+        return [*(t.create() for t in tables), *INDEXES]
 
     @contextmanager
     def cursor(self, *, commit: bool) -> Iterator[Cursorish]:
@@ -110,6 +123,7 @@ class _ReadMixin:
             if rows:
                 curs.executemany(self._sql(by_name[name].upsert()), list(rows.values()))
         self.write_failures(curs, batch.failures)
+        self.write_state(curs, batch)
         if fail_before_positions:
             raise SimulatedCrashError("crash after the rows, before the positions")
         if batch.positions:
@@ -124,6 +138,42 @@ class _ReadMixin:
             curs.executemany(
                 self._sql(FAILURES.upsert()), [(f.agency, f.entry, f.error) for f in failures]
             )
+
+    def write_state(self, curs: Cursorish, batch: RowBatch) -> None:
+        """The projector's changed state rows and its snapshot, beside the rows they made."""
+        if batch.state:
+            curs.executemany(self._sql(STATE.upsert()), [(batch.log, *row) for row in batch.state])
+        if batch.snapshot is not None:
+            position, snapshot = batch.snapshot
+            values = (batch.log, STATE_FORMAT, position, snapshot)
+            curs.execute(self._sql(SNAPSHOTS.upsert()), values)
+
+    def snapshot(self, log: str) -> tuple[int, bytes] | None:
+        """The stored snapshot of `log`'s state (its format and bytes), if any."""
+        found = self.rows("SELECT format, value FROM {s}jp_snapshots WHERE log = ?", (log,))
+        return None if not found else (int(found[0]["format"]), bytes(found[0]["value"]))
+
+    def state_value(self, log: str, name: str, key: str) -> bytes | None:
+        """One stored value of one of `log`'s state maps."""
+        found = self.rows(
+            "SELECT value FROM {s}jp_state WHERE log = ? AND map = ? AND key = ?", (log, name, key)
+        )
+        return None if not found else bytes(found[0]["value"])
+
+    def request_ids(self, log: str) -> list[str]:
+        """The requests of `log` with a stored row."""
+        found = self.rows(f"SELECT subject FROM {{s}}{REQUESTS.name} WHERE agency = ?", (log,))  # noqa: S608
+        return [str(r["subject"]) for r in found]
+
+    def clear_state(self, log: str) -> None:
+        """Drop `log`'s stored state and snapshot (the fold starts again at entry 0)."""
+        with self.cursor(commit=True) as curs:
+            self._overwrite_deleted(curs)
+            self._delete_state(curs, log)
+
+    def _delete_state(self, curs: Cursorish, log: str) -> None:
+        for table in (STATE, SNAPSHOTS):
+            curs.execute(self._sql(f"DELETE FROM {{s}}{table.name} WHERE log = ?"), (log,))  # noqa: S608
 
     def failures(self, log: str | None = None) -> list[ProjectionFailure]:
         """The parked logs this store holds (of one log, or of all)."""
@@ -147,9 +197,11 @@ class _ReadMixin:
             curs.execute(self._sql(POSITIONS.upsert()), (log, model, size))
 
     def clear(self, log: str, tables: Sequence[Table], models: Sequence[str]) -> None:
-        """Empty one log's rows of `tables`, its recorded failure and its positions of `models`."""
+        """Empty one log's rows of `tables`, its recorded failure, its positions of `models`
+        and the projector's stored state (it folds the log from entry 0 again)."""
         with self.cursor(commit=True) as curs:
             self._overwrite_deleted(curs)
+            self._delete_state(curs, log)
             curs.execute(self._sql("DELETE FROM {s}jp_failures WHERE agency = ?"), (log,))
             for table in tables:
                 delete = f"DELETE FROM {{s}}{table.name} WHERE agency = ?"  # noqa: S608
@@ -178,7 +230,7 @@ class SQLiteReadRecorder(_ReadMixin, SQLiteTrackingRecorder):
         return [self._sql(s) for s in self._tables()]
 
     def _sql(self, statement: str) -> str:
-        return statement.replace("{s}", "")
+        return statement.replace("{s}", "").replace("{bytes}", "BLOB")
 
     def _overwrite_deleted(self, curs: Cursorish) -> None:
         curs.execute("PRAGMA secure_delete = ON")  # no copy of a cleared row stays in the file
@@ -193,7 +245,7 @@ class PostgresReadRecorder(_ReadMixin, PostgresTrackingRecorder):
 
     def _sql(self, statement: str) -> str:
         schema = '"' + self.datastore.schema.replace('"', '""') + '".'
-        return statement.replace("{s}", schema).replace("?", "%s")
+        return statement.replace("{s}", schema).replace("{bytes}", "BYTEA").replace("?", "%s")
 
 
 ReadRecorder = SQLiteReadRecorder | PostgresReadRecorder

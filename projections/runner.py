@@ -90,9 +90,12 @@ class ProjectionRunner:
         wake: WakeSignal | None = None,
         *,
         owns_stores: bool = False,
+        capacity: int = CAPACITY,
     ) -> None:
+        """`capacity`: the values of each map of a log's folded state kept in memory."""
         self.stores = stores
         self.batch = batch
+        self.capacity = capacity
         self._owns_stores = owns_stores
         self._wake: WakeSignal = wake if wake is not None else threading.Event()
         self._woken: set[str] = set()
@@ -148,7 +151,7 @@ class ProjectionRunner:
                     store,
                     reads,
                     self.registry.at_least,
-                    lambda: Projector(log_id, registry, StateRows(reads, log_id, CAPACITY)),
+                    lambda: Projector(log_id, registry, StateRows(reads, log_id, self.capacity)),
                 )
                 self._followers[log_id] = found
             return found

@@ -200,16 +200,17 @@ class LogFollower:
             raise ProjectionError(
                 f"log {self.log} has {target} entries, but {start}..{stop - 1} could not be read"
             )
-        for stored in found:
-            self._apply(self.store.decode(stored))
         behind = {m for m, p in positions.items() if p < stop}
         batch = RowBatch(log=self.log)
-        if behind:
-            projector.flush(batch)
-            batch.keep_only(behind)
-            batch.positions = {m: stop for m in behind}
-        else:
-            projector.flush(None)  # warming up over rows already stored (a model ahead)
+        with projector.stored.reading():
+            for stored in found:
+                self._apply(self.store.decode(stored))
+            if behind:
+                projector.flush(batch)
+                batch.keep_only(behind)
+                batch.positions = {m: stop for m in behind}
+            else:
+                projector.flush(None)  # warming up over rows already stored (a model ahead)
         projector.save(batch)
         batch.failures, projector.new_failures = projector.new_failures, []
         return Pending(len(found), batch)

@@ -25,7 +25,7 @@ from projections.state_rows import (
     encode_rows,
     encode_snapshot,
 )
-from projections.store import RowBatch
+from projections.store import RowBatch, SnapshotWrite
 
 log = logging.getLogger("jejak.projections")
 
@@ -96,6 +96,7 @@ class Projector:
         self.capacity = capacity = stored.capacity
         self.state = self._state()
         self.position = 0  # entries consumed: applied or parked
+        self.folded_on: int | None = None  # the stored snapshot's position (None: none)
         self.parked: dict[str, int] = {}  # agency -> the first of its entries not applied
         self.new_failures: list[ProjectionFailure] = []
         self.index = Indexes(stored, capacity)
@@ -130,20 +131,22 @@ class Projector:
     def resume(self, snapshot: Snapshot) -> None:
         """Stand where the stored state stands: the next entry is `snapshot.position`."""
         self.state = self._state(snapshot)
-        self.position = snapshot.position
+        self.position = self.folded_on = snapshot.position
 
     def save(self, batch: RowBatch) -> None:
         """Put the state's and the indexes' changed values, and the snapshot of where they
         stand, into `batch` (committed with its rows and positions; then `settle`)."""
         batch.state = encode_rows(self.state.dirty()) + encode_rows(self.index.dirty())
         snapshot = Snapshot(FORMAT, self.position, self.state.position())
-        batch.snapshot = (self.position, encode_snapshot(snapshot))
+        batch.snapshot = SnapshotWrite(self.folded_on, self.position, encode_snapshot(snapshot))
 
     def settle(self, batch: RowBatch) -> None:
         """`batch` is committed: its values move into the bounded caches."""
         self.state.settle()
         self.index.settle()
         self.stored.wrote(batch.state)
+        if batch.snapshot is not None:
+            self.folded_on = batch.snapshot.position
 
     def cached(self) -> int:
         """Values held in memory (bounded by the capacity of each map)."""
@@ -306,8 +309,8 @@ class Projector:
         for unit_id, day in sorted(self._dirty_days):
             unit = state.unit(unit_id)
             ids = index.day_requests.get((unit_id, day), frozenset())
-            latest = [i for rid in ids for i in entries.get(rid, ())[-1:]]
             write = partial(self._unit_day, batch, unit_id, day, ids)
+            latest = partial(self._latest, ids)  # read only if the agency is parked or fails
             self._row(unit.agency if unit is not None else "", latest, write)
         for subject in sorted(self._dirty_evals):
             agency, unit_of = self.eval_units[subject]
@@ -321,18 +324,31 @@ class Projector:
             behind = entries.get(subject, ())
             self._row(agency, behind, partial(self._complaint, batch, subject, behind))
 
-    def _row(self, agency: str, entries: Iterable[int], write: Callable[[], None]) -> None:
+    def _latest(self, ids: Iterable[str]) -> list[int]:
+        """The latest entry of each of these requests."""
+        entries = self.index.entries
+        return [i for rid in ids for i in entries.get(rid, ())[-1:]]
+
+    def _row(
+        self,
+        agency: str,
+        entries: Iterable[int] | Callable[[], Iterable[int]],
+        write: Callable[[], None],
+    ) -> None:
         """Write one row unless its agency was parked at or before the latest entry behind
         it; a row that fails parks its agency from that entry."""
         parked = self.parked.get(agency)
-        if parked is not None and max(entries, default=parked) >= parked:
-            return
+        if parked is not None:
+            behind = entries() if callable(entries) else entries
+            if max(behind, default=parked) >= parked:
+                return
         try:
             write()
         except StateDamaged:
             raise
         except Exception as error:  # a bug; recorded and shown by `jejak projections status`
-            self.fail(max(entries, default=self.position - 1), agency, error)
+            behind = entries() if callable(entries) else entries
+            self.fail(max(behind, default=self.position - 1), agency, error)
 
     def _request(
         self, batch: RowBatch, request: Request, flags: Iterable[Flag], entries: Iterable[int]

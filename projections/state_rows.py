@@ -14,7 +14,8 @@ follower rebuilds that log's read models from entry 0 instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -112,6 +113,9 @@ class StateSource(Protocol):
     """The read store's side: one stored value of one log's map (None if absent)."""
 
     def state_value(self, log: str, name: str, key: str) -> bytes | None: ...
+    def state_reader(
+        self, log: str
+    ) -> AbstractContextManager[Callable[[str, str], bytes | None]]: ...
     def request_ids(self, log: str) -> list[str]: ...
 
 
@@ -130,6 +134,17 @@ class StateRows:
         self.loads = 0  # values read from the store (for tests and benches)
         self._complete = False
         self._seen: dict[str, int] = {}  # map -> keys it may hold in its cache (an upper bound)
+        self._lookup: Callable[[str, str], bytes | None] | None = None
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read what the caches miss in one transaction held open (a step's fold)."""
+        with self.source.state_reader(self.log) as lookup:
+            self._lookup = lookup
+            try:
+                yield
+            finally:
+                self._lookup = None
 
     def fresh(self) -> None:
         """This log's state has no rows: the fold starts at entry 0."""
@@ -148,7 +163,11 @@ class StateRows:
             if seen <= self.capacity:
                 return None
         self.loads += 1
-        found = self.source.state_value(self.log, name, encode_key(name, key))
+        text = encode_key(name, key)
+        lookup = self._lookup
+        found = (
+            self.source.state_value(self.log, name, text) if lookup is None else lookup(name, text)
+        )
         return None if found is None else decode_value(name, found)
 
     def request_ids(self) -> list[str]:

@@ -5,7 +5,7 @@ server's schema), so a log's read models commit beside that log only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -32,11 +32,32 @@ from projections.schema import (
 from projections.state_rows import FORMAT as STATE_FORMAT
 
 Row = dict[str, Any]
+StateLookup = Callable[[str, str], bytes | None]  # (map, key) -> the stored value of one log
+_STATE_VALUE = "SELECT value FROM {s}jp_state WHERE log = ? AND map = ? AND key = ?"
+_INSERT_SNAPSHOT = "INSERT INTO {s}jp_snapshots (log, format, position, value) VALUES (?, ?, ?, ?)"
+_MOVE_SNAPSHOT = (
+    "UPDATE {s}jp_snapshots SET format = ?, position = ?, value = ? WHERE log = ? AND position = ?"
+)
 TRACKING_NAME = "jejak_projections"
 READ_TABLES = (
     *(t.name for t in (*TABLES, POSITIONS, FAILURES, STATE, SNAPSHOTS)),
     f"{TRACKING_NAME}_tracking",
 )
+
+
+@dataclass(frozen=True)
+class SnapshotWrite:
+    """A step's new snapshot of the projector's state, and the position of the stored one
+    that state was folded on (None: none, the fold began at entry 0 on no stored state)."""
+
+    folded_on: int | None
+    position: int
+    value: bytes
+
+
+class StateMovedError(Exception):
+    """The stored state is not the one a step was folded on (another process followed or
+    rebuilt this log meanwhile): the step is not committed; the follower reloads it."""
 
 
 @dataclass
@@ -50,7 +71,7 @@ class RowBatch:
     positions: dict[str, int] = field(default_factory=dict)  # model -> entries of `log` applied
     failures: list[ProjectionFailure] = field(default_factory=list)
     state: list[tuple[str, str, bytes]] = field(default_factory=list)  # (map, key, value)
-    snapshot: tuple[int, bytes] | None = None  # the state's position, and its snapshot
+    snapshot: SnapshotWrite | None = None
 
     def keep_only(self, models: set[str]) -> None:
         """Drop the rows of tables whose model already applied this batch."""
@@ -110,6 +131,7 @@ class _ReadMixin:
             return [dict(r) for r in curs.fetchall()]
 
     def write_batch(self, curs: Cursorish, batch: RowBatch, fail_before_positions: bool) -> None:
+        self.write_state(curs, batch)  # first: it refuses a step folded on another state
         by_name = {t.name: t for t in TABLES}
         for name, replaced in sorted(batch.replaced.items()):
             table = by_name[name]
@@ -123,7 +145,6 @@ class _ReadMixin:
             if rows:
                 curs.executemany(self._sql(by_name[name].upsert()), list(rows.values()))
         self.write_failures(curs, batch.failures)
-        self.write_state(curs, batch)
         if fail_before_positions:
             raise SimulatedCrashError("crash after the rows, before the positions")
         if batch.positions:
@@ -140,13 +161,28 @@ class _ReadMixin:
             )
 
     def write_state(self, curs: Cursorish, batch: RowBatch) -> None:
-        """The projector's changed state rows and its snapshot, beside the rows they made."""
+        """The projector's snapshot and changed state rows, beside the rows they made.
+
+        The snapshot moves only from the one the step was folded on (a row lock on
+        PostgreSQL), so two processes following one log never mix their states."""
+        snapshot = batch.snapshot
+        if snapshot is not None:
+            if snapshot.folded_on is None:
+                statement = f"{_INSERT_SNAPSHOT} ON CONFLICT (log) DO NOTHING RETURNING log"
+                values: tuple[object, ...] = (batch.log, STATE_FORMAT, snapshot.position)
+                curs.execute(self._sql(statement), (*values, snapshot.value))
+            else:
+                values = (STATE_FORMAT, snapshot.position, snapshot.value, batch.log)
+                curs.execute(
+                    self._sql(f"{_MOVE_SNAPSHOT} RETURNING log"), (*values, snapshot.folded_on)
+                )
+            if len(curs.fetchall()) != 1:
+                raise StateMovedError(
+                    f"the stored state of log {batch.log} is not the one this step was folded"
+                    " on (another process follows or rebuilt the log); it is reloaded"
+                )
         if batch.state:
             curs.executemany(self._sql(STATE.upsert()), [(batch.log, *row) for row in batch.state])
-        if batch.snapshot is not None:
-            position, snapshot = batch.snapshot
-            values = (batch.log, STATE_FORMAT, position, snapshot)
-            curs.execute(self._sql(SNAPSHOTS.upsert()), values)
 
     def snapshot(self, log: str) -> tuple[int, bytes] | None:
         """The stored snapshot of `log`'s state (its format and bytes), if any."""
@@ -155,10 +191,22 @@ class _ReadMixin:
 
     def state_value(self, log: str, name: str, key: str) -> bytes | None:
         """One stored value of one of `log`'s state maps."""
-        found = self.rows(
-            "SELECT value FROM {s}jp_state WHERE log = ? AND map = ? AND key = ?", (log, name, key)
-        )
+        found = self.rows(_STATE_VALUE, (log, name, key))
         return None if not found else bytes(found[0]["value"])
+
+    @contextmanager
+    def state_reader(self, log: str) -> Iterator[StateLookup]:
+        """`state_value` of `log` in one read transaction held open (a fold's cache misses:
+        one statement each, not a transaction each)."""
+        statement = self._sql(_STATE_VALUE)
+        with self.cursor(commit=False) as curs:
+
+            def value(name: str, key: str) -> bytes | None:
+                curs.execute(statement, (log, name, key))
+                found = curs.fetchall()
+                return None if not found else bytes(found[0]["value"])
+
+            yield value
 
     def request_ids(self, log: str) -> list[str]:
         """The requests of `log` with a stored row."""

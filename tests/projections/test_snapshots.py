@@ -26,7 +26,7 @@ from projections.decode import to_entry
 from projections.projector import Indexes
 from projections.runner import ProjectionRunner
 from projections.state_rows import Snapshot, decode_snapshot, decode_value, encode_snapshot
-from projections.store import ReadRecorder
+from projections.store import ReadRecorder, StateMovedError
 from tests.projections.helpers import digest, rules, runner_for
 from tests.support import AGENCY, HEAD, STAFF, STAFF2, World, payload, wfa_request
 
@@ -294,3 +294,24 @@ def test_the_values_in_memory_stay_bounded_and_the_tables_equal_a_rebuild(world:
     rebuilt.rebuild()
     assert _everything(rebuilt) == expected
     assert rebuilt.follower(AGENCY).projector.stored.loads == 0  # a rebuild asks nothing
+
+
+def test_a_step_folded_on_a_state_another_process_moved_is_refused_and_reloaded(
+    world: World,
+) -> None:
+    _requests(world, 0, 3)
+    stale = runner_for(world.runtime)
+    stale.catch_up()
+    _requests(world, 3, 2)
+    other = runner_for(world.runtime)  # another process: resumes from the same snapshot
+    other.catch_up()
+    _requests(world, 5, 1)
+    before = _everything(other)
+    with pytest.raises(StateMovedError, match=f"stored state of log {AGENCY} is not the one"):
+        stale.follower(AGENCY).step(1000)  # its memory stands where the stored state stood
+    assert _everything(other) == before  # nothing of that step was committed
+    stale.catch_up()  # reloaded from the stored state
+    expected = _everything(stale)
+    rebuilt = runner_for(world.runtime)
+    rebuilt.rebuild()
+    assert _everything(rebuilt) == expected

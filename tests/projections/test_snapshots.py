@@ -27,8 +27,18 @@ from projections.projector import Indexes
 from projections.runner import ProjectionRunner
 from projections.state_rows import Snapshot, decode_snapshot, decode_value, encode_snapshot
 from projections.store import ReadRecorder, StateMovedError
-from tests.projections.helpers import digest, rules, runner_for
-from tests.support import AGENCY, HEAD, STAFF, STAFF2, World, payload, wfa_request
+from tests.projections.helpers import digest, rules, runner_for, table_rows
+from tests.support import (
+    AGENCY,
+    HEAD,
+    STAFF,
+    STAFF2,
+    World,
+    now,
+    payload,
+    policy_data,
+    wfa_request,
+)
 
 State = dict[tuple[str, str], object]
 
@@ -312,6 +322,36 @@ def test_a_step_folded_on_a_state_another_process_moved_is_refused_and_reloaded(
     assert _everything(other) == before  # nothing of that step was committed
     stale.catch_up()  # reloaded from the stored state
     expected = _everything(stale)
+    rebuilt = runner_for(world.runtime)
+    rebuilt.rebuild()
+    assert _everything(rebuilt) == expected
+
+
+def test_a_policy_enacted_after_a_restart_rewrites_the_rows_of_every_stored_request(
+    world: World,
+) -> None:
+    _requests(world, 0, 6)
+    first = ProjectionRunner(world.runtime.logs.stores, capacity=4)
+    first.catch_up()
+
+    def deadlines(runner: ProjectionRunner) -> dict[str, str]:
+        found = table_rows(runner, "jp_work_days", "request, deadline")
+        return {str(r["request"]): str(r["deadline"]) for r in found}
+
+    before = deadlines(first)
+    assert len(before) == 6
+    later = policy_data(version=2, effective_from=now().date().isoformat())
+    world.append(
+        payload(
+            "policy.enacted", f"policy:{AGENCY}", HEAD, {**later, "output_report_deadline_days": 5}
+        )
+    )
+    restarted = ProjectionRunner(world.runtime.logs.stores, capacity=4)
+    assert restarted.catch_up() == 1  # only the policy: the requests come from the store
+    after = deadlines(restarted)
+    assert after.keys() == before.keys()
+    assert all(after[r] != before[r] for r in before), (before, after)
+    expected = _everything(restarted)
     rebuilt = runner_for(world.runtime)
     rebuilt.rebuild()
     assert _everything(rebuilt) == expected

@@ -40,7 +40,8 @@ class Indexes:
     """The projector's own indexes: which rows an entry changes, each map a bounded cache
     over the log's `jp_state` rows (as the fold's maps are)."""
 
-    day_requests: Layered[tuple[str, date], frozenset[str]]  # (unit, day) -> requests naming it
+    # (unit, day) -> each request naming it, as the day's row reads it (None: not in effect)
+    day_requests: Layered[tuple[str, date], dict[str, rows.DayRequest | None]]
     unit_days: Layered[str, frozenset[date]]  # unit -> days its requests named
     agency_units: Layered[str, frozenset[str]]  # agency -> units registered
     entries: Layered[str, tuple[int, ...]]  # subject of a row -> its entries applied
@@ -275,9 +276,13 @@ class Projector:
         if request.unit is not None:
             index = self.index
             for day in request.dates:
-                _added(index.day_requests, (request.unit, day), rid)
+                key = (request.unit, day)
+                held = index.day_requests.get(key, {})
+                seen = rows.day_request(request, day)
+                if rid not in held or held[rid] != seen:
+                    index.day_requests[key] = {**held, rid: seen}
                 _added(index.unit_days, request.unit, day)
-                self._dirty_days.add((request.unit, day))
+                self._dirty_days.add(key)
 
     def _touch_unit(self, unit_id: str) -> None:
         days = self.index.unit_days.get(unit_id, ())
@@ -308,9 +313,10 @@ class Projector:
                 self._row(request.agency, behind, write)
         for unit_id, day in sorted(self._dirty_days):
             unit = state.unit(unit_id)
-            ids = index.day_requests.get((unit_id, day), frozenset())
-            write = partial(self._unit_day, batch, unit_id, day, ids)
-            latest = partial(self._latest, ids)  # read only if the agency is parked or fails
+            held = index.day_requests.get((unit_id, day), {})
+            in_effect = [seen for _, seen in sorted(held.items()) if seen is not None]
+            write = partial(self._unit_day, batch, unit_id, day, in_effect)
+            latest = partial(self._latest, list(held))  # read if the agency is parked or fails
             self._row(unit.agency if unit is not None else "", latest, write)
         for subject in sorted(self._dirty_evals):
             agency, unit_of = self.eval_units[subject]
@@ -356,8 +362,10 @@ class Projector:
         batch.put(REQUESTS, rows.request_row(request, flags, entries))
         batch.replace(WORK_DAYS, request.id, rows.work_day_rows(self.state, request))
 
-    def _unit_day(self, batch: RowBatch, unit_id: str, day: date, ids: frozenset[str]) -> None:
-        row = rows.unit_day_row(self.state, unit_id, day, sorted(ids))  # the same in any process
+    def _unit_day(
+        self, batch: RowBatch, unit_id: str, day: date, requests: list[rows.DayRequest]
+    ) -> None:
+        row = rows.unit_day_row(self.state, unit_id, day, requests)
         if row is not None:
             batch.put(UNIT_DAYS, row)
 

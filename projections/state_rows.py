@@ -25,6 +25,7 @@ import msgspec
 from domain.flags import Flag
 from domain.state import Position
 from ledger.state_codec import STATE_MAPS, CodecError, decode, encode
+from projections.rows import DayRequest
 
 FORMAT = 1
 """The snapshot's version (its position and the projector's maps); another is refused."""
@@ -68,7 +69,8 @@ class IndexMap:
 INDEX_MAPS = {
     m.name: m
     for m in (
-        IndexMap("p.day_requests", tuple[str, date], frozenset[str]),  # (unit, day) -> requests
+        # (unit, day) -> each request naming it, as its row reads it (None: not in effect)
+        IndexMap("p.day_requests", tuple[str, date], dict[str, DayRequest | None]),
         IndexMap("p.unit_days", str, frozenset[date]),  # unit -> days its requests named
         IndexMap("p.agency_units", str, frozenset[str]),  # agency -> units registered
         IndexMap("p.entries", str, tuple[int, ...]),  # row subject -> its entries applied

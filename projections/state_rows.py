@@ -111,6 +111,11 @@ def encode_rows(changed: dict[str, dict[object, object]]) -> list[tuple[str, str
     ]
 
 
+_BY_SUBJECT = frozenset({"subjects", "requests", "p.entries", "p.flags"})
+"""Maps keyed by subject that hold a value only for a subject the fold knows the kind of
+(`kinds`, which the fold reads first): a subject with no stored kind has none of these."""
+
+
 class StateSource(Protocol):
     """The read store's side: one stored value of one log's map (None if absent)."""
 
@@ -137,6 +142,7 @@ class StateRows:
         self._complete = False
         self._seen: dict[str, int] = {}  # map -> keys it may hold in its cache (an upper bound)
         self._lookup: Callable[[str, str], bytes | None] | None = None
+        self._new: set[object] = set()  # subjects of this step that no stored row knows
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -155,11 +161,20 @@ class StateRows:
 
     def wrote(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         """Rows stored (and settled into the caches)."""
+        self._new = set()
         if self._complete:
             for name, _, _ in rows:
                 self._seen[name] = self._seen.get(name, 0) + 1
 
     def __call__(self, name: str, key: object) -> object | None:
+        if name in _BY_SUBJECT and key in self._new:
+            return None
+        found = self._load(name, key)
+        if found is None and name == "kinds":  # the fold asks a subject's kind first
+            self._new.add(key)
+        return found
+
+    def _load(self, name: str, key: object) -> object | None:
         if self._complete:
             seen = self._seen[name] = self._seen.get(name, 0) + 1
             if seen <= self.capacity:

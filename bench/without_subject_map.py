@@ -8,22 +8,25 @@ runs without the map too.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ledger.records import SubjectMapBatch
-from ledger.subject_map import Head, LogSubjectMap
-from verification.subject_map import MapChange
+from ledger.subject_map import LogSubjectMap, MapCommit
+from verification.subject_map import MapChange, SubjectHead
 
 
-def _no_replay(self: LogSubjectMap, heads: Iterable[Head]) -> None:
-    for _ in heads:
-        pass
+def _no_replay(self: LogSubjectMap, heads: Sequence[SubjectHead], size: int) -> None:
+    pass
 
 
 def _no_batch(
-    self: LogSubjectMap, heads: Iterable[Head], size: int
-) -> tuple[SubjectMapBatch | None, MapChange]:
-    return None, MapChange()
+    self: LogSubjectMap, heads: Iterable[SubjectHead], size: int
+) -> tuple[SubjectMapBatch | None, MapCommit]:
+    return None, MapCommit(size, MapChange())
+
+
+def _no_commit(self: LogSubjectMap, commit: MapCommit) -> None:
+    pass
 
 
 def _never_missing(self: LogSubjectMap, size: int, checkpoint_size: int | None) -> bool:
@@ -33,6 +36,7 @@ def _never_missing(self: LogSubjectMap, size: int, checkpoint_size: int | None) 
 LogSubjectMap.replay = _no_replay  # type: ignore[method-assign]
 LogSubjectMap.batch = _no_batch  # type: ignore[method-assign,assignment]
 LogSubjectMap.store_if_missing = _never_missing  # type: ignore[method-assign]
+LogSubjectMap.committed = _no_commit  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     from api.cli import main

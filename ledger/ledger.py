@@ -184,7 +184,7 @@ class Ledger:
                         f"entry {stored.index} of log {self.log_id} cannot be replayed:"
                         f" {type(error).__name__}: {error}"
                     ) from error
-            self.subject_map.replay(heads)  # idempotent: a fold again from 0 ends the same
+            self.subject_map.replay(heads, head.size)  # a fold again from 0 ends the same
             if progress is not None:
                 progress(head.size, target)
 

@@ -66,6 +66,7 @@ class StoreRecorder(Protocol):
         self, log: str, keys: Iterable[tuple[int, int]], size: int
     ) -> dict[tuple[int, int], bytes]: ...
     def subject_note(self, log: str, size: int | None) -> SubjectNoteRow | None: ...
+    def subject_note_at_or_below(self, log: str, size: int) -> SubjectNoteRow | None: ...
     def insert_subject_map(self, log: str, batch: SubjectMapBatch) -> None: ...
     def payloads(self, log: str, indexes: Iterable[int]) -> dict[int, bytes]: ...
     def redactions(self, log: str) -> dict[int, int]: ...
@@ -106,6 +107,11 @@ class LogRecorder:
 
     def subject_note(self, size: int | None) -> SubjectNoteRow | None:
         return self._recorder.subject_note(self.log, size)
+
+    def subject_note_at_or_below(self, size: int) -> SubjectNoteRow | None:
+        """The latest subject-map note of a size at or below `size`: the store's map rows are
+        whole as of that size (every group commit writes the rows with its note)."""
+        return self._recorder.subject_note_at_or_below(self.log, size)
 
     def insert_subject_map(self, batch: SubjectMapBatch) -> None:
         self._recorder.insert_subject_map(self.log, batch)

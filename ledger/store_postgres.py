@@ -471,6 +471,15 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         )
         return None if r is None else SubjectNoteRow(int(r["size"]), bytes(r["root"]), r["note"])
 
+    def subject_note_at_or_below(self, log: str, size: int) -> SubjectNoteRow | None:
+        rows = self._rows(
+            "SELECT size, root, note FROM {schema}.jejak_subject_notes WHERE log = %s"
+            " AND size <= %s ORDER BY size DESC LIMIT 1",
+            (log, size),
+        )
+        r = rows[0] if rows else None
+        return None if r is None else SubjectNoteRow(int(r["size"]), bytes(r["root"]), r["note"])
+
     def insert_token(self, token: TokenRow) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(

@@ -239,6 +239,18 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         )
         return None if r is None else SubjectNoteRow(int(r[0]), bytes(r[1]), str(r[2]))
 
+    def subject_note_at_or_below(self, log: str, size: int) -> SubjectNoteRow | None:
+        rows = self._rows(
+            "SELECT size, root, note FROM jejak_subject_notes WHERE log = ? AND size <= ?"
+            " ORDER BY size DESC LIMIT 1",
+            (log, size),
+        )
+        return (
+            None
+            if not rows
+            else SubjectNoteRow(int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2]))
+        )
+
     def insert_token(self, token: TokenRow) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(

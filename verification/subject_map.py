@@ -326,6 +326,56 @@ def _body(heads: Mapping[bytes, tuple[int, bytes]]) -> bytes:
     return b"".join(key + heads[key][0].to_bytes(8, "big") + heads[key][1] for key in sorted(heads))
 
 
+KeyedHead = tuple[bytes, int, bytes]
+"""A subject's key (`subject_key`), the version of its newest entry and that entry's leaf hash."""
+
+
+def map_change(
+    heads: Iterable[KeyedHead],
+    buckets: Mapping[int, Mapping[bytes, tuple[int, bytes]]],
+    children: Mapping[NodeKey, Sequence[bytes]],
+) -> MapChange:
+    """The change that sets each (key, version, leaf hash) as its subject's head over a map
+    given by the heads of its buckets and the 16 child hashes of its inner nodes (a bucket or
+    node missing from them is empty). `buckets` must hold every bucket of `heads` that has
+    heads and `children` every non-empty node above them and the root: the map in memory
+    (`SubjectMap`) or the part of it the writer read from the store."""
+    change = MapChange()
+    for key, version, leaf_hash in heads:
+        bucket = bucket_of(key)
+        if bucket not in change.buckets:
+            change.buckets[bucket] = dict(buckets.get(bucket, {}))
+        change.buckets[bucket][key] = (version, leaf_hash)
+    bodies = change.bodies
+    touched: dict[int, bytes] = {}  # index -> hash of the touched nodes of one level
+    for bucket, bucket_heads in change.buckets.items():
+        body = bodies[(LEVELS, bucket)] = _body(bucket_heads)
+        touched[bucket] = _sha256(BUCKET_PREFIX + body)
+    new_children = change.children
+    for level in range(LEVELS - 1, -1, -1):
+        parents: set[int] = set()
+        for idx, digest in touched.items():
+            parent = (level, idx >> 4)
+            found = new_children.get(parent)
+            if found is None:
+                existing = children.get(parent)
+                found = new_children[parent] = (
+                    list(existing) if existing is not None else [EMPTY[level + 1]] * FANOUT
+                )
+            found[idx & 15] = digest
+            parents.add(idx >> 4)
+        touched = {}
+        for idx in parents:
+            body = bodies[(level, idx)] = b"".join(new_children[(level, idx)])
+            touched[idx] = _sha256(NODE_PREFIX + body)
+    if touched:
+        change.root = touched[0]
+    else:
+        root = children.get((0, 0))
+        change.root = EMPTY[0] if root is None else node_hash(root)
+    return change
+
+
 class SubjectMap:
     """Every subject's head, with the tree's inner nodes kept (4,369 of them at most)."""
 
@@ -341,37 +391,10 @@ class SubjectMap:
     def change(self, heads: Iterable[SubjectHead]) -> MapChange:
         """The change that sets each (subject, version, leaf hash) as its subject's head,
         computed without changing this map."""
-        change = MapChange()
-        for subject, version, leaf_hash in heads:
-            key = subject_key(subject)
-            bucket = bucket_of(key)
-            if bucket not in change.buckets:
-                change.buckets[bucket] = dict(self.buckets.get(bucket, {}))
-            change.buckets[bucket][key] = (version, leaf_hash)
-        bodies = change.bodies
-        touched: dict[int, bytes] = {}  # index -> hash of the touched nodes of one level
-        for bucket, bucket_heads in change.buckets.items():
-            body = bodies[(LEVELS, bucket)] = _body(bucket_heads)
-            touched[bucket] = _sha256(BUCKET_PREFIX + body)
-        children = change.children
-        for level in range(LEVELS - 1, -1, -1):
-            parents: set[int] = set()
-            for idx, digest in touched.items():
-                parent = (level, idx >> 4)
-                found = children.get(parent)
-                if found is None:
-                    existing = self.children.get(parent)
-                    found = children[parent] = (
-                        list(existing) if existing is not None else [EMPTY[level + 1]] * FANOUT
-                    )
-                found[idx & 15] = digest
-                parents.add(idx >> 4)
-            touched = {}
-            for idx in parents:
-                body = bodies[(level, idx)] = b"".join(children[(level, idx)])
-                touched[idx] = _sha256(NODE_PREFIX + body)
-        change.root = touched[0] if touched else self.root
-        return change
+        keyed = (
+            (subject_key(subject), version, leaf_hash) for subject, version, leaf_hash in heads
+        )
+        return map_change(keyed, self.buckets, self.children)
 
     def apply(self, change: MapChange) -> None:
         self.buckets.update(change.buckets)

@@ -140,6 +140,9 @@ def test_subject_map_bodies_are_read_as_of_any_published_size(store: LogStore) -
     assert latest is not None
     assert latest.size == 4
     assert recorder.subject_note(2) is None
+    below = [recorder.subject_note_at_or_below(size) for size in range(6)]
+    assert [None if n is None else n.size for n in below] == [None, 1, 1, 3, 4, 4]
+    assert below[2] == recorder.subject_note(1)
 
 
 def test_nodes_are_read_by_level_and_index(store: LogStore) -> None:

@@ -33,7 +33,7 @@ def test_a_log_without_map_rows_gets_its_map_built_at_open(tmp_path: Path) -> No
             ledger = runtime.logs.log(log)
             note = read_note(ledger.subject_map_note(size), key)
             assert (note.origin, note.size) == (f"{ledger.origin}/subjects", size)
-            assert note.root == ledger.subject_map.map.root
+            assert note.root == ledger.subject_map.root
         World(runtime).append(payload("wfa.requested", "req-new", STAFF, wfa_request(STAFF)))
         agency = runtime.logs.log(AGENCY)
         root = read_note(agency.subject_map_note(agency.size), key).root

@@ -355,3 +355,21 @@ def test_a_policy_enacted_after_a_restart_rewrites_the_rows_of_every_stored_requ
     rebuilt = runner_for(world.runtime)
     rebuilt.rebuild()
     assert _everything(rebuilt) == expected
+
+
+def test_a_read_model_behind_the_snapshot_has_its_log_folded_from_entry_zero(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _requests(world, 0, 3)
+    runner = runner_for(world.runtime)
+    runner.catch_up()
+    expected = _everything(runner)
+    reads = runner.reads_of(AGENCY)
+    forget = "DELETE FROM {s}jp_positions WHERE log = ? AND model = 'unit_days'"
+    _execute(reads, forget, (AGENCY,))  # as if that model were added since
+    _execute(reads, "DELETE FROM {s}jp_unit_days WHERE agency = ?", (AGENCY,))
+    restarted = runner_for(world.runtime)
+    starts = _count_reads(restarted, monkeypatch)
+    assert restarted.catch_up() == world.runtime.logs.log(AGENCY).size
+    assert starts[AGENCY][0] == 0
+    assert _everything(restarted) == expected

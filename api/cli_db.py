@@ -10,7 +10,14 @@ from ledger.placement import Placement
 from ledger.roles import DEFAULT_OWNER, DEFAULT_WRITER, create_roles, grant
 from ledger.settings import Settings
 from ledger.start_lock import start_lock
-from ledger.store import ERASABLE_TABLES, LOG_TABLES, describe, open_store, store_environment
+from ledger.store import (
+    DERIVED_TABLES,
+    ERASABLE_TABLES,
+    LOG_TABLES,
+    describe,
+    open_store,
+    store_environment,
+)
 from projections.store import READ_TABLES, open_read_recorder
 
 
@@ -35,7 +42,15 @@ def cmd_init(args: argparse.Namespace) -> int:
             create_roles(env, args.owner, args.writer, args.writer_password)
             open_store(url).close()  # creates the tables, as this administrator
             open_read_recorder(url).datastore.close()
-            grant(env, args.owner, args.writer, LOG_TABLES, READ_TABLES, ERASABLE_TABLES)
+            grant(
+                env,
+                args.owner,
+                args.writer,
+                LOG_TABLES,
+                READ_TABLES,
+                ERASABLE_TABLES,
+                DERIVED_TABLES,
+            )
         print(
             f"{describe(env)}: schema {env['POSTGRES_SCHEMA']} is owned by {args.owner};"
             f" {args.writer} may read and append the log tables and write the read models"

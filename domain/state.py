@@ -322,6 +322,14 @@ class LedgerState:
         self._size, self._last = size, last_integrated_at
         self._version += 1
 
+    def known_absent(self, subject: str) -> None:
+        """The caller knows no entry of `subject` was folded yet (a writer asks its subject
+        map): its kind and steps, written only by its own entries, are absent without asking
+        the loader, so a new subject costs no read of them."""
+        for layer in (self._stores.kinds, self._stores.subjects):
+            if layer.base is not None:
+                layer.base.absent(subject)
+
     def position(self) -> Position:
         """Where this state stands (with `dirty()`, what a snapshot of it stores)."""
         return Position(

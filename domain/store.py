@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
@@ -43,30 +44,40 @@ class Loader(Protocol):
 class Base(Generic[K, V]):
     """The bottom layer of a map: a bounded LRU cache of settled values in front of a loader.
 
-    Absent keys are cached too (as None), so a repeated miss costs one load.
+    Absent keys are cached too (as None), so a repeated miss costs one load. The writer's
+    thread and its readers share it: a lock keeps the cache whole, and a load and its caching
+    happen under it, so a value settled meanwhile is never overwritten by an older read.
     """
 
-    __slots__ = ("cache", "capacity", "loader", "name")
+    __slots__ = ("cache", "capacity", "loader", "lock", "name")
 
     def __init__(self, name: str, loader: Loader, capacity: int = DEFAULT_CAPACITY) -> None:
         self.name = name
         self.loader = loader
         self.capacity = capacity
         self.cache: OrderedDict[K, V | None] = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, key: K, default: object = None) -> object:
         cache = self.cache
-        if key in cache:
-            cache.move_to_end(key)
-            found = cache[key]
-        else:
-            found = self.loader(self.name, key)  # type: ignore[assignment]
-            self._keep(key, found)
+        with self.lock:
+            if key in cache:
+                cache.move_to_end(key)
+                found = cache[key]
+            else:
+                found = self.loader(self.name, key)  # type: ignore[assignment]
+                self._keep(key, found)
         return default if found is None else found
 
     def put(self, values: Mapping[K, V]) -> None:
-        for key, value in values.items():
-            self._keep(key, value)
+        with self.lock:
+            for key, value in values.items():
+                self._keep(key, value)
+
+    def absent(self, key: K) -> None:
+        """Cache `key` as absent: the caller knows the store holds no value for it."""
+        with self.lock:
+            self._keep(key, None)
 
     def _keep(self, key: K, value: V | None) -> None:
         cache = self.cache
@@ -76,7 +87,8 @@ class Base(Generic[K, V]):
             cache.popitem(last=False)
 
     def clear(self) -> None:
-        self.cache.clear()
+        with self.lock:
+            self.cache.clear()
 
 
 class Layered(Generic[K, V]):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -20,24 +19,41 @@ def _weeks(employee: str, days: Iterable[date]) -> set[tuple[str, int, int]]:
 
 
 class Neighbours:
-    """An agency's requests by (unit, day) and by (employee, ISO week), built once per export."""
+    """An agency's requests by employee, read through the state's index of each employee's
+    requests (bounded by the employees asked about, not by the log), and their neighbours."""
 
     def __init__(self, state: LedgerState, agency: str) -> None:
-        self.by_day: dict[tuple[str | None, date], list[Request]] = defaultdict(list)
-        self.by_week: dict[tuple[str, int, int], list[Request]] = defaultdict(list)
-        self.by_employee: dict[str, list[Request]] = defaultdict(list)
-        for request in state.requests_of(agency):
-            for day in request.dates:
-                self.by_day[(request.unit, day)].append(request)
-            for week in _weeks(request.employee, request.dates):
-                self.by_week[week].append(request)
-            self.by_employee[request.employee].append(request)
+        self.state = state
+        self.agency = agency
+        self._of_employee: dict[str, list[Request]] = {}
+
+    def of_employee(self, nip: str) -> list[Request]:
+        """The employee's requests in this agency."""
+        found = self._of_employee.get(nip)
+        if found is None:
+            requests = (self.state.request(r) for r in sorted(self.state.requests_of_employee(nip)))
+            found = [r for r in requests if r is not None and r.agency == self.agency]
+            self._of_employee[nip] = found
+        return found
 
     def of(self, request: Request) -> set[str]:
-        """Requests sharing a unit-day (quota, on-site minimum) or an ISO week (weekly cap)."""
-        found = {r.id for day in request.dates for r in self.by_day.get((request.unit, day), ())}
-        for week in _weeks(request.employee, request.dates):
-            found.update(r.id for r in self.by_week.get(week, ()))
+        """Requests sharing a unit-day (quota, on-site minimum) or an ISO week (weekly cap):
+        the unit's members' requests on its days, the employee's own in its weeks."""
+        days = set(request.dates)
+        weeks = _weeks(request.employee, days)
+        found = {
+            other.id
+            for other in self.of_employee(request.employee)
+            if weeks & _weeks(other.employee, other.dates)
+        }
+        if request.unit is not None:
+            for nip in sorted(self.state.members_of(request.unit)):
+                found.update(
+                    other.id
+                    for other in self.of_employee(nip)
+                    if other.unit == request.unit and days.intersection(other.dates)
+                )
+        found.add(request.id)
         return found
 
 
@@ -96,7 +112,7 @@ class Selection:
 
     def add_requests_of(self, agency: str, nip: str) -> None:
         """The employee's requests (the penalty rule reads the days they hold)."""
-        for request in self.neighbours(agency).by_employee.get(nip, ()):
+        for request in self.neighbours(agency).of_employee(nip):
             self.add(request.id)
 
     def add_presence(self, nip: str) -> None:
@@ -135,7 +151,7 @@ class Selection:
         around: list[str] = []
         neighbours = self.neighbours(complaint.agency)
         for nip in sorted(self.state.members_of(complaint.unit)):
-            for request in neighbours.by_employee.get(nip, ()):
+            for request in neighbours.of_employee(nip):
                 if any(abs(day - lapse) <= COMPLAINT_WINDOW for day in request.dates):
                     around.append(request.id)
                     self.add_request_with_neighbours(request.id)

@@ -6,13 +6,14 @@ import base64
 import hashlib
 import json
 from collections import ChainMap
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
 
 from domain.entry import Entry
-from domain.errors import UnknownKey
+from domain.errors import Refusal, UnknownKey
 from domain.events import Event, parse_payload
 from domain.flags import Flag
 from domain.registry import RegistryState
@@ -22,15 +23,27 @@ from ledger.errors import (
     LedgerCorruptedError,
     LedgerError,
     SignatureRejectedError,
+    StoreConflictError,
 )
 from ledger.records import EntryRecorded, EntryRow, stream_id
 from ledger.signers import check_key_rules
+from ledger.snapshot import StateRows
+from ledger.store import StoredPayload
 from ledger.tree import Node, append_leaves, root_of
 from verification.canonical import leaf_canonical
 from verification.dsse import Envelope, keyid_of, parse_envelope, signature_valid
 from verification.leaf import Leaf, parse_instant
 from verification.merkle import leaf_hash as merkle_leaf_hash
 from verification.subject_map import SubjectHead
+
+PAYLOAD_CACHE = 10_000
+"""Payload digests a head remembers (the latest entries'): a resubmission of an older one is
+answered from the store's unique index instead (`LogHead.integrate`)."""
+
+HeadLoader = Callable[[str], "tuple[int, bytes] | None"]
+"""A subject's head (version, leaf hash) as of the head's committed size (the subject map)."""
+PayloadLookup = Callable[[Iterable[bytes]], dict[bytes, StoredPayload]]
+"""Where payload digests are recorded in the log's store."""
 
 
 @dataclass(frozen=True)
@@ -93,20 +106,43 @@ class LogHead:
 
     The registry log's head (`registry=None`) folds a `RegistryState`; an agency log's head
     folds `LedgerState(log, registry)` and decides each entry's keys on the registry as it
-    stands when the entry is integrated, recording that size in the leaf (`registry_size`)."""
+    stands when the entry is integrated, recording that size in the leaf (`registry_size`).
+
+    A writer's head keeps a bounded working set (docs/architecture.md, "Working set and
+    snapshots"): its state's values behind a cache over the store's rows (`rows`), the heads of
+    the subjects of a group in flight only (the committed ones are the subject map's, `heads`),
+    and the latest entries' payload digests (older ones are looked up, `lookup`)."""
 
     state: LedgerState | RegistryState
 
     def __init__(
-        self, log: str, registry: RegistryState | None = None, parent: LogHead | None = None
+        self,
+        log: str,
+        registry: RegistryState | None = None,
+        parent: LogHead | None = None,
+        *,
+        state: LedgerState | RegistryState | None = None,
+        heads: HeadLoader | None = None,
+        lookup: PayloadLookup | None = None,
     ) -> None:
+        """A root head (no `parent`) folds into `state` (default: a state in memory from entry
+        0); with `heads` its committed subjects' heads are read from the subject map instead
+        of kept, and with `lookup` a payload it no longer remembers is looked up in the store
+        when the rules refuse its submission."""
         self.parent = parent
         self.log = log
         self.registry = registry
         if parent is None:
-            self.state = (
-                RegistryState() if registry is None else LedgerState(log, registry, keep_steps=True)
-            )
+            if state is None:
+                state = (
+                    RegistryState()
+                    if registry is None
+                    else LedgerState(log, registry, keep_steps=True)
+                )
+            self.state = state
+            self.rows: StateRows | None = None  # the loader of an agency log's state rows
+            self.heads = heads
+            self.lookup = lookup
             self.subjects: ChainMap[str, tuple[int, str]] = ChainMap()
             self.payloads: ChainMap[bytes, tuple[int, bytes]] = ChainMap()
             self.frontier: tuple[Node, ...] = ()
@@ -114,6 +150,8 @@ class LogHead:
             self.last_at: datetime | None = None
         else:
             self.state = parent.state.fork()
+            self.rows = parent.rows
+            self.heads, self.lookup = parent.heads, parent.lookup
             self.subjects = parent.subjects.new_child()
             self.payloads = parent.payloads.new_child()
             self.frontier = parent.frontier
@@ -121,6 +159,10 @@ class LogHead:
             self.last_at = parent.last_at
         self.new_entries: list[NewEntry] = []
         self.new_nodes: list[Node] = []
+
+    def resume(self, size: int, frontier: tuple[Node, ...], last_at: datetime | None) -> None:
+        """Stand this root head at a snapshot's size (its state resumed there already)."""
+        self.size, self.frontier, self.last_at = size, tuple(frontier), last_at
 
     def fork(self) -> LogHead:
         return LogHead(self.log, self.registry, self)
@@ -145,10 +187,46 @@ class LogHead:
         self.state.commit()
         parent.subjects.maps[0].update(self.subjects.maps[0])
         parent.payloads.maps[0].update(self.payloads.maps[0])
+        if parent.parent is None:
+            parent._bound_payloads()
         parent.frontier, parent.size, parent.last_at = self.frontier, self.size, self.last_at
         if parent.parent is not None:  # the root head keeps no pending rows: they are stored
             parent.new_entries += self.new_entries
             parent.new_nodes += self.new_nodes
+
+    def _bound_payloads(self) -> None:
+        remembered = self.payloads.maps[0]
+        while len(remembered) > PAYLOAD_CACHE:
+            del remembered[next(iter(remembered))]  # the oldest entry's
+
+    def remember_payloads(self, found: dict[bytes, StoredPayload]) -> None:
+        """Payloads the store holds at these entries (a resubmission the cache had forgotten)."""
+        remembered = self.payloads.maps[-1]
+        for digest, stored in found.items():
+            remembered[digest] = (stored.index, b"" if stored.redacted else stored.envelope_sha256)
+        self._bound_payloads()
+
+    def settle_heads(self) -> None:
+        """The subject map holds the committed heads now: forget them here (root head)."""
+        if self.heads is not None:
+            self.subjects.maps[-1].clear()
+
+    def head_of(self, subject: str) -> tuple[int, str | None]:
+        """The subject's head (version, leaf hash hex) as this head stands; (0, None): none."""
+        found = self.subjects.get(subject)
+        if found is not None:
+            return found
+        if self.heads is not None:
+            stored = self.heads(subject)
+            if stored is not None:
+                return stored[0], stored[1].hex()
+        return 0, None
+
+    def _stored_size(self) -> int:
+        head = self
+        while head.parent is not None:
+            head = head.parent
+        return head.size
 
     @property
     def root(self) -> bytes:
@@ -201,22 +279,47 @@ class LogHead:
         """Check one submission against the rules and, if accepted, add it as the next entry."""
         seen = self.payloads.get(submission.payload_sha256)
         if seen is not None:
-            index, envelope_sha256 = seen
-            if envelope_sha256 == submission.envelope_sha256:
-                return Outcome(index, created=False)
-            raise DuplicatePayloadError(
-                f"this payload was recorded at index {index} with other signatures", index
-            )
-        keyids = self.check_signatures(submission, at)
-        registry_size = self.registry_size()
-        entry = Entry(self.size, submission.event, keyids, at, registry_size)
-        flags = self.state.record(entry).flags
+            return self._resubmitted(submission, *seen)
+        if self.rows is not None and self.head_of(submission.event.subject)[0] == 0:
+            assert isinstance(self.state, LedgerState)
+            self.state.known_absent(submission.event.subject)  # a new subject: no reads
+        try:
+            keyids = self.check_signatures(submission, at)
+            registry_size = self.registry_size()
+            entry = Entry(self.size, submission.event, keyids, at, registry_size)
+            flags = self.state.record(entry).flags
+        except StoreConflictError:
+            raise  # the state's rows moved: the whole group is retried
+        except (Refusal, LedgerError):
+            stored = self._stored_payload(submission.payload_sha256)
+            if stored is None:
+                raise
+            return self._resubmitted(submission, *stored)
         self._add(submission, at, registry_size)
         return Outcome(self.size - 1, created=True, flags=flags)
 
+    def _stored_payload(self, digest: bytes) -> tuple[int, bytes] | None:
+        """A refused payload that an older entry recorded, which the cache forgot: an exact
+        resubmission is answered as before, not refused (one lookup, only on a refusal).
+        Indexes past this head's stored size are another writer's: not answered on them."""
+        if self.lookup is None:
+            return None
+        found = self.lookup([digest]).get(digest)
+        if found is None or found.index >= self._stored_size():
+            return None
+        return found.index, b"" if found.redacted else found.envelope_sha256
+
+    @staticmethod
+    def _resubmitted(submission: Submission, index: int, envelope_sha256: bytes) -> Outcome:
+        if envelope_sha256 == submission.envelope_sha256:
+            return Outcome(index, created=False)
+        raise DuplicatePayloadError(
+            f"this payload was recorded at index {index} with other signatures", index
+        )
+
     def _add(self, submission: Submission, at: datetime, registry_size: int) -> None:
         subject = submission.event.subject
-        version, prev = self.subjects.get(subject, (0, None))
+        version, prev = self.head_of(subject)
         leaf = Leaf.for_envelope(
             submission.envelope,
             log=self.log,
@@ -262,6 +365,8 @@ class LogHead:
     ) -> None:
         self.subjects[subject] = (version, leaf_hash.hex())
         self.payloads[payload_sha256] = (self.size, envelope_sha256)
+        if self.parent is None:  # a replay: keep the latest entries' only
+            self._bound_payloads()
         frontier, nodes = append_leaves(self.frontier, [leaf_hash])
         self.frontier = tuple(frontier)
         self.new_nodes += nodes
@@ -281,7 +386,7 @@ class LogHead:
         event = parse_payload(envelope.payload)
         leaf = Leaf.from_json(stored.leaf)
         leaf_hash = merkle_leaf_hash(stored.leaf_json.encode())
-        version, prev = self.subjects.get(event.subject, (0, None))
+        version, prev = self.head_of(event.subject)
         registry_size = self._known_registry_size(stored.index, leaf)
         expected = Leaf.for_envelope(
             envelope,
@@ -330,7 +435,7 @@ class LogHead:
             raise LedgerCorruptedError(f"registry entry {stored.index} has no payload")
         leaf = Leaf.from_json(stored.leaf)
         leaf_hash = merkle_leaf_hash(stored.leaf_json.encode())
-        version, prev = self.subjects.get(leaf.subject, (0, None))
+        version, prev = self.head_of(leaf.subject)
         if (
             leaf.log != self.log
             or leaf.version != version + 1

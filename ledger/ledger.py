@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.aggregates import Complaint
 from domain.errors import Refusal
 from domain.events import parse_payload
 from domain.flags import Flag
-from domain.registry import RegistryState
+from domain.history import flag_order
+from domain.registry import Redaction, RegistryState
 from domain.state import LedgerState
 from ledger.committer import GroupCommitter, ItemRefusedError, Request
 from ledger.errors import (
@@ -28,6 +31,18 @@ from ledger.proofs import ProofReader
 from ledger.records import CheckpointRow, EntryRecorded, LogBatch
 from ledger.signers import check_known_signatures
 from ledger.signing import CheckpointSigner
+from ledger.snapshot import (
+    SNAPSHOT_EVERY,
+    STATE_CAPACITY,
+    SnapshotBody,
+    SnapshotRefusedError,
+    StateMovedError,
+    StateRows,
+    check_frontier,
+    decode_body,
+    resumed_state,
+)
+from ledger.state_codec import STATE_MAPS
 from ledger.store import LogStore
 from ledger.subject_map import LogSubjectMap
 from ledger.tree import Node
@@ -37,6 +52,7 @@ from verification.leaf import format_instant
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 MAX_CONFLICT_RETRIES = 20
+MAX_REBUILDS = 5  # rebuilds of a head in a row while other processes move the stored state
 CONTENDED_GROUPS = 100  # groups committed in the writer turn after a conflict
 log = logging.getLogger("jejak.ledger")
 
@@ -100,20 +116,26 @@ class Ledger:
         if registry is not None:
             assert isinstance(registry.state, RegistryState)
             registry_state = registry.state
-        self.head = LogHead(log_id, registry_state)
+        self.head = LogHead(log_id, registry_state)  # until the first fold below
         self.subject_map = LogSubjectMap(store.recorder, self.signer)
         self._lock = threading.Lock()
         self.conflict_retries = 0  # group commits retried after another writer's entries
         self._contended = 0  # groups still to commit in the writer turn after a conflict
         self.on_commit: Callable[[str], None] | None = None  # told the log id after a commit
+        self.snapshot_every = int(os.environ.get("JEJAK_SNAPSHOT_EVERY", SNAPSHOT_EVERY))
+        self.rebuilds = 0  # heads folded again from the store after the first (tests, stats)
+        self._resync_due = False  # a snapshot write found the stored state moved
         self._redactions_at = -1  # the registry size this head last applied redactions at
-        self.catch_up(progress)
-        # the payloads erased when the head was folded (it folded those entries as redacted)
-        self._redactions_folded = 0 if registry is None else len(store.recorder.redactions())
+        if self.registry is not None:
+            self.registry.sync()  # the keys this log's entries were accepted on
+            keys = self.registry.state
+            assert isinstance(keys, RegistryState)
+            self._erase(keys.redactions_of(log_id), store.recorder.log_size())
+            self._redactions_at = keys.size
+        self.head, self.subject_map = self._rebuilt(progress)
         check_stored_tree(
             store.recorder, self.signer.verifier_key, self.signer.origin, self.head.frontier
         )
-        self.apply_redactions()
         self._store_subject_map_if_missing()
         self._committer = GroupCommitter(self._commit_group, name=f"jejak-writer-{log_id}")
 
@@ -153,6 +175,35 @@ class Ledger:
             raise NotFoundError(f"log {self.log_id} is the registry log, which holds no agency")
         return state
 
+    def keys_of(self, name: str) -> set[object]:
+        """Every key of one map of the agency state: its stored rows' and its unsettled
+        changes' (hold `read_lock()`). It reads the whole map: for maps of few keys
+        (complaints), the demo's summary and tests, never a request path's per-entry read."""
+        state = self.agency_state
+        codec = STATE_MAPS[name]
+        keys: set[object] = {codec.decode_key(k) for k in self.store.recorder.state_keys(name)}
+        keys.update(state.dirty().get(name, {}))
+        return keys
+
+    def complaints(self) -> list[Complaint]:
+        """Every complaint of this agency log, in filing order (hold `read_lock()`)."""
+        state = self.agency_state
+        found = (state.complaint(str(key)) for key in self.keys_of("complaints"))
+        return sorted((c for c in found if c is not None), key=lambda c: c.filed_entry)
+
+    def compliance_flags(self, as_of: datetime | None = None) -> tuple[Flag, ...]:
+        """Every flag of this agency log as of `as_of` (recorded or time-dependent), in entry
+        order: each subject's view, O(subjects) reads (the demo's summary, tests)."""
+        with self._lock:
+            state = self.agency_state
+            at = as_of or state.last_integrated_at
+            found: list[Flag] = []
+            for subject in self.keys_of("kinds"):
+                view = state.subject_view(str(subject), at)
+                if view is not None:
+                    found.extend(view.flags)
+        return tuple(sorted(found, key=flag_order))
+
     def subject_events(self, subject: str) -> list[EntryRecorded]:
         """Every stored entry of one subject of this log, in version order."""
         return self.store.subject_events(subject)
@@ -162,13 +213,149 @@ class Ledger:
         return self._lock
 
     def catch_up(self, progress: Progress | None = None) -> None:
-        """Replay entries other writers (or earlier runs) stored since this head's size."""
+        """Replay entries other writers (or earlier runs) stored since this head's size; when
+        the stored state rows moved under this head, fold it again from the store instead."""
         if self.registry is not None:
             self.registry.sync()  # the keys this log's new entries were accepted on
-        with self._lock:
-            self._replay(self.head, self.store.recorder.log_size(), progress)
+        try:
+            with self._lock:
+                self._replay(self.head, self.subject_map, self.store.recorder.log_size(), progress)
+        except StateMovedError as error:
+            self._recover(error)
 
-    def _replay(self, head: LogHead, target: int, progress: Progress | None = None) -> None:
+    # The working set and snapshots (docs/architecture.md) ------------------------------------
+
+    def _generation(self) -> int:
+        """The fold's generation: how many redactions of this log the registry holds."""
+        if self.registry is None:
+            return 0
+        registry = self.registry.state
+        assert isinstance(registry, RegistryState)
+        return len(registry.redactions_of(self.log_id))
+
+    def _rebuilt(
+        self, progress: Progress | None = None, damaged: bool = False
+    ) -> tuple[LogHead, LogSubjectMap]:
+        """A head and subject map folded from the store up to its size: from the stored
+        snapshot when it is usable, else from entry 0 (its rows deleted first). Retried when
+        another process moves the stored state meanwhile."""
+        for _ in range(MAX_REBUILDS):
+            try:
+                return self._fold_from_store(progress, damaged)
+            except StateMovedError as error:
+                log.warning("log %s: %s; folding it again", self.log_id, error)
+                damaged = error.damaged
+        raise StoreConflictError(
+            f"log {self.log_id}: other writers kept moving its stored state; try again"
+        )
+
+    def _fold_from_store(
+        self, progress: Progress | None, damaged: bool
+    ) -> tuple[LogHead, LogSubjectMap]:
+        recorder = self.store.recorder
+        subject_map = LogSubjectMap(recorder, self.signer)
+        if self.registry is None:
+            head = LogHead(
+                self.log_id, None, heads=subject_map.head, lookup=recorder.stored_payloads
+            )
+            self._replay(head, subject_map, recorder.log_size(), progress)
+            return head, subject_map
+        registry = self.registry.state
+        assert isinstance(registry, RegistryState)
+        generation = self._generation()
+        body = None if damaged else self._usable_snapshot(generation)
+        rows = StateRows(recorder, generation, 0 if body is None else body.size)
+        if body is None:
+            stored = recorder.snapshot()
+            if damaged or (
+                stored is not None and (stored.generation, stored.size) != (generation, 0)
+            ):
+                recorder.reset_snapshot(generation)  # rows of another fold, or damaged
+            state = LedgerState(
+                self.log_id, registry, loader=rows, capacity=STATE_CAPACITY, keep_steps=True
+            )
+            rows.state = state
+        else:
+            state = resumed_state(body, rows, registry, STATE_CAPACITY)
+            if not subject_map.resume(body.size):  # checked in _usable_snapshot: a race
+                raise StateMovedError(f"log {self.log_id}: no subject-map note at {body.size}")
+        head = LogHead(
+            self.log_id,
+            registry,
+            state=state,
+            heads=subject_map.head,
+            lookup=recorder.stored_payloads,
+        )
+        head.rows = rows
+        if body is not None:
+            head.resume(body.size, tuple(body.frontier), body.last_at)
+        self._replay(head, subject_map, recorder.log_size(), progress)
+        return head, subject_map
+
+    def _usable_snapshot(self, generation: int) -> SnapshotBody | None:
+        """The stored snapshot if start-up may resume from it; None (with a warning naming
+        the log and why, when there is one) to fold from entry 0."""
+        recorder = self.store.recorder
+        stored = recorder.snapshot()
+        if stored is None or stored.size == 0:
+            return None
+        try:
+            body = decode_body(stored, self.log_id, generation)
+            if stored.size > recorder.log_size():
+                raise SnapshotRefusedError(f"the log holds fewer than its {stored.size} entries")
+            if recorder.subject_note(stored.size) is None:
+                raise SnapshotRefusedError(f"no subject-map note was published at {stored.size}")
+            check_frontier(recorder, body)
+        except SnapshotRefusedError as error:
+            log.warning(
+                "log %s: its snapshot at size %d is refused (%s); folding it from entry 0",
+                self.log_id,
+                stored.size,
+                error,
+            )
+            return None
+        return body
+
+    def _recover(self, error: StateMovedError | None) -> None:
+        """Fold this head again from the store: its rows moved under it (another process
+        snapshotted past it or reset them), or one was found damaged (then from entry 0)."""
+        if error is not None:
+            log.warning("log %s: %s; folding it again from the store", self.log_id, error)
+        if self.registry is not None:
+            self.registry.sync()
+        head, subject_map = self._rebuilt(damaged=error is not None and error.damaged)
+        with self._lock:
+            self.head, self.subject_map = head, subject_map
+        self.rebuilds += 1
+        self._resync_due = False
+
+    def _snapshot_due(self, head: LogHead, replaying: bool = False) -> None:
+        """Snapshot the head's state when `snapshot_every` entries are unsettled (in the
+        writer, after a commit or a replay's chunk). A replay snapshots only at a size whose
+        subject-map note was published (a resumed map is read as of that size)."""
+        rows = head.rows
+        if rows is None or head.size - rows.base < self.snapshot_every:
+            return
+        if replaying and self.store.recorder.subject_note(head.size) is None:
+            return
+        state = head.state
+        assert isinstance(state, LedgerState)
+        if not rows.snapshot(state, head.frontier):
+            self._resync_due = True  # another process moved the stored state: follow it
+            return
+        if replaying:  # a head being folded, which readers do not see (or hold the lock)
+            state.settle()
+        else:
+            with self._lock:
+                state.settle()
+
+    def _replay(
+        self,
+        head: LogHead,
+        subject_map: LogSubjectMap,
+        target: int,
+        progress: Progress | None = None,
+    ) -> None:
         while head.size < target:
             chunk = self.store.recorder.entries(head.size, min(target, head.size + 2000))
             if not chunk:
@@ -179,21 +366,36 @@ class Ledger:
             for stored in chunk:
                 try:
                     heads.append(head.replay(self.store.decode(stored)))
+                except StateMovedError:
+                    raise
                 except Exception as error:  # any: start-up says which entry, in one line
                     raise LedgerCorruptedError(
                         f"entry {stored.index} of log {self.log_id} cannot be replayed:"
                         f" {type(error).__name__}: {error}"
                     ) from error
-            self.subject_map.replay(heads, head.size)  # a fold again from 0 ends the same
+            subject_map.replay(heads, head.size)  # the heads the map reflects are skipped
+            head.settle_heads()
+            self._snapshot_due(head, replaying=True)
             if progress is not None:
                 progress(head.size, target)
 
     # Redactions ----------------------------------------------------------------------------
 
+    def _erase(self, wanted: Sequence[Redaction], size: int) -> bool:
+        """Erase the payloads of these redactions that the store still holds; True if any."""
+        erased = self.store.recorder.redactions()
+        erased_now = False
+        for redaction in wanted:
+            if redaction.index not in erased and redaction.index < size:
+                erased_now |= self.store.recorder.erase_payload(redaction.index, redaction.entry)
+        return erased_now
+
     def apply_redactions(self) -> None:
         """Erase the payloads the registry says are redacted that this log's store still
-        holds, and fold the log again from the store when any redaction is new to this
-        process, so its memory keeps nothing of an erased payload (docs/rules.md).
+        holds, and fold the log again when any redaction is new to this process, so its
+        memory keeps nothing of an erased payload (docs/rules.md): from a snapshot of the new
+        generation another process stored, else from entry 0 (the stored rows hold what the
+        erased payload did: they are deleted first).
 
         Run in the writer (at open, and before each group); the redaction command asks the
         writer to run it (`redacted`), and a writer in another process runs it when it sees
@@ -205,17 +407,14 @@ class Ledger:
         if registry.size == self._redactions_at:
             return
         wanted = registry.redactions_of(self.log_id)
-        erased = self.store.recorder.redactions()
-        erased_now = False
-        for redaction in wanted:
-            if redaction.index not in erased and redaction.index < self.head.size:
-                erased_now |= self.store.recorder.erase_payload(redaction.index, redaction.entry)
-        if erased_now or len(wanted) > self._redactions_folded:
-            head = LogHead(self.log_id, registry)
-            self._replay(head, self.head.size)
+        erased_now = self._erase(wanted, self.head.size)
+        rows = self.head.rows
+        if erased_now or (rows is not None and len(wanted) != rows.generation):
+            if erased_now:
+                self.store.recorder.reset_snapshot(len(wanted))
+            head, subject_map = self._rebuilt()
             with self._lock:
-                self.head = head
-            self._redactions_folded = len(wanted)
+                self.head, self.subject_map = head, subject_map
             self._committed()  # the read models fold the log again too
         self._redactions_at = registry.size
 
@@ -270,16 +469,21 @@ class Ledger:
         turn is no lock (SQLite), a conflict is retried after catching up."""
         if self.registry is not None and self.registry.behind():
             self.registry.sync()
+        if self._resync_due:
+            self._recover(None)
         self.apply_redactions()
         if all(not request.submissions for request in group):
             pass  # a `sync`: catch up in the turn below
         elif self._contended == 0:
             try:
                 self._try_commit(group, unlocked=True)
+                self._snapshot_after_commit()
                 return
-            except StoreConflictError:
+            except StoreConflictError as error:
                 self.conflict_retries += 1
                 self._contended = CONTENDED_GROUPS
+                if isinstance(error, StateMovedError):
+                    self._recover(error)
         else:
             self._contended -= 1
         with self.store.recorder.writer_turn() as size:
@@ -288,12 +492,25 @@ class Ledger:
             for _ in range(MAX_CONFLICT_RETRIES):
                 try:
                     self._try_commit(group)
+                    self._snapshot_after_commit()
                     return
+                except StateMovedError as error:
+                    self.conflict_retries += 1
+                    self._recover(error)
                 except StoreConflictError:
                     self.conflict_retries += 1
                     self.catch_up()
         for request in group:
             request.fail(StoreConflictError("too many concurrent writers; try again"))
+
+    def _snapshot_after_commit(self) -> None:
+        """Snapshot when due, once the group's requests are answered: its failure fails no
+        request (they are stored); the next group folds the state again from the store."""
+        try:
+            self._snapshot_due(self.head)
+        except Exception:
+            log.exception("snapshotting log %s failed; its state is folded again", self.log_id)
+            self._resync_due = True
 
     def _try_commit(self, group: list[Request], unlocked: bool = False) -> None:
         """Fold the group on a fork of the head and store what it accepted. `unlocked`: not in
@@ -302,6 +519,8 @@ class Ledger:
         or a `sync`) answers nothing on a stale head's word: when another process appended
         meanwhile it is retried in the turn (StoreConflictError), caught up."""
         txn = self.head.fork()
+        # the group's subjects' heads, the buckets not cached read in one store call
+        self.subject_map.heads({s.event.subject for r in group for s in r.submissions})
         at = self.clock()
         if txn.last_at is not None and at < txn.last_at:
             at = txn.last_at
@@ -314,6 +533,8 @@ class Ledger:
                 for position, submission in enumerate(request.submissions):
                     try:
                         outcomes.append(unit.integrate(submission, at))
+                    except StoreConflictError:
+                        raise  # the stored state moved under this head: the group is retried
                     except (Refusal, LedgerError) as error:
                         raise ItemRefusedError(position, error) from error
                     except Exception as error:  # a bug: it refuses this request, not the group
@@ -349,10 +570,17 @@ class Ledger:
                 checkpoint,
                 subject_map,
             )
-            self.store.append(list(new.values()), batch)
+            try:
+                self.store.append(list(new.values()), batch)
+            except StoreConflictError as error:
+                if "payload_sha256" not in str(error) or not self._forgotten_payloads(txn):
+                    raise  # another writer's entries (or a payload of its): catch up first
+                self._try_commit(group, unlocked)  # answered from the store this time
+                return
             with self._lock:
                 txn.commit()
                 self.subject_map.committed(change)
+                self.head.settle_heads()
             self._committed()
         else:
             checkpoint = self.latest_checkpoint()
@@ -367,6 +595,19 @@ class Ledger:
         for request, outcomes in accepted:
             request.succeed(receipts[: len(outcomes)])
             receipts = receipts[len(outcomes) :]
+
+    def _forgotten_payloads(self, txn: LogHead) -> bool:
+        """After a commit the payload's unique index refused: whether some of the group's new
+        entries repeat a payload stored before this head's size that the head no longer
+        remembered (not another writer's new entry). The head remembers them for the retry, which
+        answers those submissions as resubmissions and commits the rest."""
+        digests = [entry.row.payload_sha256 for entry in txn.new_entries]
+        found = self.store.recorder.stored_payloads(digests)
+        known = {d: p for d, p in found.items() if p.index < self.head.size}
+        if not known:
+            return False
+        self.head.remember_payloads(known)
+        return True
 
     @staticmethod
     def _refuse(refused: list[tuple[Request, ItemRefusedError]]) -> None:

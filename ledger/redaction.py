@@ -86,10 +86,9 @@ def complaints_citing(ledger: Ledger, index: int) -> tuple[str, ...]:
     """The open complaints that cite entry `index` (docs/rules.md, "Legal hold"): one of
     the complaint's own entries, an entry its findings name, or any entry of a subject whose
     entry its findings name (the complaint's bundle carries those chains whole)."""
-    state = ledger.agency_state
     subject = str(ledger.entry(index).leaf["subject"])
     found: list[str] = []
-    for complaint in state.complaints():
+    for complaint in ledger.complaints():
         if complaint.status != "closed" and _cites(ledger, complaint, index, subject):
             found.append(complaint.id)
     return tuple(found)

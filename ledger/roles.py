@@ -46,10 +46,12 @@ def grant(
     log_tables: Sequence[str],
     read_tables: Sequence[str],
     erasable_tables: Sequence[str] = (),
+    derived_tables: Sequence[str] = (),
 ) -> None:
     """Give every table and function of the schema to the owner; let the writer SELECT and
     INSERT the log tables, also DELETE the erasable ones (a redacted payload, which their
-    trigger checks), and SELECT, INSERT, UPDATE and DELETE the read models' tables.
+    trigger checks), and SELECT, INSERT, UPDATE and DELETE the read models' tables and the
+    derived ones (the writers' snapshots: rebuilt from the log when damaged, never history).
 
     Not being their owner, the writer can neither ALTER (DISABLE TRIGGER) nor TRUNCATE them."""
     name = env["POSTGRES_SCHEMA"]
@@ -79,6 +81,7 @@ def grant(
         for tables_, privileges in (
             (log_tables, "SELECT, INSERT"),
             (read_tables, "SELECT, INSERT, UPDATE, DELETE"),
+            (derived_tables, "SELECT, INSERT, UPDATE, DELETE"),
             (erasable_tables, "SELECT, INSERT, DELETE"),  # a redacted payload (by trigger)
         ):
             for table in tables_:

@@ -38,6 +38,39 @@ class StoredEntry:
 
 
 @dataclass(frozen=True)
+class SnapshotRow:
+    """A log's writer-state snapshot as stored: the log size and fold generation it stands
+    at, and its sealed body (ledger/snapshot.py); the state's values are rows beside it."""
+
+    size: int
+    generation: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class StateRead:
+    """One state row read with the snapshot row it belongs to, in one statement: the value
+    (None: absent) and the (generation, size) the rows stood at (None: no snapshot)."""
+
+    value: bytes | None
+    stands_at: tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class StoredPayload:
+    """Where a payload digest is recorded in a log: its entry, the envelope digest an exact
+    resubmission repeats, and whether the payload was redacted since."""
+
+    index: int
+    envelope_sha256: bytes
+    redacted: bool
+
+
+StateRow = tuple[str, bytes, bytes]
+"""(map, key bytes, value bytes): one value of a writer's state (ledger/state_codec.py)."""
+
+
+@dataclass(frozen=True)
 class TokenRow:
     """A bearer token as stored: only its SHA-256, never the token itself."""
 
@@ -71,6 +104,14 @@ class StoreRecorder(Protocol):
     def payloads(self, log: str, indexes: Iterable[int]) -> dict[int, bytes]: ...
     def redactions(self, log: str) -> dict[int, int]: ...
     def erase_payload(self, log: str, index: int, registry_index: int) -> bool: ...
+    def stored_payloads(self, log: str, digests: Iterable[bytes]) -> dict[bytes, StoredPayload]: ...
+    def snapshot(self, log: str) -> SnapshotRow | None: ...
+    def state_value(self, log: str, name: str, key: bytes) -> StateRead: ...
+    def state_keys(self, log: str, name: str) -> list[bytes]: ...
+    def write_snapshot(
+        self, log: str, base: int, snapshot: SnapshotRow, rows: Sequence[StateRow]
+    ) -> bool: ...
+    def reset_snapshot(self, log: str, generation: int) -> bool: ...
 
 
 class LogRecorder:
@@ -126,6 +167,36 @@ class LogRecorder:
     def erase_payload(self, index: int, registry_index: int) -> bool:
         """Erase entry `index`'s payload, recording its redaction (registry entry)."""
         return self._recorder.erase_payload(self.log, index, registry_index)
+
+    def stored_payloads(self, digests: Iterable[bytes]) -> dict[bytes, StoredPayload]:
+        """Where each of these payload digests is recorded in this log (absent: nowhere),
+        through the unique index of `jejak_entries`."""
+        return self._recorder.stored_payloads(self.log, digests)
+
+    # The writer's snapshot (derived rows: the writer role may change and delete them) -------
+
+    def snapshot(self) -> SnapshotRow | None:
+        return self._recorder.snapshot(self.log)
+
+    def state_value(self, name: str, key: bytes) -> StateRead:
+        """A state row and the snapshot it belongs to, read in one statement."""
+        return self._recorder.state_value(self.log, name, key)
+
+    def state_keys(self, name: str) -> list[bytes]:
+        """The keys of one map's stored rows (a whole map: for maps of few keys)."""
+        return self._recorder.state_keys(self.log, name)
+
+    def write_snapshot(self, base: int, snapshot: SnapshotRow, rows: Sequence[StateRow]) -> bool:
+        """Store a state's changed rows and its snapshot body in one transaction, only where
+        the stored snapshot is of the same generation at a size in [base, snapshot.size] (the
+        rows then hold everything up to `base`, and `rows` the changes since) or there is
+        none and `base` is 0. False (nothing written) otherwise: another writer moved it."""
+        return self._recorder.write_snapshot(self.log, base, snapshot, rows)
+
+    def reset_snapshot(self, generation: int) -> bool:
+        """Delete this log's state rows and leave an empty snapshot of `generation` at size 0
+        (a refold from entry 0 starts there), unless a later generation is stored."""
+        return self._recorder.reset_snapshot(self.log, generation)
 
 
 class LogApplication(Application[uuid.UUID]):
@@ -255,7 +326,7 @@ def open_store(database_url: str) -> EventStore:
         if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             private_file(Path(env["SQLITE_DBNAME"]))
         else:
-            may_create(env, (*LOG_TABLES, *ERASABLE_TABLES))
+            may_create(env, (*LOG_TABLES, *ERASABLE_TABLES, *DERIVED_TABLES))
         try:
             app = LogApplication(env=env)
         except Exception as error:
@@ -277,6 +348,9 @@ LOG_TABLES = ("jejak_events", *APPEND_ONLY_TABLES, "jejak_tokens")
 """Every table of a log store the writer role reads and inserts into (not the payloads)."""
 ERASABLE_TABLES = ("jejak_payloads",)
 """Rows the writer role may delete: a payload, once its redaction is recorded (by trigger)."""
+DERIVED_TABLES = ("jejak_state", "jejak_snapshots")
+"""The writers' snapshots (ledger/snapshot.py): derived from the history, never part of it, so
+the writer role may insert, update and delete them; a damaged one is refused and rebuilt."""
 
 
 def may_create(env: dict[str, str], tables: Sequence[str]) -> None:

@@ -16,7 +16,15 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.errors import ConfigurationError
 from ledger.records import CheckpointRow, LogBatch, SubjectMapBatch, SubjectNoteRow
-from ledger.store import APPEND_ONLY_TABLES, StoredEntry, TokenRow
+from ledger.store import (
+    APPEND_ONLY_TABLES,
+    SnapshotRow,
+    StateRead,
+    StateRow,
+    StoredEntry,
+    StoredPayload,
+    TokenRow,
+)
 
 PAYLOAD_TABLES = [
     # the signed payload bytes, apart from the stored event so that a redaction can erase them
@@ -27,6 +35,31 @@ PAYLOAD_TABLES = [
     " log TEXT NOT NULL, idx BIGINT NOT NULL, registry_index BIGINT NOT NULL,"
     " PRIMARY KEY (log, idx))",
 ]
+SNAPSHOT_TABLES = [
+    # each log writer's state as of its snapshot (derived rows, changed in place)
+    "CREATE TABLE IF NOT EXISTS {schema}.jejak_state ("
+    " log TEXT NOT NULL, map TEXT NOT NULL, key BYTEA NOT NULL, value BYTEA NOT NULL,"
+    " PRIMARY KEY (log, map, key))",
+    "CREATE TABLE IF NOT EXISTS {schema}.jejak_snapshots ("
+    " log TEXT NOT NULL PRIMARY KEY, size BIGINT NOT NULL, generation INTEGER NOT NULL,"
+    " body BYTEA NOT NULL)",
+]
+# the guard of `write_snapshot`: a stored snapshot of the same generation at a size in [base,
+# size], or none at all when base is 0; the conflicting row stays locked to the commit
+_SNAPSHOT_UPSERT = (
+    "INSERT INTO {schema}.jejak_snapshots AS s (log, size, generation, body)"
+    " SELECT %(log)s, %(size)s, %(generation)s, %(body)s WHERE %(base)s = 0"
+    " OR EXISTS (SELECT 1 FROM {schema}.jejak_snapshots WHERE log = %(log)s)"
+    " ON CONFLICT (log) DO UPDATE SET size = excluded.size, body = excluded.body"
+    " WHERE s.generation = excluded.generation AND s.size BETWEEN %(base)s AND excluded.size"
+)
+_SNAPSHOT_RESET = (
+    "INSERT INTO {schema}.jejak_snapshots AS s (log, size, generation, body)"
+    " VALUES (%(log)s, 0, %(generation)s, '')"
+    " ON CONFLICT (log) DO UPDATE SET size = 0, generation = excluded.generation, body = ''"
+    " WHERE s.generation <= excluded.generation"
+)
+
 PAYLOAD_TRIGGERS = [
     # created after the append-only triggers: the refusal function comes first
     "CREATE OR REPLACE FUNCTION {schema}.jejak_erase_redacted_only() RETURNS trigger"
@@ -163,6 +196,12 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         # most half the pool's connections hold turns, so a commit always finds one free.
         self._turns = threading.BoundedSemaphore(max(1, _pool_size(datastore) // 2))
         self._group_sql = self._group_statement()
+        self._state_sql = self._sql(
+            "SELECT (SELECT value FROM {schema}.jejak_state"
+            " WHERE log = %s AND map = %s AND key = %s) AS value,"
+            " s.generation, s.size FROM (SELECT 1) AS one"
+            " LEFT JOIN {schema}.jejak_snapshots s ON s.log = %s"
+        )
         schema = Identifier(datastore.schema)
         self.sql_create_statements += [self._sql(s) for s in self._table_statements()]
         self.sql_create_statements.append(
@@ -217,6 +256,7 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             " token_sha256 BYTEA PRIMARY KEY, role TEXT NOT NULL, org TEXT,"
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
             *PAYLOAD_TABLES,
+            *SNAPSHOT_TABLES,
         ]
 
     def insert_events(
@@ -326,7 +366,9 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
         poll otherwise), and a transaction that notified takes PostgreSQL's one notify-queue
         lock at commit, which would serialise the commits of every log of the server."""
 
-    def _rows(self, statement: str, params: Sequence[object] = ()) -> list[DictRow]:
+    def _rows(
+        self, statement: str, params: Sequence[object] | Mapping[str, object] = ()
+    ) -> list[DictRow]:
         """One statement on an autocommit connection: its own snapshot, one round trip (no
         BEGIN and ROLLBACK around it)."""
         with self.datastore.get_connection() as conn:
@@ -421,6 +463,80 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
                 (log, index),
             )
             return curs.rowcount > 0
+
+    def stored_payloads(self, log: str, digests: Iterable[bytes]) -> dict[bytes, StoredPayload]:
+        wanted = sorted(set(digests))
+        if not wanted:
+            return {}
+        rows = self._rows(
+            "SELECT e.payload_sha256, e.idx, e.envelope_sha256, r.idx IS NOT NULL AS redacted"
+            " FROM {schema}.jejak_entries e LEFT JOIN {schema}.jejak_redactions r"
+            " ON r.log = e.log AND r.idx = e.idx"
+            " WHERE e.log = %s AND e.payload_sha256 = ANY(%s::bytea[])",
+            (log, wanted),
+        )
+        return {
+            bytes(r["payload_sha256"]): StoredPayload(
+                int(r["idx"]), bytes(r["envelope_sha256"]), bool(r["redacted"])
+            )
+            for r in rows
+        }
+
+    # Snapshots --------------------------------------------------------------------------------
+
+    def snapshot(self, log: str) -> SnapshotRow | None:
+        rows = self._rows(
+            "SELECT size, generation, body FROM {schema}.jejak_snapshots WHERE log = %s", (log,)
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return SnapshotRow(int(r["size"]), int(r["generation"]), bytes(r["body"]))
+
+    def state_value(self, log: str, name: str, key: bytes) -> StateRead:
+        """A working-set miss: composed once (`_state_sql`), ~100 µs of CPU less a read."""
+        with self.datastore.get_connection() as conn:
+            (r,) = conn.execute(self._state_sql, (log, name, key, log)).fetchall()
+        stands_at = None if r["generation"] is None else (int(r["generation"]), int(r["size"]))
+        return StateRead(None if r["value"] is None else bytes(r["value"]), stands_at)
+
+    def state_keys(self, log: str, name: str) -> list[bytes]:
+        rows = self._rows(
+            "SELECT key FROM {schema}.jejak_state WHERE log = %s AND map = %s", (log, name)
+        )
+        return [bytes(r["key"]) for r in rows]
+
+    def write_snapshot(
+        self, log: str, base: int, snapshot: SnapshotRow, rows: Sequence[StateRow]
+    ) -> bool:
+        params = {
+            "log": log,
+            "size": snapshot.size,
+            "generation": snapshot.generation,
+            "body": snapshot.body,
+            "base": base,
+        }
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._sql(_SNAPSHOT_UPSERT), params)
+            if curs.rowcount == 0:
+                return False
+            curs.execute(
+                self._sql(
+                    "INSERT INTO {schema}.jejak_state SELECT %s::text, * FROM"
+                    " unnest(%s::text[], %s::bytea[], %s::bytea[])"
+                    " ON CONFLICT (log, map, key) DO UPDATE SET value = excluded.value"
+                ),
+                (log, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]),
+            )
+        return True
+
+    def reset_snapshot(self, log: str, generation: int) -> bool:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._sql(_SNAPSHOT_RESET), {"log": log, "generation": generation})
+            if curs.rowcount == 0:
+                return False
+            curs.execute(self._sql("DELETE FROM {schema}.jejak_state WHERE log = %s"), (log,))
+        return True
 
     def nodes(self, log: str, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         wanted = sorted(set(keys))

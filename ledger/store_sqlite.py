@@ -11,7 +11,15 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from ledger.records import CheckpointRow, LogBatch, SubjectMapBatch, SubjectNoteRow
-from ledger.store import APPEND_ONLY_TABLES, StoredEntry, TokenRow
+from ledger.store import (
+    APPEND_ONLY_TABLES,
+    SnapshotRow,
+    StateRead,
+    StateRow,
+    StoredEntry,
+    StoredPayload,
+    TokenRow,
+)
 
 PAYLOAD_STATEMENTS = [
     # the signed payload bytes, apart from the stored event so that a redaction can erase them
@@ -29,6 +37,31 @@ PAYLOAD_STATEMENTS = [
     " WHERE r.log = OLD.log AND r.idx = OLD.idx)"
     " BEGIN SELECT RAISE(ABORT, 'jejak_payloads: only a redacted payload may be erased'); END",
 ]
+
+
+SNAPSHOT_STATEMENTS = [
+    # each log writer's state as of its snapshot (derived rows, changed in place)
+    "CREATE TABLE IF NOT EXISTS jejak_state ("
+    " log TEXT NOT NULL, map TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
+    " PRIMARY KEY (log, map, key)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS jejak_snapshots ("
+    " log TEXT NOT NULL PRIMARY KEY, size INTEGER NOT NULL, generation INTEGER NOT NULL,"
+    " body BLOB NOT NULL)",
+]
+# the guard of `write_snapshot`, in the statement that takes the write lock: a stored snapshot
+# of the same generation at a size in [base, size], or none at all when base is 0
+_SNAPSHOT_UPSERT = (
+    "INSERT INTO jejak_snapshots (log, size, generation, body)"
+    " SELECT ?1, ?2, ?3, ?4 WHERE ?5 = 0 OR EXISTS (SELECT 1 FROM jejak_snapshots WHERE log = ?1)"
+    " ON CONFLICT (log) DO UPDATE SET size = excluded.size, body = excluded.body"
+    " WHERE jejak_snapshots.generation = excluded.generation"
+    " AND jejak_snapshots.size BETWEEN ?5 AND excluded.size"
+)
+_SNAPSHOT_RESET = (
+    "INSERT INTO jejak_snapshots (log, size, generation, body) VALUES (?1, 0, ?2, x'')"
+    " ON CONFLICT (log) DO UPDATE SET size = 0, generation = excluded.generation, body = x''"
+    " WHERE jejak_snapshots.generation <= excluded.generation"
+)
 
 
 class SQLiteLogRecorder(SQLiteApplicationRecorder):
@@ -64,6 +97,7 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
             " label TEXT NOT NULL, created_at TEXT NOT NULL)",
         ]
         statements += PAYLOAD_STATEMENTS
+        statements += SNAPSHOT_STATEMENTS
         for table in (self.events_table_name, *APPEND_ONLY_TABLES):
             for action in ("UPDATE", "DELETE"):
                 statements.append(
@@ -111,9 +145,12 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
     # Reads ---------------------------------------------------------------------------------
 
     def _rows(self, statement: str, params: Sequence[object] = ()) -> list[Any]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, params)
-            return list(c.fetchall())
+        """One statement on the pooled connection, in autocommit mode: its own read snapshot,
+        without the BEGIN and ROLLBACK around it (~200 µs of a ~240 µs read; the working
+        set's misses are such reads)."""
+        with self.datastore.get_connection(commit=False) as conn, conn.cursor() as cursor:
+            cursor.execute(statement, params)
+            return list(cursor.fetchall())
 
     @contextlib.contextmanager
     def writer_turn(self, log: str) -> Iterator[int]:
@@ -184,6 +221,71 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         with contextlib.suppress(Exception), self.datastore.transaction(commit=False) as c:
             c.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # best effort: a reader may hold it
         return erased
+
+    def stored_payloads(self, log: str, digests: Iterable[bytes]) -> dict[bytes, StoredPayload]:
+        wanted = sorted(set(digests))
+        found: dict[bytes, StoredPayload] = {}
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            marks = ",".join("?" for _ in chunk)
+            for r in self._rows(
+                "SELECT e.payload_sha256, e.idx, e.envelope_sha256, r.idx IS NOT NULL"  # noqa: S608
+                " FROM jejak_entries e LEFT JOIN jejak_redactions r"
+                " ON r.log = e.log AND r.idx = e.idx"
+                f" WHERE e.log = ? AND e.payload_sha256 IN ({marks})",
+                [log, *chunk],
+            ):
+                found[bytes(r[0])] = StoredPayload(int(r[1]), bytes(r[2]), bool(r[3]))
+        return found
+
+    # Snapshots --------------------------------------------------------------------------------
+
+    def snapshot(self, log: str) -> SnapshotRow | None:
+        rows = self._rows(
+            "SELECT size, generation, body FROM jejak_snapshots WHERE log = ?", (log,)
+        )
+        return (
+            None if not rows else SnapshotRow(int(rows[0][0]), int(rows[0][1]), bytes(rows[0][2]))
+        )
+
+    def state_value(self, log: str, name: str, key: bytes) -> StateRead:
+        (r,) = self._rows(
+            "SELECT (SELECT value FROM jejak_state WHERE log = ?1 AND map = ?2 AND key = ?3),"
+            " (SELECT generation FROM jejak_snapshots WHERE log = ?1),"
+            " (SELECT size FROM jejak_snapshots WHERE log = ?1)",
+            (log, name, key),
+        )
+        stands_at = None if r[1] is None else (int(r[1]), int(r[2]))
+        return StateRead(None if r[0] is None else bytes(r[0]), stands_at)
+
+    def state_keys(self, log: str, name: str) -> list[bytes]:
+        rows = self._rows("SELECT key FROM jejak_state WHERE log = ? AND map = ?", (log, name))
+        return [bytes(r[0]) for r in rows]
+
+    def write_snapshot(
+        self, log: str, base: int, snapshot: SnapshotRow, rows: Sequence[StateRow]
+    ) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                _SNAPSHOT_UPSERT, (log, snapshot.size, snapshot.generation, snapshot.body, base)
+            )
+            c.execute("SELECT changes()")
+            if int(c.fetchone()[0]) == 0:
+                return False
+            c.executemany(
+                "INSERT OR REPLACE INTO jejak_state VALUES (?,?,?,?)",
+                [(log, name, key, value) for name, key, value in rows],
+            )
+        return True
+
+    def reset_snapshot(self, log: str, generation: int) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(_SNAPSHOT_RESET, (log, generation))
+            c.execute("SELECT changes()")
+            if int(c.fetchone()[0]) == 0:
+                return False
+            c.execute("DELETE FROM jejak_state WHERE log = ?", (log,))
+        return True
 
     def nodes(self, log: str, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         wanted = sorted(set(keys))

@@ -234,7 +234,7 @@ def _summary(runtime: Runtime, period: Period, plan: Sequence[Planned], tokens: 
     """A few lines on what was loaded, with the flags as of now by rule."""
     logs, now = runtime.logs, datetime.now(UTC)
     states = {agency: logs.log(agency).agency_state for agency in AGENCIES}
-    flags = Counter(f.rule for a, state in states.items() for f in state.compliance_flags(a, now))
+    flags = Counter(f.rule for agency in AGENCIES for f in logs.log(agency).compliance_flags(now))
     by_rule = ", ".join(f"{rule} {count}" for rule, count in sorted(flags.items()))
     statuses: Counter[str] = Counter()
     requested = {(e.agency, e.subject): None for e in plan if e.type == "wfa.requested"}

@@ -116,9 +116,7 @@ def test_every_planned_event_is_appended(demo: Loaded) -> None:
 
 def test_every_flag_rule_appears_as_designed(demo: Loaded) -> None:
     runtime = demo.runtime
-    found = Counter(
-        f.rule for a in AGENCIES for f in _state(runtime, a).compliance_flags(a, _now())
-    )
+    found = Counter(f.rule for a in AGENCIES for f in runtime.logs.log(a).compliance_flags(_now()))
     assert found == Counter(EXPECTED_FLAGS)
     for rule in EXPECTED_FLAGS:
         assert rule in demo.summary
@@ -161,9 +159,8 @@ def test_evaluation_by_someone_other_than_the_assessor_is_flagged(demo: Loaded) 
 
 
 def test_quota_and_on_site_flags_fall_on_the_short_staffed_day(demo: Loaded) -> None:
-    state = _state(demo.runtime)
     day = demo.period.day(*BREACH_DAY).isoformat()
-    for flag in state.compliance_flags(KAB, _now()):
+    for flag in demo.runtime.logs.log(KAB).compliance_flags(_now()):
         if flag.rule in ("unit-quota-exceeded", "on-site-minimum-breached"):
             assert day in flag.detail
             assert "bu-disdukcapil" in flag.detail
@@ -233,12 +230,12 @@ def test_clock_reads_real_time_once_loaded(demo: Loaded) -> None:
 def test_reopening_loads_nothing_and_replays_the_same_flags(demo: Loaded) -> None:
     logs, now = demo.runtime.logs, _now()
     sizes = {log: logs.log(log).size for log in logs.ids()}
-    live = [_state(demo.runtime, a).compliance_flags(a, now) for a in AGENCIES]
+    live = [demo.runtime.logs.log(a).compliance_flags(now) for a in AGENCIES]
     runtime, summary = open_demo_runtime(demo.settings)
     try:
         assert summary is None
         assert {log: runtime.logs.log(log).size for log in runtime.logs.ids()} == sizes
-        assert [_state(runtime, a).compliance_flags(a, now) for a in AGENCIES] == live
+        assert [runtime.logs.log(a).compliance_flags(now) for a in AGENCIES] == live
     finally:
         runtime.close()
     assert "already loaded" in run_demo(demo.settings)

@@ -68,7 +68,7 @@ def test_demo_compliance_matches_the_domain_flags(demo: Runtime) -> None:
     runner.catch_up()
     now = datetime.now(UTC)
     page = queries.compliance(runner.reads_of(KAB), KAB, now, limit=500)
-    expected = demo.logs.log(KAB).agency_state.compliance_flags(KAB, now)
+    expected = demo.logs.log(KAB).compliance_flags(now)
     assert [(f["entry"], f["rule"], f["detail"]) for f in page.items] == [
         (f.entry, f.rule, f.detail) for f in expected
     ]

@@ -115,7 +115,7 @@ def test_new_flags_reach_the_compliance_read_model_as_the_domain_raised_them(
     assert set(rules(runner)) >= NEW_RULES
     at = now()
     page = queries.compliance(runner.reads_of(AGENCY), AGENCY, at, limit=500)
-    expected = world.runtime.logs.log(AGENCY).agency_state.compliance_flags(AGENCY, at)
+    expected = world.runtime.logs.log(AGENCY).compliance_flags(at)
     assert [(f["entry"], f["rule"], f["detail"]) for f in page.items] == [
         (f.entry, f.rule, f.detail) for f in expected
     ]
@@ -133,8 +133,7 @@ def test_new_flags_are_replayed_by_the_verifier_from_the_agency_bundle(world: Wo
     flags = outcome.replay.flags
     replayed = {f.rule for (log, _), found in flags.items() if log == AGENCY for f in found}
     assert replayed >= NEW_RULES
-    state = runtime.logs.log(AGENCY).agency_state
-    server = {(f.entry, f.rule, f.detail) for f in state.compliance_flags(AGENCY, now())}
+    server = {(f.entry, f.rule, f.detail) for f in runtime.logs.log(AGENCY).compliance_flags(now())}
     mine = {
         (f.entry, f.rule, f.detail)
         for (log, _), found in flags.items()

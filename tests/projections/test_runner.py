@@ -98,8 +98,8 @@ def test_missing_output_report_appears_only_after_the_deadline(world: World) -> 
     assert queries.missing_reports(runner.reads_of(AGENCY), now) == []
     later = queries.missing_reports(runner.reads_of(AGENCY), now + timedelta(days=30))
     assert [(f["rule"], f["subject"]) for f in later] == [("missing-output-report", "req-quiet")]
-    state = world.runtime.logs.log(AGENCY).agency_state
-    expected = [f.detail for f in state.compliance_flags("kab-contoh", now + timedelta(days=30))]
+    writer = world.runtime.logs.log(AGENCY)
+    expected = [f.detail for f in writer.compliance_flags(now + timedelta(days=30))]
     assert [f["detail"] for f in later] == [d for d in expected if "no output" in d]
 
 

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ledger.records import EntryRecorded
+from ledger.state_codec import CodecError
 from ledger.store import LogStore
 from projections.decode import to_entry
 from projections.failures import ProjectionFailure
 from projections.projector import Projector
 from projections.schema import MODELS, TABLES
+from projections.state_rows import FORMAT, Snapshot, StateDamaged, decode_snapshot
 from projections.store import ReadRecorder, RowBatch
 from verification.leaf import parse_instant
 
 Progress = Callable[[int, int], None]
 REDACTIONS = "redactions"  # jp_positions pseudo-model: payloads erased when the rows were folded
 RegistryAt = Callable[[int], None]  # makes the registry fold hold at least that many entries
+log = logging.getLogger("jejak.projections")
 
 
 @dataclass
@@ -37,8 +41,11 @@ class LogFollower:
     """Follows one agency log by its contiguous indexes (`jejak_entries`), in bounded steps.
 
     Each step reads at most `batch` entries, folds them, and writes their rows with the
-    models' positions in that log in one transaction of the log's own read store. A step that
-    fails rolls back and leaves the memory to be rebuilt from the store on the next step."""
+    models' positions in that log, and the projector's changed state with its snapshot, in one
+    transaction of the log's own read store. A step that fails rolls back and leaves the
+    memory to be reloaded from the store on the next step: the snapshot and the state rows,
+    from which the fold continues (nothing it applied is read again). A snapshot or state row
+    that cannot be read back is logged and the log's read models are rebuilt from entry 0."""
 
     def __init__(
         self,
@@ -132,10 +139,50 @@ class LogFollower:
 
     def _fold(self, limit: int, target: int) -> Pending | None:
         self._fold_again_if_redacted()
-        if self._positions is None:
-            self._positions = self.stored_positions()
-            self.projector.park(self.reads.failures(self.log))
-        positions, projector = self._positions, self.projector
+        try:
+            positions = self._start()
+            return self._fold_from(positions, limit, target)
+        except StateDamaged as error:
+            log.error("the read models of log %s are rebuilt from entry 0: %s", self.log, error)
+            self.reads.clear(self.log, TABLES, MODELS)
+            self._reset()
+        return self._fold_from(self._start(), limit, target)  # no stored state left to read
+
+    def _start(self) -> dict[str, int]:
+        """The models' positions; on the first step, the projector stands where its stored
+        state does (or at entry 0, that state dropped, when it has none it can continue)."""
+        if self._positions is not None:
+            return self._positions
+        positions = self.stored_positions()
+        self.projector.park(self.reads.failures(self.log))
+        snapshot = self._snapshot(positions)
+        if snapshot is None:
+            self.reads.clear_state(self.log)
+            self.projector.stored.fresh()
+        else:
+            self.projector.resume(snapshot)
+        self._positions = positions
+        return positions
+
+    def _snapshot(self, positions: dict[str, int]) -> Snapshot | None:
+        """The stored snapshot the fold can continue from; StateDamaged if unreadable."""
+        found = self.reads.snapshot(self.log)
+        if found is None:
+            return None
+        form, data = found
+        try:
+            if form != FORMAT:
+                raise CodecError(f"it is of format {form}, this version reads format {FORMAT}")
+            snapshot = decode_snapshot(data)
+        except CodecError as error:
+            raise StateDamaged(f"its snapshot is refused: {error}") from error
+        if min(positions.values()) < snapshot.position:  # a model added since, or rebuilt
+            log.info("log %s: a read model is behind the stored state; folding from 0", self.log)
+            return None
+        return snapshot
+
+    def _fold_from(self, positions: dict[str, int], limit: int, target: int) -> Pending | None:
+        projector = self.projector
         start = projector.position
         if start >= target:
             return None
@@ -153,25 +200,29 @@ class LogFollower:
             raise ProjectionError(
                 f"log {self.log} has {target} entries, but {start}..{stop - 1} could not be read"
             )
-        for stored in found:
-            self._apply(self.store.decode(stored))
         behind = {m for m, p in positions.items() if p < stop}
         batch = RowBatch(log=self.log)
-        if behind:
-            projector.flush(batch)
-            batch.keep_only(behind)
-            batch.positions = {m: stop for m in behind}
-        else:
-            projector.flush(None)  # warming up after a restart: these rows are stored
+        with projector.stored.reading():
+            for stored in found:
+                self._apply(self.store.decode(stored))
+            if behind:
+                projector.flush(batch)
+                batch.keep_only(behind)
+                batch.positions = {m: stop for m in behind}
+            else:
+                projector.flush(None)  # warming up over rows already stored (a model ahead)
+        projector.save(batch)
         batch.failures, projector.new_failures = projector.new_failures, []
-        return Pending(len(found), batch if behind or batch.failures else None)
+        return Pending(len(found), batch)
 
     def stored(self, pending: Pending | None) -> int:
         """The second half: the pending step's rows are committed; return the entries folded."""
         if pending is None:
             return 0
-        if pending.batch is not None and self._positions is not None:
-            self._positions.update(pending.batch.positions)
+        if pending.batch is not None:
+            if self._positions is not None:
+                self._positions.update(pending.batch.positions)
+            self.projector.settle(pending.batch)
         return pending.folded
 
     def _apply(self, recorded: EntryRecorded) -> None:

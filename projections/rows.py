@@ -98,12 +98,25 @@ def work_day_rows(state: LedgerState, r: Request) -> list[Values]:
     return rows
 
 
+DayRequest = tuple[str, str, str, int, int | None]
+"""What a unit-day row reads of a request in effect that day: its id, kind, employee, and the
+entries that requested and decided it (a request changes only by its own entries, each of
+which refreshes this for its days; so a unit day needs no request read back)."""
+
+
+def day_request(r: Request, day: date) -> DayRequest | None:
+    """The request as `unit_day_row` reads it on `day`; None when not in effect that day."""
+    if day not in r.open_dates():
+        return None
+    return (r.id, r.kind, r.employee, r.requested_entry, r.decision_entry)
+
+
 def unit_day_row(
-    state: LedgerState, unit_id: str, day: date, requests: Iterable[str]
+    state: LedgerState, unit_id: str, day: date, requests: Iterable[DayRequest]
 ) -> Values | None:
     """Who is on site, on location and on time flexibility; minimum and quota on that day,
     counted against the staff placed in the unit by that day (a later transfer does not
-    rewrite earlier days)."""
+    rewrite earlier days). `requests`: those in effect that day, by id."""
     unit = state.unit(unit_id)
     if unit is None:
         return None
@@ -111,12 +124,9 @@ def unit_day_row(
     location: dict[str, str] = {}
     timeflex: dict[str, str] = {}
     entries: set[int] = set()
-    for rid in requests:
-        r = state.request(rid)
-        if r is None or day not in r.open_dates():
-            continue
-        (location if r.kind == "location" else timeflex)[r.employee] = rid
-        entries.update(e for e in (r.requested_entry, r.decision_entry) if e is not None)
+    for rid, kind, employee, requested, decided in requests:
+        (location if kind == "location" else timeflex)[employee] = rid
+        entries.update(e for e in (requested, decided) if e is not None)
     on_site = sorted(staff - set(location))
     policy = state.policy(unit.agency)
     version = None if policy is None else policy.in_force(day)

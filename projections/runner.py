@@ -22,8 +22,9 @@ from ledger.placement import REGISTRY_LOG, Placement, Stores
 from ledger.settings import Settings
 from projections.failures import ProjectionFailure
 from projections.follower import LogFollower, Pending, ProjectionError
-from projections.projector import Projector
+from projections.projector import CAPACITY, Projector
 from projections.registry_fold import RegistryFold
+from projections.state_rows import StateRows
 from projections.store import ReadRecorder, open_read_recorder
 
 __all__ = ["ModelStatus", "ProjectionError", "ProjectionRunner", "WakeSignal", "open_stores"]
@@ -89,9 +90,12 @@ class ProjectionRunner:
         wake: WakeSignal | None = None,
         *,
         owns_stores: bool = False,
+        capacity: int = CAPACITY,
     ) -> None:
+        """`capacity`: the values of each map of a log's folded state kept in memory."""
         self.stores = stores
         self.batch = batch
+        self.capacity = capacity
         self._owns_stores = owns_stores
         self._wake: WakeSignal = wake if wake is not None else threading.Event()
         self._woken: set[str] = set()
@@ -147,7 +151,7 @@ class ProjectionRunner:
                     store,
                     reads,
                     self.registry.at_least,
-                    lambda: Projector(log_id, registry),
+                    lambda: Projector(log_id, registry, StateRows(reads, log_id, self.capacity)),
                 )
                 self._followers[log_id] = found
             return found

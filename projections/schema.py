@@ -19,7 +19,7 @@ class Table:
     model: str
 
     def create(self) -> str:
-        cols = ", ".join(f"{c} {'BIGINT' if c in _INTEGERS else 'TEXT'}" for c in self.columns)
+        cols = ", ".join(f"{c} {_type(c)}" for c in self.columns)
         pk = ", ".join(self.columns[: self.key])
         return f"CREATE TABLE IF NOT EXISTS {{s}}{self.name} ({cols}, PRIMARY KEY ({pk}))"
 
@@ -35,8 +35,17 @@ class Table:
         return f"{insert} ON CONFLICT ({pk}) DO UPDATE SET {sets}"
 
 
+def _type(column: str) -> str:
+    """The column's SQL type; `{bytes}` is the backend's byte string (BLOB, BYTEA)."""
+    if column in _BYTES:
+        return "{bytes}"
+    return "BIGINT" if column in _INTEGERS else "TEXT"
+
+
+_BYTES = frozenset({"value"})
 _INTEGERS = frozenset(
     {
+        "format",
         "entry",
         "position",
         "log_size",
@@ -160,6 +169,12 @@ COMPLAINTS = Table(
 POSITIONS = Table("jp_positions", ("log", "model", "log_size"), 2, "")
 # an agency log whose entry a read model could not apply: its later entries are parked (skipped)
 FAILURES = Table("jp_failures", ("agency", "entry", "error"), 1, "")
+
+# the projector's folded state at its position (projections/state_rows.py): one row per value
+# of each map (the domain's and the projector's own indexes), written with the rows it led to
+STATE = Table("jp_state", ("log", "map", "key", "value"), 3, "")
+# per log, where that state stands (the projector's position, the fold's `Position`)
+SNAPSHOTS = Table("jp_snapshots", ("log", "format", "position", "value"), 1, "")
 
 TABLES = (REQUESTS, UNIT_DAYS, FLAGS, WORK_DAYS, EVALUATIONS, COMPLAINTS)
 MODELS = tuple(t.model for t in TABLES)

@@ -5,7 +5,7 @@ server's schema), so a log's read models commit beside that log only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -19,14 +19,45 @@ from psycopg.sql import SQL
 from ledger.start_lock import start_lock
 from ledger.store import may_create, store_environment
 from projections.failures import ProjectionFailure
-from projections.schema import FAILURES, INDEXES, POSITIONS, TABLES, Table
+from projections.schema import (
+    FAILURES,
+    INDEXES,
+    POSITIONS,
+    REQUESTS,
+    SNAPSHOTS,
+    STATE,
+    TABLES,
+    Table,
+)
+from projections.state_rows import FORMAT as STATE_FORMAT
 
 Row = dict[str, Any]
+StateLookup = Callable[[str, str], bytes | None]  # (map, key) -> the stored value of one log
+_STATE_VALUE = "SELECT value FROM {s}jp_state WHERE log = ? AND map = ? AND key = ?"
+_INSERT_SNAPSHOT = "INSERT INTO {s}jp_snapshots (log, format, position, value) VALUES (?, ?, ?, ?)"
+_MOVE_SNAPSHOT = (
+    "UPDATE {s}jp_snapshots SET format = ?, position = ?, value = ? WHERE log = ? AND position = ?"
+)
 TRACKING_NAME = "jejak_projections"
 READ_TABLES = (
-    *(t.name for t in (*TABLES, POSITIONS, FAILURES)),
+    *(t.name for t in (*TABLES, POSITIONS, FAILURES, STATE, SNAPSHOTS)),
     f"{TRACKING_NAME}_tracking",
 )
+
+
+@dataclass(frozen=True)
+class SnapshotWrite:
+    """A step's new snapshot of the projector's state, and the position of the stored one
+    that state was folded on (None: none, the fold began at entry 0 on no stored state)."""
+
+    folded_on: int | None
+    position: int
+    value: bytes
+
+
+class StateMovedError(Exception):
+    """The stored state is not the one a step was folded on (another process followed or
+    rebuilt this log meanwhile): the step is not committed; the follower reloads it."""
 
 
 @dataclass
@@ -39,6 +70,8 @@ class RowBatch:
     replaced: dict[str, dict[object, list[tuple[object, ...]]]] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)  # model -> entries of `log` applied
     failures: list[ProjectionFailure] = field(default_factory=list)
+    state: list[tuple[str, str, bytes]] = field(default_factory=list)  # (map, key, value)
+    snapshot: SnapshotWrite | None = None
 
     def keep_only(self, models: set[str]) -> None:
         """Drop the rows of tables whose model already applied this batch."""
@@ -84,7 +117,8 @@ class _ReadMixin:
         raise NotImplementedError
 
     def _tables(self) -> list[str]:
-        return [*(t.create() for t in (*TABLES, POSITIONS, FAILURES)), *INDEXES]
+        tables = (*TABLES, POSITIONS, FAILURES, STATE, SNAPSHOTS)
+        return [*(t.create() for t in tables), *INDEXES]
 
     @contextmanager
     def cursor(self, *, commit: bool) -> Iterator[Cursorish]:
@@ -97,6 +131,7 @@ class _ReadMixin:
             return [dict(r) for r in curs.fetchall()]
 
     def write_batch(self, curs: Cursorish, batch: RowBatch, fail_before_positions: bool) -> None:
+        self.write_state(curs, batch)  # first: it refuses a step folded on another state
         by_name = {t.name: t for t in TABLES}
         for name, replaced in sorted(batch.replaced.items()):
             table = by_name[name]
@@ -125,6 +160,69 @@ class _ReadMixin:
                 self._sql(FAILURES.upsert()), [(f.agency, f.entry, f.error) for f in failures]
             )
 
+    def write_state(self, curs: Cursorish, batch: RowBatch) -> None:
+        """The projector's snapshot and changed state rows, beside the rows they made.
+
+        The snapshot moves only from the one the step was folded on (a row lock on
+        PostgreSQL), so two processes following one log never mix their states."""
+        snapshot = batch.snapshot
+        if snapshot is not None:
+            if snapshot.folded_on is None:
+                statement = f"{_INSERT_SNAPSHOT} ON CONFLICT (log) DO NOTHING RETURNING log"
+                values: tuple[object, ...] = (batch.log, STATE_FORMAT, snapshot.position)
+                curs.execute(self._sql(statement), (*values, snapshot.value))
+            else:
+                values = (STATE_FORMAT, snapshot.position, snapshot.value, batch.log)
+                curs.execute(
+                    self._sql(f"{_MOVE_SNAPSHOT} RETURNING log"), (*values, snapshot.folded_on)
+                )
+            if len(curs.fetchall()) != 1:
+                raise StateMovedError(
+                    f"the stored state of log {batch.log} is not the one this step was folded"
+                    " on (another process follows or rebuilt the log); it is reloaded"
+                )
+        if batch.state:
+            curs.executemany(self._sql(STATE.upsert()), [(batch.log, *row) for row in batch.state])
+
+    def snapshot(self, log: str) -> tuple[int, bytes] | None:
+        """The stored snapshot of `log`'s state (its format and bytes), if any."""
+        found = self.rows("SELECT format, value FROM {s}jp_snapshots WHERE log = ?", (log,))
+        return None if not found else (int(found[0]["format"]), bytes(found[0]["value"]))
+
+    def state_value(self, log: str, name: str, key: str) -> bytes | None:
+        """One stored value of one of `log`'s state maps."""
+        found = self.rows(_STATE_VALUE, (log, name, key))
+        return None if not found else bytes(found[0]["value"])
+
+    @contextmanager
+    def state_reader(self, log: str) -> Iterator[StateLookup]:
+        """`state_value` of `log` in one read transaction held open (a fold's cache misses:
+        one statement each, not a transaction each)."""
+        statement = self._sql(_STATE_VALUE)
+        with self.cursor(commit=False) as curs:
+
+            def value(name: str, key: str) -> bytes | None:
+                curs.execute(statement, (log, name, key))
+                found = curs.fetchall()
+                return None if not found else bytes(found[0]["value"])
+
+            yield value
+
+    def request_ids(self, log: str) -> list[str]:
+        """The requests of `log` with a stored row."""
+        found = self.rows(f"SELECT subject FROM {{s}}{REQUESTS.name} WHERE agency = ?", (log,))  # noqa: S608
+        return [str(r["subject"]) for r in found]
+
+    def clear_state(self, log: str) -> None:
+        """Drop `log`'s stored state and snapshot (the fold starts again at entry 0)."""
+        with self.cursor(commit=True) as curs:
+            self._overwrite_deleted(curs)
+            self._delete_state(curs, log)
+
+    def _delete_state(self, curs: Cursorish, log: str) -> None:
+        for table in (STATE, SNAPSHOTS):
+            curs.execute(self._sql(f"DELETE FROM {{s}}{table.name} WHERE log = ?"), (log,))  # noqa: S608
+
     def failures(self, log: str | None = None) -> list[ProjectionFailure]:
         """The parked logs this store holds (of one log, or of all)."""
         where = "" if log is None else " WHERE agency = ?"
@@ -147,9 +245,11 @@ class _ReadMixin:
             curs.execute(self._sql(POSITIONS.upsert()), (log, model, size))
 
     def clear(self, log: str, tables: Sequence[Table], models: Sequence[str]) -> None:
-        """Empty one log's rows of `tables`, its recorded failure and its positions of `models`."""
+        """Empty one log's rows of `tables`, its recorded failure, its positions of `models`
+        and the projector's stored state (it folds the log from entry 0 again)."""
         with self.cursor(commit=True) as curs:
             self._overwrite_deleted(curs)
+            self._delete_state(curs, log)
             curs.execute(self._sql("DELETE FROM {s}jp_failures WHERE agency = ?"), (log,))
             for table in tables:
                 delete = f"DELETE FROM {{s}}{table.name} WHERE agency = ?"  # noqa: S608
@@ -178,7 +278,7 @@ class SQLiteReadRecorder(_ReadMixin, SQLiteTrackingRecorder):
         return [self._sql(s) for s in self._tables()]
 
     def _sql(self, statement: str) -> str:
-        return statement.replace("{s}", "")
+        return statement.replace("{s}", "").replace("{bytes}", "BLOB")
 
     def _overwrite_deleted(self, curs: Cursorish) -> None:
         curs.execute("PRAGMA secure_delete = ON")  # no copy of a cleared row stays in the file
@@ -193,7 +293,7 @@ class PostgresReadRecorder(_ReadMixin, PostgresTrackingRecorder):
 
     def _sql(self, statement: str) -> str:
         schema = '"' + self.datastore.schema.replace('"', '""') + '".'
-        return statement.replace("{s}", schema).replace("?", "%s")
+        return statement.replace("{s}", schema).replace("{bytes}", "BYTEA").replace("?", "%s")
 
 
 ReadRecorder = SQLiteReadRecorder | PostgresReadRecorder

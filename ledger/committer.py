@@ -117,6 +117,11 @@ class GroupCommitter:
         self._queue.put(None)
         self._thread.join(timeout=30)
 
+    @property
+    def stopped(self) -> bool:
+        """The writer thread has ended (after `close`, unless it was stuck in a commit)."""
+        return not self._thread.is_alive()
+
     def _run(self) -> None:
         loaded = False
         while True:

@@ -329,14 +329,16 @@ class Ledger:
         self.rebuilds += 1
         self._resync_due = False
 
-    def _snapshot_due(self, head: LogHead, replaying: bool = False) -> None:
+    def _snapshot_due(self, head: LogHead, replaying: bool = False, closing: bool = False) -> None:
         """Snapshot the head's state when `snapshot_every` entries are unsettled (in the
-        writer, after a commit or a replay's chunk). A replay snapshots only at a size whose
-        subject-map note was published (a resumed map is read as of that size)."""
+        writer, after a commit or a replay's chunk), or any is when `closing`. A replay or a
+        close snapshots only at a size whose subject-map note was published (a resumed map is
+        read as of that size)."""
         rows = head.rows
-        if rows is None or head.size - rows.base < self.snapshot_every:
+        if rows is None or head.size - rows.base < (1 if closing else self.snapshot_every):
             return
-        if replaying and self.store.recorder.subject_note(head.size) is None:
+        noted = replaying or closing
+        if noted and self.store.recorder.subject_note(head.size) is None:
             return
         state = head.state
         assert isinstance(state, LedgerState)
@@ -453,8 +455,18 @@ class Ledger:
         return await self._committer.submit_async(submissions)
 
     def close(self) -> None:
-        """Stop the writer (the store is shared with other logs: `Logs.close` closes it)."""
+        """Stop the writer, then snapshot what it folded since its last snapshot, so the next
+        start-up (a restart, a deploy) has no tail to replay. (The store is shared with other
+        logs: `Logs.close` closes it.)"""
         self._committer.close()
+        if self._committer.stopped:  # else stuck in a commit: not this thread's to snapshot
+            self._snapshot_at_close()
+
+    def _snapshot_at_close(self) -> None:
+        try:
+            self._snapshot_due(self.head, closing=True)
+        except Exception:  # the snapshot is a shortcut: the next start folds the tail instead
+            log.exception("snapshotting log %s at close failed", self.log_id)
 
     def _commit_group(self, group: list[Request]) -> None:
         """Commit a group, caught up with what other processes appended.

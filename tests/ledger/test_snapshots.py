@@ -25,6 +25,7 @@ from domain.state import LedgerState
 from domain.store import Stores
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.errors import DuplicatePayloadError, LedgerError
+from ledger.ledger import Ledger
 from ledger.placement import sqlite_log_url
 from ledger.settings import Settings
 from ledger.state_codec import STATE_MAPS
@@ -165,6 +166,13 @@ def every(monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 @pytest.fixture
+def crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writers that stop as if they crashed: no snapshot at close, so a restart has the tail
+    after the last periodic snapshot to replay."""
+    monkeypatch.setattr(Ledger, "_snapshot_at_close", lambda self: None)
+
+
+@pytest.fixture
 def read_ranges(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
     """Every range of entries the writers read from the store, by log."""
     ranges: list[tuple[str, int, int]] = []
@@ -194,6 +202,7 @@ def test_the_state_restored_from_a_snapshot_and_its_tail_is_the_fold_from_entry_
     kind: str,
     ops: list[tuple[int, int, int]],
     every: int,
+    crash: None,
     read_ranges: list[tuple[str, int, int]],
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -229,7 +238,7 @@ def test_the_state_restored_from_a_snapshot_and_its_tail_is_the_fold_from_entry_
 
 
 @pytest.fixture
-def appended(database_url: str, tmp_path: Path, every: int) -> tuple[str, Path, int]:
+def appended(database_url: str, tmp_path: Path, every: int, crash: None) -> tuple[str, Path, int]:
     """A store whose agency log has a snapshot and entries after it; (url, data dir, size)."""
     data = tmp_path / "data"
     runtime = _open(database_url, data)
@@ -356,3 +365,33 @@ def test_what_the_writer_keeps_in_memory_stays_bounded(
         assert ledger.agency_state.subject_view("unit-3") is not None  # read back from rows
     finally:
         runtime.close()
+
+
+def test_a_closing_writer_snapshots_so_a_restart_replays_nothing(
+    database_url: str, tmp_path: Path, read_ranges: list[tuple[str, int, int]]
+) -> None:
+    data = tmp_path / "data"
+    runtime = _open(database_url, data)
+    try:
+        world = World(runtime).setup()
+        for n in range(5):  # far fewer than the default snapshot interval
+            world.append(unit_payload(f"unit-{n}"))
+        live = runtime.logs.log(AGENCY)
+        size, root, state = live.size, live.head.root, live.agency_state
+        assert live.store.recorder.snapshot() is None or live.store.recorder.snapshot().size < size
+    finally:
+        runtime.close()
+    read_ranges.clear()
+    again = _open(database_url, data)
+    try:
+        ledger = again.logs.log(AGENCY)
+        stored = ledger.store.recorder.snapshot()
+        assert stored is not None
+        assert stored.size == size
+        assert [r for r in read_ranges if r[0] == AGENCY] == []  # nothing replayed
+        assert ledger.size == size
+        assert ledger.head.root == root
+        assert_same_state(ledger.agency_state, _fold_from_zero(again))
+        assert state.size == ledger.agency_state.size
+    finally:
+        again.close()

@@ -8,7 +8,8 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (of every thread of it)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
@@ -35,5 +36,5 @@ def tree_cpu_seconds(pid: int) -> float:
     while pending:
         current = pending.pop()
         total += _own_seconds(current)
-        pending += _children(current)
+        pending += children(current)
     return total

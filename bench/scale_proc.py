@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bench.proc_cpu import children
+
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -46,16 +48,6 @@ def started_at(pid: int) -> float:
         if line.startswith("btime ")
     )
     return boot + int(fields[19]) / TICKS
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
 
 
 def descendants(pid: int) -> list[int]:

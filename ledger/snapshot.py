@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from domain.registry import RegistryState
 from domain.state import LedgerState, Position
 from ledger.errors import StoreConflictError
 from ledger.state_codec import STATE_MAPS, CodecError, decode, encode, encode_changes
@@ -31,11 +31,12 @@ from verification.merkle import perfect_subtrees
 SNAPSHOT_FORMAT = 1
 """The body's version: a snapshot of another version is refused and the log replayed."""
 
-SNAPSHOT_EVERY = int(os.environ.get("JEJAK_SNAPSHOT_EVERY", "5000"))
-"""Entries between two snapshots of a log (the unsettled changes a writer holds at most)."""
+SNAPSHOT_EVERY = 5000
+"""Entries between two snapshots of a log (the unsettled changes a writer holds at most);
+`JEJAK_SNAPSHOT_EVERY` overrides it, read by each `Ledger` when it opens."""
 
 STATE_CAPACITY = int(os.environ.get("JEJAK_STATE_CAPACITY", "2000"))
-"""Values each map of a writer's state keeps cached (bench/snapshot.py measured the choice)."""
+"""Values each map of a writer's state keeps cached (bench/writer_memory.py measured the choice)."""
 
 
 class StateMovedError(StoreConflictError):
@@ -129,9 +130,8 @@ class StateRows:
         read = self.recorder.state_value(name, codec.encode_key(key))
         self.loads += 1
         size = self.state.size if self.state is not None else self.base
-        if read.stands_at is None:
-            if self.base != 0:
-                raise StateMovedError(f"log {self.recorder.log}: its snapshot was deleted")
+        if read.stands_at is None:  # rows were settled at `base`, so a snapshot stood there
+            raise StateMovedError(f"log {self.recorder.log}: its snapshot was deleted")
         else:
             generation, stored = read.stands_at
             if generation != self.generation or not self.base <= stored <= size:
@@ -162,7 +162,7 @@ class StateRows:
 
 
 def resumed_state(
-    body: SnapshotBody, rows: StateRows, registry: Any, capacity: int = STATE_CAPACITY
+    body: SnapshotBody, rows: StateRows, registry: RegistryState, capacity: int = STATE_CAPACITY
 ) -> LedgerState:
     """The state standing at the snapshot, its values read from the rows on demand."""
     state = LedgerState.resumed(

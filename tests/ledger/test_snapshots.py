@@ -11,7 +11,6 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from hypothesis import strategies as st
 
 from domain.errors import Refusal
 from domain.state import LedgerState
-from domain.store import Stores
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.errors import DuplicatePayloadError, LedgerError
 from ledger.ledger import Ledger
@@ -31,6 +29,7 @@ from ledger.settings import Settings
 from ledger.state_codec import STATE_MAPS
 from ledger.store import LogRecorder, drop_postgres_schema, store_environment
 from projections.decode import to_entry
+from tests.ledger.state_keys import every_key
 from tests.support import (
     AGENCY,
     HEAD,
@@ -129,27 +128,12 @@ def _fold_from_zero(runtime: Runtime) -> LedgerState:
     return state
 
 
-def _every_key(state: LedgerState) -> dict[str, set[object]]:
-    stores: Stores = state._stores
-    found: dict[str, set[object]] = {}
-    for f in fields(stores):
-        if f.name in ("agency_requests", "agency_flags"):
-            continue  # the legacy whole-log chains, not persisted
-        layer = getattr(stores, f.name)
-        keys: set[object] = set()
-        while layer is not None:
-            keys.update(layer.own)
-            layer = layer.parent
-        found[f.name] = keys
-    return found
-
-
 def assert_same_state(restored: LedgerState, whole: LedgerState) -> None:
     """Every value of every map, and every subject's view with its flags, at the same size."""
     assert restored.size == whole.size
     assert restored.last_integrated_at == whole.last_integrated_at
     assert restored.position() == whole.position()
-    keys = _every_key(whole)
+    keys = every_key(whole)
     for name, wanted in keys.items():
         mine, theirs = getattr(restored._stores, name), getattr(whole._stores, name)
         for key in wanted:

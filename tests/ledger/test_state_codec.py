@@ -5,7 +5,6 @@ folded in memory from entry 0 (values, flags, views) on every demo log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from domain.store import Chain, Stores
 from ledger.settings import Settings
 from ledger.state_codec import FORMAT, STATE_MAPS, CodecError, decode, encode, encode_changes
 from projections.decode import to_entry
+from tests.ledger.state_keys import every_key
 
 WITA = timezone(timedelta(hours=8))
 
@@ -75,26 +75,11 @@ def _values(state: LedgerState, keys: dict[str, set[object]]) -> dict[str, dict[
     return {name: {k: getattr(stores, name).get(k) for k in ks} for name, ks in keys.items()}
 
 
-def _every_key(state: LedgerState) -> dict[str, set[object]]:
-    """Every key the in-memory fold holds in each persisted map."""
-    stores: Stores = state._stores
-    found: dict[str, set[object]] = {}
-    for f in fields(stores):
-        layer = getattr(stores, f.name)
-        if f.name in STATE_MAPS and f.name not in ("agency_requests", "agency_flags"):
-            keys: set[object] = set()
-            while layer is not None:
-                keys.update(layer.own)
-                layer = layer.parent
-            found[f.name] = keys
-    return found
-
-
 def test_every_value_of_every_demo_map_reads_back_equal(demo_logs: tuple) -> None:
     registry, logs = demo_logs
     for log, entries in logs.items():
         state = _in_memory(log, registry, entries)
-        keys = _every_key(state)
+        keys = every_key(state)
         assert sum(map(len, keys.values())) > 50
         for name, values in _values(state, keys).items():
             codec = STATE_MAPS[name]
@@ -129,7 +114,7 @@ def test_snapshot_and_tail_fold_equals_the_fold_from_entry_zero(
             flags.append(None if recorded is None else recorded.flags)
         assert resumed.size == whole.size
         assert resumed.last_integrated_at == whole.last_integrated_at
-        keys = _every_key(whole)
+        keys = every_key(whole)
         assert _values(resumed, keys) == _values(whole, keys)
         tail_flags = [s.flags for s in _steps_after(whole, at)]
         raised = sorted((f.entry, f.rule, f.detail) for fs in flags if fs for f in fs)
@@ -143,7 +128,7 @@ def test_snapshot_and_tail_fold_equals_the_fold_from_entry_zero(
 
 
 def _steps_after(state: LedgerState, at: int) -> Iterator:
-    for log in _values(state, {"subjects": _every_key(state)["subjects"]})["subjects"].values():
+    for log in _values(state, {"subjects": every_key(state)["subjects"]})["subjects"].values():
         yield from (s for s in log.steps if s.index >= at)  # type: ignore[attr-defined]
 
 

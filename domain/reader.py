@@ -25,6 +25,8 @@ from domain.flags import Flag
 DayKey = tuple[str, date]  # (unit, day)
 WeekKey = tuple[str, int, int]  # (employee, ISO year, ISO week)
 PresenceKey = tuple[str, date]  # (employee, day)
+MonthKey = tuple[str, int, int]  # (employee, year, month)
+Month = tuple[int, int]  # (year, month)
 WorkTime = tuple[date, str, int]  # (day, source: "presence" or a request id, minutes)
 
 
@@ -62,7 +64,9 @@ class StateReader(Protocol):
 
     def last_work_week(self, nip: str) -> tuple[int, int] | None: ...
 
-    def requests_of_employee(self, nip: str) -> frozenset[str]: ...
+    def requests_in_month(self, key: MonthKey) -> frozenset[str]: ...
+
+    def request_months(self, nip: str) -> tuple[Month, Month] | None: ...
 
     def evaluated_periods(self, nip: str) -> frozenset[str]: ...
 
@@ -88,7 +92,8 @@ class Changes:
     presence_days: dict[PresenceKey, Presence] = field(default_factory=dict)
     work_times: dict[WeekKey, frozenset[WorkTime]] = field(default_factory=dict)
     last_work_weeks: dict[str, tuple[int, int]] = field(default_factory=dict)
-    employee_requests: dict[str, frozenset[str]] = field(default_factory=dict)
+    employee_months: dict[MonthKey, frozenset[str]] = field(default_factory=dict)
+    request_spans: dict[str, tuple[Month, Month]] = field(default_factory=dict)
     evaluated: dict[str, frozenset[str]] = field(default_factory=dict)
     evaluations_judged: dict[str, date] = field(default_factory=dict)
     value: Aggregate | None = None
@@ -113,3 +118,43 @@ class Changes:
 
     def week(self, reader: StateReader, key: WeekKey) -> frozenset[tuple[date, str]]:
         return self.employee_weeks.get(key, reader.employee_week(key))
+
+    def file_request(
+        self, reader: StateReader, nip: str, rid: str, dates: tuple[date, ...]
+    ) -> None:
+        """Index a request under each calendar month its dates touch, and widen the span of
+        months the employee's requests cover."""
+        touched = sorted({(day.year, day.month) for day in dates})
+        for year, month in touched:
+            key = (nip, year, month)
+            held = self.employee_months.get(key, reader.requests_in_month(key))
+            self.employee_months[key] = held | {rid}
+        span = self.request_spans.get(nip, reader.request_months(nip))
+        first, last = touched[0], touched[-1]
+        if span is not None:
+            first, last = min(span[0], first), max(span[1], last)
+        if span != (first, last):
+            self.request_spans[nip] = (first, last)
+
+
+def months_between(first: Month, last: Month) -> list[Month]:
+    """The calendar months from `first` to `last`, both included."""
+    found = []
+    year, month = first
+    while (year, month) <= last:
+        found.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def requests_dated_from(reader: StateReader, nip: str, first: date | None) -> frozenset[str]:
+    """The employee's requests with a date in `first`'s month or later (all of them for None):
+    read month by month, so a rule looking ahead reads the months ahead, not the history."""
+    span = reader.request_months(nip)
+    if span is None:
+        return frozenset()
+    start = span[0] if first is None else max(span[0], (first.year, first.month))
+    found: set[str] = set()
+    for year, month in months_between(start, span[1]):
+        found |= reader.requests_in_month((nip, year, month))
+    return frozenset(found)

@@ -33,7 +33,7 @@ from domain.events import OPERATOR
 from domain.flags import Flag
 from domain.handlers import HANDLERS
 from domain.history import flag_order, missing_outputs, subject_view, value_of
-from domain.reader import Changes, WeekKey, WorkTime
+from domain.reader import Changes, Month, MonthKey, WeekKey, WorkTime
 from domain.registry import RegistryState, RegistryView
 from domain.rules.keys import check_genesis, check_signing_keys
 from domain.rules.subjects import (
@@ -478,8 +478,13 @@ class LedgerState:
     def last_work_week(self, nip: str) -> tuple[int, int] | None:
         return self._stores.last_work_weeks.get(nip)
 
-    def requests_of_employee(self, nip: str) -> frozenset[str]:
-        return self._stores.employee_requests.get(nip, frozenset())
+    def requests_in_month(self, key: MonthKey) -> frozenset[str]:
+        """The employee's requests with a date in that month."""
+        return self._stores.employee_months.get(key, frozenset())
+
+    def request_months(self, nip: str) -> tuple[Month, Month] | None:
+        """The first and last month the employee's requests have dates in."""
+        return self._stores.request_spans.get(nip)
 
     def evaluated_periods(self, nip: str) -> frozenset[str]:
         """The cadence periods the employee's recorded evaluations cover."""

@@ -23,7 +23,7 @@ from domain.aggregates import (
 )
 from domain.aggregates import Request as WfaRequest
 from domain.flags import Flag
-from domain.reader import Changes, DayKey, PresenceKey, WeekKey, WorkTime
+from domain.reader import Changes, DayKey, Month, MonthKey, PresenceKey, WeekKey, WorkTime
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -196,7 +196,8 @@ class Stores:
     presence_days: Layered[PresenceKey, Presence]
     work_times: Layered[WeekKey, frozenset[WorkTime]]
     last_work_weeks: Layered[str, tuple[int, int]]
-    employee_requests: Layered[str, frozenset[str]]
+    employee_months: Layered[MonthKey, frozenset[str]]
+    request_spans: Layered[str, tuple[Month, Month]]
     evaluated: Layered[str, frozenset[str]]
     evaluations_judged: Layered[str, date]
     kinds: Layered[str, str]
@@ -286,7 +287,8 @@ _APPLIED = (
     "presence_days",
     "work_times",
     "last_work_weeks",
-    "employee_requests",
+    "employee_months",
+    "request_spans",
     "evaluated",
     "evaluations_judged",
 )

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from domain.aggregates import Request
 from domain.events import OPERATOR
+from domain.reader import requests_dated_from
 from domain.state import LedgerState
 
 OVERSIGHT = frozenset({"ombudsman", "inspectorate"})
@@ -20,37 +21,46 @@ def _weeks(employee: str, days: Iterable[date]) -> set[tuple[str, int, int]]:
 
 class Neighbours:
     """An agency's requests by employee, read through the state's index of each employee's
-    requests (bounded by the employees asked about, not by the log), and their neighbours."""
+    requests by month (bounded by the employees and months asked about, not by the log), and
+    their neighbours."""
 
     def __init__(self, state: LedgerState, agency: str) -> None:
         self.state = state
         self.agency = agency
-        self._of_employee: dict[str, list[Request]] = {}
+        self._requests: dict[str, Request | None] = {}
 
-    def of_employee(self, nip: str) -> list[Request]:
-        """The employee's requests in this agency."""
-        found = self._of_employee.get(nip)
-        if found is None:
-            requests = (self.state.request(r) for r in sorted(self.state.requests_of_employee(nip)))
-            found = [r for r in requests if r is not None and r.agency == self.agency]
-            self._of_employee[nip] = found
-        return found
+    def of_employee(self, nip: str, days: Iterable[date] | None = None) -> list[Request]:
+        """The employee's requests in this agency: all of them, or (given `days`) those with a
+        date in a month of one of the days."""
+        if days is None:
+            ids = requests_dated_from(self.state, nip, None)
+        else:
+            months = {(day.year, day.month) for day in days}
+            ids = frozenset().union(*(self.state.requests_in_month((nip, *m)) for m in months))
+        found = (self._request(rid) for rid in sorted(ids))
+        return [r for r in found if r is not None and r.agency == self.agency]
+
+    def _request(self, rid: str) -> Request | None:
+        if rid not in self._requests:
+            self._requests[rid] = self.state.request(rid)
+        return self._requests[rid]
 
     def of(self, request: Request) -> set[str]:
         """Requests sharing a unit-day (quota, on-site minimum) or an ISO week (weekly cap):
         the unit's members' requests on its days, the employee's own in its weeks."""
         days = set(request.dates)
         weeks = _weeks(request.employee, days)
+        week_days = {day - timedelta(days=day.weekday() - n) for day in days for n in range(7)}
         found = {
             other.id
-            for other in self.of_employee(request.employee)
+            for other in self.of_employee(request.employee, week_days)
             if weeks & _weeks(other.employee, other.dates)
         }
         if request.unit is not None:
             for nip in sorted(self.state.members_of(request.unit)):
                 found.update(
                     other.id
-                    for other in self.of_employee(nip)
+                    for other in self.of_employee(nip, days)
                     if other.unit == request.unit and days.intersection(other.dates)
                 )
         found.add(request.id)
@@ -150,8 +160,10 @@ class Selection:
         lapse = complaint.lapse_at.date()
         around: list[str] = []
         neighbours = self.neighbours(complaint.agency)
+        window = COMPLAINT_WINDOW.days
+        days = [lapse + timedelta(days=n) for n in range(-window, window + 1)]
         for nip in sorted(self.state.members_of(complaint.unit)):
-            for request in neighbours.of_employee(nip):
+            for request in neighbours.of_employee(nip, days):
                 if any(abs(day - lapse) <= COMPLAINT_WINDOW for day in request.dates):
                     around.append(request.id)
                     self.add_request_with_neighbours(request.id)

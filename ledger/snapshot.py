@@ -28,7 +28,7 @@ from ledger.store import LogRecorder, SnapshotRow, StateRow
 from ledger.tree import Node
 from verification.merkle import perfect_subtrees
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 """The body's version: a snapshot of another version is refused and the log replayed."""
 
 SNAPSHOT_EVERY = 5000

@@ -27,7 +27,7 @@ from domain.state import Position
 from ledger.state_codec import STATE_MAPS, CodecError, decode, encode
 from projections.rows import DayRequest
 
-FORMAT = 1
+FORMAT = 2
 """The snapshot's version (its position and the projector's maps); another is refused."""
 
 

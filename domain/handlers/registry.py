@@ -32,7 +32,7 @@ from domain.event_data import (
     UnitRegistered,
 )
 from domain.events import OPERATOR, public_key_bytes
-from domain.reader import Changes, StateReader
+from domain.reader import Changes, StateReader, requests_dated_from
 from domain.rules.approval import flag_evaluator_not_assessor
 from domain.rules.cadence import covered_periods
 from domain.rules.complaints import check_entries_exist
@@ -190,7 +190,7 @@ def _flag_penalised(
     on = entry.event.occurred_at.date()
     policy = reader.policy(employee.agency)
     version = None if policy is None else policy.in_force(on)
-    for rid in sorted(reader.requests_of_employee(employee.nip)):
+    for rid in sorted(requests_dated_from(reader, employee.nip, on)):
         request = reader.request(rid)
         if request is not None:
             flag = flag_arrangement_after_penalty(entry.index, employee.nip, request, on)

@@ -58,8 +58,7 @@ def wfa_requested(reader: StateReader, entry: Entry, changes: Changes) -> None:
     existing = reader.request(event.subject)
     check_requestable(event.subject, existing, data.employee)
     require_policy(event.agency, reader.policy(event.agency), min(data.dates))
-    held = changes.employee_requests.get(data.employee, reader.requests_of_employee(data.employee))
-    changes.employee_requests[data.employee] = held | {event.subject}
+    changes.file_request(reader, data.employee, event.subject, tuple(data.dates))
     offset = event.occurred_at.utcoffset()
     changes.value = changes.requests[event.subject] = Request(
         id=event.subject,

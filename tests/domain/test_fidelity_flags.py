@@ -3,12 +3,13 @@ designated locations: each flag raised on its case, and not on the clean case.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from domain.errors import PayloadInvalid
 from domain.events import parse_payload
+from domain.reader import months_between, requests_dated_from
 from domain.rules.evaluations import predikat_of
 from tests.domain.builders import (
     HEAD,
@@ -138,6 +139,37 @@ def test_no_penalty_flag_for_proceedings() -> None:
     w.request()
     w.approve()
     assert w.add("employee.updated", STAFF, {"discipline": "proceedings"}) == ()
+
+
+def test_the_penalty_reads_the_months_ahead_across_a_year_and_a_month_boundary() -> None:
+    w = world()
+    w.request("req-1", dates=("2026-12-31", "2027-01-04"))
+    w.approve("req-1")
+    w.request("req-2", dates=("2027-02-01",))
+    w.approve("req-2")
+    assert w.state.request_months(STAFF) == ((2026, 12), (2027, 2))
+    assert w.state.requests_in_month((STAFF, 2027, 1)) == {"req-1"}
+    flags = w.add("employee.updated", STAFF, {"discipline": "penalty"})
+    assert [f.rule for f in flags] == ["arrangement-after-penalty"] * 2
+    assert "req-1 still holds approved flexible days 2026-12-31, 2027-01-04" in flags[0].detail
+    assert "req-2" in flags[1].detail
+
+
+def test_requests_dated_before_the_penalty_month_are_not_read() -> None:
+    w = world()
+    w.request(dates=("2026-12-07",))
+    counted: list[object] = []
+    real = w.state.requests_in_month
+    w.state.requests_in_month = lambda key: counted.append(key) or real(key)  # type: ignore[method-assign]
+    assert requests_dated_from(w.state, STAFF, date(2027, 1, 1)) == frozenset()
+    assert counted == []  # the employee's requests end in December: no month is read
+    assert requests_dated_from(w.state, STAFF, date(2026, 12, 31)) == {"req-1"}
+    assert counted == [(STAFF, 2026, 12)]
+
+
+def test_months_between_crosses_the_year() -> None:
+    assert months_between((2026, 11), (2027, 2)) == [(2026, 11), (2026, 12), (2027, 1), (2027, 2)]
+    assert months_between((2027, 2), (2026, 11)) == []
 
 
 # -- predikat-inconsistent -----------------------------------------------------------------

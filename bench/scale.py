@@ -5,12 +5,14 @@ Targets, from one run: RSS of the server and of the projection worker at 10^6 en
 <= 2 x that at 10^4. (With other `--sizes`, the largest against the one before it, and the
 largest against the smallest.)
 
-The log: bench/projections.py's workload (a request asked, approved, its output reported)
-spread over 10 agency logs (bench/scale_build.py), grown in-process in batches of 1000 to each
-size in turn, its read models caught up in-process too, so each start is a restart on a
-caught-up deployment. For each size everything is stopped, then a real `jejak serve`
-subprocess (one process, `--projections worker`: the read models in a worker process it
-spawns) starts on the store, and the bench measures:
+The log: bench/workload.py's requests (asked, approved, output reported) in 10 agency logs
+(bench/scale_build.py): by default each agency has `--units` units (20) of 30 staff, at most
+30 % of a unit away a day; `--heavy` is the former workload (two staff per agency piling up
+bookings on 300 days, so an employee's and a unit-day's sets grow with the log). The log is
+grown in-process in batches of 1000 to each size in turn, its read models caught up in-process
+too, so each start is a restart on a caught-up deployment. For each size everything is
+stopped, then a real `jejak serve` subprocess (one process, `--projections worker`: the read
+models in a worker process it spawns) starts on the store, and the bench measures:
 - start-up: from launching `jejak serve` until its first POST /v1/entries answers 201 (the
   request is sent at once and retried until the port takes it);
 - the server's CPU seconds by then (utime + stime from /proc, its own process), and RSS
@@ -24,7 +26,7 @@ process of its own) reading and deserialising every entry of the same logs, keep
 seconds from launch to exit, and its RSS.
 
 Run:  .venv/bin/python -m bench.scale [--sizes 10000,100000,1000000] [--more 10000]
-          [--store sqlite|postgres]
+          [--store sqlite|postgres] [--units 20] [--heavy]
 Output: one row per size, the target ratios with PASS/MISS, one JSON line; progress on stderr.
 """
 
@@ -304,7 +306,7 @@ def print_table(rows: list[dict[str, Any]], lines: list[str], context: dict[str,
 
 def run(args: argparse.Namespace) -> None:
     targets_sizes = sorted(int(s) for s in args.sizes.split(","))
-    workload = Workload(agencies(AGENCIES))
+    workload = Workload(agencies(AGENCIES, units=args.units, heavy=args.heavy))
     log_ids = [a.id for a in workload.agencies]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="jejak-scale-") as tmp, ExitStack() as stack:
@@ -338,7 +340,8 @@ def run(args: argparse.Namespace) -> None:
             }
             rows.append(row)
             log("  " + json.dumps(row))
-    context = {"store": args.store, "agencies": AGENCIES, "more": args.more}
+    shape = "heavy" if args.heavy else f"{args.units} units of 30 staff per agency"
+    context = {"store": args.store, "agencies": AGENCIES, "more": args.more, "workload": shape}
     print_table(rows, targets(rows), context)
 
 
@@ -354,6 +357,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--more", type=int, default=10_000, help="entries appended over HTTP")
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--units", type=int, default=20, help="units of 30 staff per agency")
+    parser.add_argument("--heavy", action="store_true", help="the former two-staff workload")
     run(parser.parse_args())
 
 

@@ -1,10 +1,11 @@
-"""The workload of bench/scale.py: bench/projections.py's requests spread over several agencies.
+"""The workload of bench/scale.py: bench/workload.py's requests spread over several agencies.
 
-Each agency has its own key, policy, unit, head and two staff (as tests/support.py's World has
-for one); request n goes to agency n % agencies, and is bench/projections.py's three events
-(asked, approved by the head, output reported) for one of that agency's two staff. The events
-come out of one endless, signed stream, so the log can be grown in steps (in-process, in large
-batches) and then by HTTP, and each step continues where the last one stopped.
+Each agency has its own key and policy, and bench/workload.py's people: by default units of 30
+staff, at most 30 % of a unit away a day (`heavy`: one unit of two staff piling up bookings on
+300 days). Request n goes to agency n % agencies and is three events (asked, approved by the
+head, output reported). The events come out of one endless, signed stream, so the log can be
+grown in steps (in-process, in large batches) and then by HTTP, and each step continues where the
+last one stopped.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench.workload import Staffing
 from ledger.bootstrap import Runtime
 from ledger.signing import EnvelopeSigner
 from ledger.tokens import issue_token
 from projections.runner import ProjectionRunner
-from tests.support import payload, policy_data, wfa_request
+from tests.support import payload, policy_data
 from verification.leaf import format_instant
 
 BUILD_BATCH = 1000  # envelopes per in-process append (one log each)
@@ -39,75 +41,36 @@ class Agency:
     number: int
     id: str
     signer: EnvelopeSigner
-    head: str
-    staff: tuple[str, str]
+    people: Staffing
     token: str = ""
-
-    @property
-    def unit(self) -> str:
-        return f"{self.id}/loket"
 
     def sign(self, kind: str, subject: str, actor: str, data: dict[str, object]) -> dict[str, Any]:
         signed: dict[str, Any] = self.signer.sign(payload(kind, subject, actor, data, self.id))
         return signed
 
 
-def agencies(count: int) -> list[Agency]:
+def agencies(count: int, units: int = 20, heavy: bool = False) -> list[Agency]:
     """`count` agencies with deterministic keys and NIPs unique across agencies."""
     found = []
     for number in range(count):
         agency_id = f"kab-scale-{number:02d}"
         seed = hashlib.sha256(f"jejak-bench-scale:{agency_id}".encode()).digest()
         signer = EnvelopeSigner(Ed25519PrivateKey.from_private_bytes(seed))
-        people = [f"1975{number:05d}{p:05d}1001" for p in range(3)]
-        found.append(Agency(number, agency_id, signer, people[0], (people[1], people[2])))
+        people = Staffing(agency_id, number, units=units, heavy=heavy)
+        found.append(Agency(number, agency_id, signer, people))
     return found
 
 
-def _employee(agency: Agency, name: str, supervisor: str | None) -> dict[str, object]:
-    return {
-        "name": name,
-        "unit": agency.unit,
-        "position": "Analis Kependudukan",
-        "supervisor": supervisor,
-        "placed_at": "2020-01-01",
-        "discipline": "none",
-    }
-
-
 def organisation(agency: Agency) -> list[dict[str, Any]]:
-    """Policy, unit, head and staff of one agency (tests/support.py's World.setup)."""
-    unit = {
-        "name": "Loket Dukcapil",
-        "public_service": True,
-        "service_hours": {"start": "08:00", "end": "15:00"},
-        "min_on_site": 1,
-    }
-    head, (first, second) = agency.head, agency.staff
-    return [
-        agency.sign("policy.enacted", f"policy:{agency.id}", head, policy_data()),
-        agency.sign("unit.registered", agency.unit, head, unit),
-        agency.sign("employee.enrolled", head, head, _employee(agency, "Kepala Dinas", None)),
-        agency.sign("employee.enrolled", first, head, _employee(agency, "Siti Rahma", head)),
-        agency.sign("employee.enrolled", second, head, _employee(agency, "Budi Santoso", head)),
-    ]
+    """Policy, units, head and staff of one agency."""
+    head = agency.people.head
+    events = [("policy.enacted", f"policy:{agency.id}", head, policy_data())]
+    return [agency.sign(*event) for event in events + agency.people.organisation()]
 
 
 def request(agency: Agency, k: int) -> list[dict[str, Any]]:
-    """The agency's k-th request: bench/projections.py's `_request`, in this agency's names."""
-    who = agency.staff[k % 2]
-    day = (datetime.now(UTC).date() + timedelta(days=7 + k % 300)).isoformat()
-    data = {**wfa_request(who), "dates": [day]}
-    output: dict[str, object] = {
-        "date": day,
-        "outputs": [{"title": "laporan", "target": "t1", "evidence_sha256": None}],
-    }
-    rid = f"{agency.id}/bench-{k}"
-    return [
-        agency.sign("wfa.requested", rid, who, data),
-        agency.sign("wfa.approved", rid, agency.head, {"note": "ok"}),
-        agency.sign("work.output_reported", rid, who, output),
-    ]
+    """The agency's k-th request (bench/workload.py), signed."""
+    return [agency.sign(*event) for event in agency.people.request(k)]
 
 
 def _stream(found: list[Agency]) -> Iterator[tuple[Agency, dict[str, Any]]]:

@@ -13,7 +13,7 @@ import pytest
 from tests.servers import ROOT
 
 pytestmark = pytest.mark.slow
-TINY = ("--sizes", "400,200", "--more", "50", "--store", "sqlite")
+TINY = ("--sizes", "800,400", "--more", "50", "--store", "sqlite", "--units", "1")
 COLUMNS = {
     "entries",
     "start_s",
@@ -45,11 +45,11 @@ def test_scale_bench_prints_its_table_at_tiny_sizes(tmp_path: Path) -> None:
     header = [cell.strip() for cell in lines[0].split("|")]
     assert set(header) == COLUMNS
     rows = [[cell.strip() for cell in line.split("|")] for line in lines[1:3]]
-    assert [row[header.index("entries")] for row in rows] == ["200", "400"]  # sizes in order
+    assert [row[header.index("entries")] for row in rows] == ["400", "800"]  # sizes in order
     result = json.loads(lines[-1])
     assert (result["bench"], result["store"], result["agencies"]) == ("scale", "sqlite", 10)
     small, large = result["results"]
-    assert (small["entries"], large["entries"]) == (200, 400)
+    assert (small["entries"], large["entries"]) == (400, 800)
     for row in (small, large):
         assert row["start_s"] > 0
         assert row["worker_ready_s"] >= row["start_s"]  # the worker starts inside the server

@@ -86,15 +86,43 @@ def _after(
 
 
 def missing_reports(
-    reads: ReadRecorder, as_of: datetime, agency: str | None = None, request: str | None = None
+    reads: ReadRecorder,
+    as_of: datetime,
+    agency: str | None = None,
+    *,
+    requests: Sequence[str] | None = None,
+    unit: str | None = None,
+    after: list[object] | None = None,
+    limit: int | None = None,
 ) -> list[Row]:
-    """Flags for approved days left without an output report after the policy's deadline."""
+    """Flags for approved days left without an output report after the policy's deadline: of
+    the given `requests`, or in flag order (entry, rule, detail) the first `limit` after the key
+    `after`. Read through the indexes of unreported days (a partial index), so the rows read
+    are about the flags returned, not the days ever booked."""
     clauses = ["in_effect = 1", "reported = 0", "missing_from <= ?"]
     params: list[object] = [utc_text(as_of)]
-    _match(clauses, params, (("agency =", agency), ("request =", request)))
+    _match(clauses, params, (("agency =", agency), ("unit =", unit)))
+    if requests is not None:
+        if not requests:
+            return []
+        clauses.append(f"request IN ({', '.join('?' for _ in requests)})")
+        params.extend(requests)
+    if after is None:
+        found = _unreported(reads, clauses, params, limit)
+    else:  # the rest of the cursor's entry (one decision's days), then the entries after it
+        same = _unreported(reads, [*clauses, "decision_entry = ?"], [*params, after[0]], None)
+        later = _unreported(reads, [*clauses, "decision_entry > ?"], [*params, after[0]], limit)
+        found = [*(f for f in same if _flag_key(f) > after), *later]
+    return sorted(found, key=_flag_key)[:limit]
+
+
+def _unreported(
+    reads: ReadRecorder, clauses: list[str], params: list[object], limit: int | None
+) -> list[Row]:
+    tail = "" if limit is None else f" LIMIT {int(limit)}"
     found = reads.rows(
         "SELECT request, day, agency, unit, deadline, decision_entry FROM {s}jp_work_days"  # noqa: S608
-        f" WHERE {' AND '.join(clauses)}",
+        f" WHERE {' AND '.join(clauses)} ORDER BY decision_entry, day, request{tail}",
         params,
     )
     return [
@@ -109,6 +137,10 @@ def missing_reports(
         }
         for r in found
     ]
+
+
+def _flag_key(flag: Row) -> list[object]:
+    return [flag["entry"], flag["rule"], flag["detail"]]
 
 
 def requests(
@@ -145,9 +177,9 @@ def requests(
     )
     found, next_cursor = _page(found, limit, ("first_day", "subject"))
     missing: dict[str, list[Row]] = defaultdict(list)
-    if found:
-        for flag in missing_reports(reads, as_of, agency):
-            missing[str(flag["subject"])].append(flag)
+    subjects = [str(row["subject"]) for row in found]
+    for flag in missing_reports(reads, as_of, agency, requests=subjects):
+        missing[str(flag["subject"])].append(flag)
     items = []
     for row in found:
         item = _json(row, "dates", "approved_dates", "flags", "entries")
@@ -204,8 +236,13 @@ def compliance(
     cursor: str | None = None,
     unit: str | None = None,
 ) -> Page:
-    """Every flag (recorded, and missing reports as of `as_of`) with the entry that raised it."""
+    """Every flag (recorded, and missing reports as of `as_of`) with the entry that raised it:
+    the first `limit` after the cursor of each, merged."""
     key = decode_cursor(cursor, 3)
+    if key is not None and not (
+        type(key[0]) is int and isinstance(key[1], str) and isinstance(key[2], str)
+    ):
+        raise BadCursorError(f"cursor {cursor!r} is not one this server issued")
     clauses: list[str] = []
     params: list[object] = []
     _match(clauses, params, (("agency =", agency), ("unit =", unit)))
@@ -216,13 +253,8 @@ def compliance(
         f" LIMIT {limit + 1}",
         params,
     )
-    extra = [
-        f
-        for f in missing_reports(reads, as_of, agency)
-        if (unit is None or f["unit"] == unit)
-        and (key is None or [f["entry"], f["rule"], f["detail"]] > key)
-    ]
-    merged = sorted([*found, *extra], key=lambda f: (f["entry"], f["rule"], f["detail"]))
+    extra = missing_reports(reads, as_of, agency, unit=unit, after=key, limit=limit + 1)
+    merged = sorted([*found, *extra], key=_flag_key)
     page, next_cursor = _page(merged, limit, ("entry", "rule", "detail"))
     return Page([{**f, "entries": [f["entry"]]} for f in page], next_cursor)
 
@@ -320,13 +352,18 @@ def complaints(
 
 
 def units_of(reads: ReadRecorder, agency: str) -> list[str]:
-    """The units of an agency that have requests or days in the read models."""
+    """The units of an agency that have days in the read models (every request names its
+    unit's days): one index probe per unit (a skip scan), not a scan of the agency's days."""
     found = reads.rows(
-        "SELECT DISTINCT unit FROM {s}jp_requests WHERE agency = ?"
-        " UNION SELECT DISTINCT unit FROM {s}jp_unit_days WHERE agency = ?",
+        "WITH RECURSIVE units(unit) AS ("
+        " SELECT MIN(unit) FROM {s}jp_unit_days WHERE agency = ?"
+        " UNION ALL SELECT (SELECT MIN(d.unit) FROM {s}jp_unit_days d"
+        " WHERE d.agency = ? AND d.unit > units.unit)"
+        " FROM units WHERE units.unit IS NOT NULL)"
+        " SELECT unit FROM units WHERE unit IS NOT NULL",
         [agency, agency],
     )
-    return sorted({str(r["unit"]) for r in found})
+    return sorted(str(r["unit"]) for r in found)
 
 
 def last_unit_day(reads: ReadRecorder, unit: str, agency: str | None = None) -> date | None:
@@ -338,16 +375,6 @@ def last_unit_day(reads: ReadRecorder, unit: str, agency: str | None = None) -> 
     )
     day = found[0]["day"] if found else None
     return None if day is None else date.fromisoformat(str(day))
-
-
-def agencies(reads: ReadRecorder) -> list[str]:
-    """The agencies that have requests or unit days in the read models."""
-    found = reads.rows(
-        "SELECT DISTINCT agency FROM {s}jp_requests"
-        " UNION SELECT DISTINCT agency FROM {s}jp_unit_days",
-        [],
-    )
-    return sorted({str(r["agency"]) for r in found})
 
 
 def complaint_logs(readers: Iterable[ReadRecorder], subject: str) -> list[str]:

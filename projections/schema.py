@@ -183,8 +183,18 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS jp_flags_agency ON {s}jp_flags (agency, entry)",
     "CREATE INDEX IF NOT EXISTS jp_work_days_unit ON {s}jp_work_days (unit, day)",
     "CREATE INDEX IF NOT EXISTS jp_complaints_agency ON {s}jp_complaints (agency, filed_entry)",
-    "CREATE INDEX IF NOT EXISTS jp_work_days_due ON {s}jp_work_days (agency, missing_from)",
     "CREATE INDEX IF NOT EXISTS jp_evaluations_agency ON {s}jp_evaluations (agency, subject)",
+    # a unit's flags and complaints (a complaint's report), and an agency's units (a skip scan)
+    "CREATE INDEX IF NOT EXISTS jp_flags_unit ON {s}jp_flags (unit, entry)",
+    "CREATE INDEX IF NOT EXISTS jp_complaints_unit ON {s}jp_complaints (unit, filed_entry)",
+    "CREATE INDEX IF NOT EXISTS jp_unit_days_agency ON {s}jp_unit_days (agency, unit)",
+    # the days still without an output report, in flag order (the missing-report flags); they
+    # replace an index by due date, which led the planner through every day ever booked
+    "DROP INDEX IF EXISTS {s}jp_work_days_due",
+    "CREATE INDEX IF NOT EXISTS jp_work_days_unreported ON {s}jp_work_days"
+    " (agency, decision_entry, day, request) WHERE in_effect = 1 AND reported = 0",
+    "CREATE INDEX IF NOT EXISTS jp_work_days_unit_unreported ON {s}jp_work_days"
+    " (unit, decision_entry, day, request) WHERE in_effect = 1 AND reported = 0",
 )
 
 

@@ -25,7 +25,13 @@ from ledger.state_codec import STATE_MAPS
 from projections.decode import to_entry
 from projections.projector import Indexes
 from projections.runner import ProjectionRunner
-from projections.state_rows import Snapshot, decode_snapshot, decode_value, encode_snapshot
+from projections.state_rows import (
+    FORMAT,
+    Snapshot,
+    decode_snapshot,
+    decode_value,
+    encode_snapshot,
+)
 from projections.store import ReadRecorder, StateMovedError
 from tests.projections.helpers import digest, rules, runner_for, table_rows
 from tests.support import (
@@ -222,8 +228,11 @@ SNAPSHOT_DAMAGE = {
     "other format column": ("format 9", lambda data, form: (data, 9)),
     "not a snapshot": ("magic", lambda data, form: (b"\x80\x04pickled", form)),
     "snapshot of another format": (
-        "snapshot of format 2",
-        lambda data, form: (encode_snapshot(replace(decode_snapshot(data), format=2)), form),
+        f"snapshot of format {FORMAT + 1}",
+        lambda data, form: (
+            encode_snapshot(replace(decode_snapshot(data), format=FORMAT + 1)),
+            form,
+        ),
     ),
 }
 

@@ -253,11 +253,12 @@ class LedgerState:
         flags = tuple(flag for flag, _ in changes.flags)
         step = Step(entry.index, entry.integrated_at, changes.value, flags, changes.annotation)
         if log is None:
-            log = SubjectLog(kind_of(event.type), event.agency, ())
+            log = SubjectLog(kind_of(event.type), event.agency, 0)
             if log.kind == "request" and not self._loaded:
                 chain = stores.agency_requests.get(event.agency)
                 stores.agency_requests[event.agency] = Chain(event.subject, chain)
-        stores.subjects[event.subject] = SubjectLog(log.kind, log.agency, (*log.steps, step))
+        stores.subject_steps[(event.subject, log.count)] = step
+        stores.subjects[event.subject] = SubjectLog(log.kind, log.agency, log.count + 1)
         for flag in () if self._loaded else flags:
             chain_f = stores.agency_flags.get(event.agency)
             stores.agency_flags[event.agency] = Chain((flag, entry.integrated_at), chain_f)
@@ -508,28 +509,37 @@ class LedgerState:
 
     # -- views (legacy mode: every subject's steps are in memory) ------------------------
 
-    def _steps(self, subject: str) -> SubjectLog | None:
+    def _steps(self, subject: str) -> tuple[str, tuple[Step, ...]] | None:
+        """The subject's kind and steps (each a value of its own, read in order)."""
         if not self._keep_steps:
             raise DomainError("this agency log's state keeps no steps: read them from the store")
-        return self._stores.subjects.get(subject)
+        log = self._stores.subjects.get(subject)
+        if log is None:
+            return None
+        stored = self._stores.subject_steps
+        steps = tuple(stored.get((subject, n)) for n in range(log.count))
+        if None in steps:
+            raise DomainError(f"a step of subject {subject!r} is missing from the state")
+        return log.kind, steps  # type: ignore[return-value]
 
     def _value_at(self, subject: str, at: datetime) -> Aggregate | None:
-        log = self._steps(subject)
-        return None if log is None else value_of([s for s in log.steps if s.integrated_at <= at])
+        found = self._steps(subject)
+        return None if found is None else value_of([s for s in found[1] if s.integrated_at <= at])
 
     def subject_view(self, subject: str, as_of: datetime | None = None) -> SubjectView | None:
         """The subject as of `as_of` (default: the last entry), time-dependent flags included."""
         at = as_of or self._last
-        log = self._steps(subject)
-        if at is None or log is None:
+        found = self._steps(subject)
+        if at is None or found is None:
             return None
-        value = value_of([step for step in log.steps if step.integrated_at <= at])
+        kind, steps = found
+        value = value_of([step for step in steps if step.integrated_at <= at])
         agency = getattr(value, "agency", None)
         policy = None
         if isinstance(agency, str):
-            found = self._value_at(f"policy:{agency}", at)
-            policy = found if isinstance(found, Policy) else None
-        return subject_view(subject, log.kind, log.steps, at, policy)
+            enacted = self._value_at(f"policy:{agency}", at)
+            policy = enacted if isinstance(enacted, Policy) else None
+        return subject_view(subject, kind, steps, at, policy)
 
     def compliance_flags(self, agency: str, as_of: datetime | None = None) -> tuple[Flag, ...]:
         """Every flag of the agency as of `as_of`, recorded or time-dependent, in entry order."""

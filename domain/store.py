@@ -170,11 +170,13 @@ class Step:
 
 @dataclass(frozen=True)
 class SubjectLog:
-    """A subject's kind, owning organisation and its steps in log order."""
+    """A subject's kind, owning organisation and the number of its steps. The steps are
+    values of their own (`Stores.subject_steps`, by subject and ordinal), so a subject's next
+    step adds one value instead of copying its history (a presence stream gains one a day)."""
 
     kind: str
     agency: str
-    steps: tuple[Step, ...]
+    count: int
 
 
 @dataclass
@@ -202,6 +204,7 @@ class Stores:
     evaluations_judged: Layered[str, date]
     kinds: Layered[str, str]
     subjects: Layered[str, SubjectLog]
+    subject_steps: Layered[tuple[str, int], Step]
     agency_requests: Layered[str, Chain[str]]
     agency_flags: Layered[str, Chain[tuple[Flag, datetime]]]
 
@@ -298,4 +301,4 @@ PERSISTED = (*_APPLIED, "kinds")
 with its steps kept, each subject's steps too (`WITH_STEPS`). The agency chains (every request
 and flag of an agency, for the legacy whole-log reads) are kept only in memory."""
 
-WITH_STEPS = (*PERSISTED, "subjects")
+WITH_STEPS = (*PERSISTED, "subjects", "subject_steps")

@@ -7,8 +7,8 @@ frozen dataclass, date, offset-aware datetime, tuple or frozenset it was, and an
 flipped byte, another format, a row of another map) is refused with `CodecError` instead of
 being folded. Nothing is pickled: the bytes come from a shared database, not from this process.
 
-Two shapes need more than the declared type: a subject's steps (`SubjectLog`) hold a value that
-may be any aggregate, so each step names its aggregate's type; and the persistent `Chain` lists
+Two shapes need more than the declared type: a subject's step (`Step`) holds a value that may
+be any aggregate, so it names its aggregate's type; and the persistent `Chain` lists
 (one node per entry, far deeper than any recursive encoder or decoder allows) are written as
 flat arrays and rebuilt by a loop.
 """
@@ -26,10 +26,10 @@ import msgspec
 
 from domain.aggregates import Aggregate, Annotation
 from domain.flags import Flag
-from domain.store import Chain, Layered, Step, Stores, SubjectLog
+from domain.store import Chain, Layered, Step, Stores
 
 MAGIC = b"J"
-FORMAT = 1
+FORMAT = 2
 """The encoding's version: a value of another version is refused, not guessed at."""
 
 _HEADER = MAGIC + bytes([FORMAT])
@@ -105,40 +105,34 @@ class MapCodec:
 
 
 _STEP_ROW = tuple[int, datetime, str | None, msgspec.Raw, tuple[Flag, ...], Annotation | None]
-_SUBJECT_ROW = tuple[str, str, list[_STEP_ROW]]
 
 
-def _encode_subject(value: object) -> bytes:
-    assert isinstance(value, SubjectLog)
-    steps = [
-        (
-            s.index,
-            s.integrated_at,
-            None if s.value is None else _NAMES[type(s.value)],
-            msgspec.Raw(_encoder.encode(s.value)),
-            s.flags,
-            s.annotation,
-        )
-        for s in value.steps
-    ]
-    return seal(_encoder.encode((value.kind, value.agency, steps)))
+def _encode_step(value: object) -> bytes:
+    assert isinstance(value, Step)
+    name = None if value.value is None else _NAMES[type(value.value)]
+    row = (
+        value.index,
+        value.integrated_at,
+        name,
+        msgspec.Raw(_encoder.encode(value.value)),
+        value.flags,
+        value.annotation,
+    )
+    return seal(_encoder.encode(row))
 
 
-def _decode_subject(data: bytes) -> SubjectLog:
-    kind, agency, rows = decode(data, _SUBJECT_ROW)
-    steps = []
-    for index, at, name, raw, flags, annotation in rows:
-        value: Aggregate | None = None
-        if name is not None:
-            cls = _AGGREGATES.get(name)
-            if cls is None:
-                raise CodecError(f"a step of a {kind} holds an unknown aggregate {name!r}")
-            try:
-                value = msgspec.json.decode(raw, type=cls)
-            except msgspec.DecodeError as error:
-                raise CodecError(f"a step's {name} unreadable: {error}") from error
-        steps.append(Step(index, at, value, flags, annotation))
-    return SubjectLog(kind, agency, tuple(steps))
+def _decode_step(data: bytes) -> Step:
+    index, at, name, raw, flags, annotation = decode(data, _STEP_ROW)
+    value: Aggregate | None = None
+    if name is not None:
+        cls = _AGGREGATES.get(name)
+        if cls is None:
+            raise CodecError(f"a step holds an unknown aggregate {name!r}")
+        try:
+            value = msgspec.json.decode(raw, type=cls)
+        except msgspec.DecodeError as error:
+            raise CodecError(f"a step's {name} unreadable: {error}") from error
+    return Step(index, at, value, flags, annotation)
 
 
 def _chain_codec(item_type: Any) -> tuple[Callable[[object], bytes], Callable[[bytes], object]]:
@@ -159,8 +153,8 @@ def _map_codec(name: str, declared: Any) -> MapCodec:
     origin = typing.get_origin(declared)
     assert origin is Layered, f"Stores.{name} is not a layered map"
     key_type, value_type = typing.get_args(declared)
-    if value_type is SubjectLog:
-        return MapCodec(name, key_type, value_type, _encode_subject, _decode_subject)
+    if value_type is Step:
+        return MapCodec(name, key_type, value_type, _encode_step, _decode_step)
     if typing.get_origin(value_type) is Chain:
         (item_type,) = typing.get_args(value_type)
         write, read = _chain_codec(item_type)

@@ -344,7 +344,7 @@ def test_what_the_writer_keeps_in_memory_stays_bounded(
                 held.append((state.cached(), unsettled, len(head.payloads.maps[-1])))
                 assert len(head.subjects.maps[-1]) == 0  # heads are the subject map's
         assert all(cached <= 16 * len(STATE_MAPS) for cached, _, _ in held), held
-        assert all(unsettled <= 3 * 40 for _, unsettled, _ in held), held  # kinds, subjects, units
+        assert all(unsettled <= 4 * 40 for _, unsettled, _ in held), held  # 4 maps per unit
         assert all(payloads <= 30 for _, _, payloads in held), held
         assert ledger.agency_state.subject_view("unit-3") is not None  # read back from rows
     finally:

@@ -128,8 +128,37 @@ def test_snapshot_and_tail_fold_equals_the_fold_from_entry_zero(
 
 
 def _steps_after(state: LedgerState, at: int) -> Iterator:
-    for log in _values(state, {"subjects": every_key(state)["subjects"]})["subjects"].values():
-        yield from (s for s in log.steps if s.index >= at)  # type: ignore[attr-defined]
+    steps = _values(state, {"subject_steps": every_key(state)["subject_steps"]})["subject_steps"]
+    yield from (s for s in steps.values() if s.index >= at)  # type: ignore[attr-defined]
+
+
+def test_a_long_lived_subject_adds_one_step_value_per_entry(demo_logs: tuple) -> None:
+    """A presence stream gains a step a day: each entry writes its one step and the subject's
+    small header, never the subject's history again."""
+    registry, logs = demo_logs
+    log, entries = max(logs.items(), key=lambda item: len(item[1]))
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.event.subject] = counts.get(entry.event.subject, 0) + 1
+    busiest = max(counts, key=counts.__getitem__)
+    assert counts[busiest] >= 12  # a subject of many entries
+    rows = Rows()
+    state = LedgerState(log, registry, loader=rows.load, capacity=7, keep_steps=True)
+    written: list[tuple[int, int]] = []
+    for entry in entries:
+        state.refold(entry)
+        changed = encode_changes(state.dirty())
+        if entry.event.subject == busiest:
+            mine = [(n, v) for n, k, v in changed if n in ("subjects", "subject_steps")]
+            assert sorted(n for n, _ in mine) == ["subject_steps", "subjects"]
+            written.append((len(dict(mine)["subjects"]), len(dict(mine)["subject_steps"])))
+        rows.store(state)
+    assert max(header for header, _ in written) < 120  # kind, agency and a count
+    first_steps = [step for _, step in written[:5]]
+    assert max(step for _, step in written) < 3 * max(first_steps)  # one step, not a history
+    view = state.subject_view(busiest)
+    assert view is not None
+    assert len(view.indexes) == counts[busiest]
 
 
 def test_the_whole_log_reads_are_refused_over_a_loader(demo_logs: tuple) -> None:

@@ -6,11 +6,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
+
+import orjson
 
 from ledger.records import EntryRecorded
 from ledger.state_codec import CodecError
-from ledger.store import LogStore
-from projections.decode import to_entry
+from ledger.store import LogStore, StoredEntry
+from projections.decode import decode_entry, payload_of
 from projections.failures import ProjectionFailure
 from projections.projector import Projector
 from projections.schema import MODELS, TABLES
@@ -57,6 +60,7 @@ class LogFollower:
     ) -> None:
         self.log = log
         self.store = store
+        self._mapper = store.shared.app.mapper  # the stored event, without the payload joined
         self.reads = reads
         self._registry_at = registry_at
         self._new_projector = projector
@@ -204,7 +208,7 @@ class LogFollower:
         batch = RowBatch(log=self.log)
         with projector.stored.reading():
             for stored in found:
-                self._apply(self.store.decode(stored))
+                self._apply(stored)
             if behind:
                 projector.flush(batch)
                 batch.keep_only(behind)
@@ -225,17 +229,21 @@ class LogFollower:
             self.projector.settle(pending.batch)
         return pending.folded
 
-    def _apply(self, recorded: EntryRecorded) -> None:
-        """Fold one stored entry; one that cannot even be decoded parks the log too."""
-        if recorded.payload_b64 is None:
-            leaf = recorded.leaf
-            at = parse_instant(str(leaf["integrated_at"]))
-            self.projector.redacted(recorded.index, str(leaf["subject"]), self.log, at)
-            return
+    def _apply(self, stored: StoredEntry) -> None:
+        """Fold one stored entry, decoded once (`projections.decode`); one that cannot even
+        be decoded parks the log too."""
         try:
-            entry = to_entry(recorded)
+            recorded = cast(EntryRecorded, self._mapper.to_domain_event(stored.event))
+            envelope = orjson.loads(recorded.envelope_json)
+            leaf = orjson.loads(recorded.leaf_json)
+            payload = payload_of(envelope, stored.payload)
+            if payload is None:  # erased by a redaction
+                at = parse_instant(str(leaf["integrated_at"]))
+                self.projector.redacted(recorded.index, str(leaf["subject"]), self.log, at)
+                return
+            entry = decode_entry(recorded, envelope, payload, leaf)
         except Exception as error:  # a bug: the writer accepted it; status shows it
-            self.projector.fail(recorded.index, self.log, error)
+            self.projector.fail(stored.index, self.log, error)
             return
         self._registry_at(entry.registry_size)
         self.projector.apply(entry)

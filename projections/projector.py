@@ -206,9 +206,9 @@ class Projector:
     def _apply(self, entry: Entry) -> None:
         event, state = entry.event, self.state
         before = state.employee(event.subject) if event.type.startswith("employee.") else None
-        fork = state.fork()  # a record that raises halfway leaves the fold untouched
-        recorded = fork.refold(entry)  # None: refused after a redaction, its effect unknown
-        fork.commit()
+        # No fork per entry: a record computes all it changes before it applies any of it
+        # (domain.reader.Changes), so an entry refused leaves the fold as it was.
+        recorded = state.refold(entry)  # None: refused after a redaction, its effect unknown
         if recorded is None:
             return
         flags = recorded.flags

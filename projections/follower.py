@@ -6,14 +6,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 import orjson
 
-from ledger.records import EntryRecorded
 from ledger.state_codec import CodecError
 from ledger.store import LogStore, StoredEntry
-from projections.decode import decode_entry, payload_of
+from projections.decode import decode_entry, payload_of, stored_fields
 from projections.failures import ProjectionFailure
 from projections.projector import Projector
 from projections.schema import MODELS, TABLES
@@ -233,18 +231,19 @@ class LogFollower:
         """Fold one stored entry, decoded once (`projections.decode`); one that cannot even
         be decoded parks the log too."""
         try:
-            recorded = cast(EntryRecorded, self._mapper.to_domain_event(stored.event))
-            envelope = orjson.loads(recorded.envelope_json)
-            leaf = orjson.loads(recorded.leaf_json)
+            index, envelope_json, leaf_json = stored_fields(stored, self._mapper)
+            envelope, leaf = orjson.loads(envelope_json), orjson.loads(leaf_json)
             payload = payload_of(envelope, stored.payload)
             if payload is None:  # erased by a redaction
                 at = parse_instant(str(leaf["integrated_at"]))
-                self.projector.redacted(recorded.index, str(leaf["subject"]), self.log, at)
+                self.projector.redacted(index, str(leaf["subject"]), self.log, at)
                 return
-            entry = decode_entry(recorded, envelope, payload, leaf)
+            entry = decode_entry(index, envelope, payload, leaf)
         except Exception as error:  # a bug: the writer accepted it; status shows it
             self.projector.fail(stored.index, self.log, error)
             return
+        if stored.event.originator_version == 1:  # the subject's first entry in this log
+            self.projector.stored.new_subject(entry.event.subject)
         self._registry_at(entry.registry_size)
         self.projector.apply(entry)
 

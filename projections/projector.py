@@ -275,12 +275,17 @@ class Projector:
         self._dirty_requests.add(rid)
         if request.unit is not None:
             index = self.index
+            days, own = index.day_requests, index.day_requests.own
             for day in request.dates:
                 key = (request.unit, day)
-                held = index.day_requests.get(key, {})
                 seen = rows.day_request(request, day)
-                if rid not in held or held[rid] != seen:
-                    index.day_requests[key] = {**held, rid: seen}
+                mine = own.get(key)
+                if mine is not None:  # this step's own copy: changed in place, not copied again
+                    mine[rid] = seen
+                else:
+                    held = days.get(key, {})
+                    if rid not in held or held[rid] != seen:
+                        own[key] = {**held, rid: seen}  # one copy per day and step
                 _added(index.unit_days, request.unit, day)
                 self._dirty_days.add(key)
 

@@ -166,8 +166,13 @@ class StateRows:
             for name, _, _ in rows:
                 self._seen[name] = self._seen.get(name, 0) + 1
 
+    def new_subject(self, subject: str) -> None:
+        """The log's first entry of `subject` comes next (its stream's version 1): no stored
+        row holds its kind or any value keyed by it, so none is looked up."""
+        self._new.add(subject)
+
     def __call__(self, name: str, key: object) -> object | None:
-        if name in _BY_SUBJECT and key in self._new:
+        if (name in _BY_SUBJECT or name == "kinds") and key in self._new:
             return None
         found = self._load(name, key)
         if found is None and name == "kinds":  # the fold asks a subject's kind first

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from domain.aggregates import Request
+from domain.aggregates import Evaluation, Request
 from domain.entry import Entry
 from domain.flags import Flag
 from domain.registry import RegistryState
@@ -46,7 +46,8 @@ class Indexes:
     agency_units: Layered[str, frozenset[str]]  # agency -> units registered
     entries: Layered[str, tuple[int, ...]]  # subject of a row -> its entries applied
     flags: Layered[str, tuple[Flag, ...]]  # subject of a row -> the flags those raised
-    NAMES = ("day_requests", "unit_days", "agency_units", "entries", "flags")
+    evaluations: Layered[str, Evaluation]  # evaluation subject -> the evaluation it holds
+    NAMES = ("day_requests", "unit_days", "agency_units", "entries", "flags", "evaluations")
 
     def __init__(self, loader: StateRows, capacity: int) -> None:
         for name in self.NAMES:
@@ -109,13 +110,13 @@ class Projector:
         self._flag_rows: list[tuple[object, ...]] = []
 
     def _state(self, snapshot: Snapshot | None = None) -> LedgerState:
-        # parked entries leave gaps; rows read subject views, so the steps are kept
+        # parked entries leave gaps; no row reads a subject's steps (an evaluation's row reads
+        # the projector's own `evaluations`), so the fold keeps none, as the writer's does
         if snapshot is None:
             return LedgerState(
                 self.log,
                 self.registry,
                 allow_gaps=True,
-                keep_steps=True,
                 loader=self.stored,
                 capacity=self.capacity,
             )
@@ -125,7 +126,6 @@ class Projector:
             self.registry,
             loader=self.stored,
             capacity=self.capacity,
-            keep_steps=True,
             allow_gaps=True,
         )
 
@@ -218,6 +218,8 @@ class Projector:
             index.entries[subject] = (*index.entries.get(subject, ()), entry.index)
             if flags:
                 index.flags[subject] = (*index.flags.get(subject, ()), *flags)
+            if isinstance(recorded.value, Evaluation):  # what its steps' last value holds
+                index.evaluations[subject] = recorded.value
         unit = self._unit_of(subject)
         for flag in flags:
             self._flag_rows.append(
@@ -382,7 +384,7 @@ class Projector:
         unit: str | None,
         flags: Iterable[Flag],
     ) -> None:
-        row = rows.evaluation_row(self.state, subject, agency, unit, flags)
+        row = rows.evaluation_row(self.index.evaluations.get(subject), subject, agency, unit, flags)
         if row is not None:
             batch.put(EVALUATIONS, row)
 

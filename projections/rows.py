@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from domain.aggregates import Request
+from domain.aggregates import Evaluation, Request
 from domain.flags import Flag
 from domain.state import LedgerState
 from domain.views import render
@@ -154,12 +154,17 @@ def unit_day_row(
 
 
 def evaluation_row(
-    state: LedgerState, subject: str, agency: str, unit: str | None, flags: Iterable[Flag]
+    evaluation: Evaluation | None,
+    subject: str,
+    agency: str,
+    unit: str | None,
+    flags: Iterable[Flag],
 ) -> Values | None:
-    view = state.subject_view(subject)
-    if view is None or not view.state:
+    """The row of an evaluation subject: the evaluation its steps hold (the last value they
+    left, as its subject view renders it), the flags its entries raised."""
+    if evaluation is None:
         return None
-    s = view.state
+    s = render(evaluation)
     return (
         subject,
         agency,

@@ -22,13 +22,15 @@ from typing import Any, Protocol
 
 import msgspec
 
+from domain.aggregates import Evaluation
 from domain.flags import Flag
 from domain.state import Position
 from ledger.state_codec import STATE_MAPS, CodecError, decode, encode
 from projections.rows import DayRequest
 
-FORMAT = 2
-"""The snapshot's version (its position and the projector's maps); another is refused."""
+FORMAT = 3
+"""The snapshot's version (its position and the projector's maps); another is refused
+(3: the fold keeps no steps; an evaluation's row reads `p.evaluations`)."""
 
 
 class StateDamaged(Exception):  # noqa: N818 (a condition, like the domain's Refusal)
@@ -75,6 +77,7 @@ INDEX_MAPS = {
         IndexMap("p.agency_units", str, frozenset[str]),  # agency -> units registered
         IndexMap("p.entries", str, tuple[int, ...]),  # row subject -> its entries applied
         IndexMap("p.flags", str, tuple[Flag, ...]),  # row subject -> the flags they raised
+        IndexMap("p.evaluations", str, Evaluation),  # evaluation subject -> its evaluation
     )
 }
 _keys = msgspec.json.Encoder()
@@ -111,7 +114,7 @@ def encode_rows(changed: dict[str, dict[object, object]]) -> list[tuple[str, str
     ]
 
 
-_BY_SUBJECT = frozenset({"subjects", "requests", "p.entries", "p.flags"})
+_BY_SUBJECT = frozenset({"subjects", "requests", "p.entries", "p.flags", "p.evaluations"})
 """Maps keyed by subject that hold a value only for a subject the fold knows the kind of
 (`kinds`, which the fold reads first): a subject with no stored kind has none of these."""
 

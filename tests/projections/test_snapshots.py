@@ -18,7 +18,7 @@ import pytest
 
 from api.demo.load import open_demo_runtime
 from domain.state import LedgerState
-from domain.store import WITH_STEPS, Stores
+from domain.store import PERSISTED, Stores
 from ledger.bootstrap import Runtime
 from ledger.settings import Settings
 from ledger.state_codec import STATE_MAPS
@@ -106,7 +106,7 @@ def _count_reads(runner: ProjectionRunner, monkeypatch: pytest.MonkeyPatch) -> d
 
 def _in_memory(runtime: Runtime, log: str) -> LedgerState:
     """The log folded from entry 0 with every value in memory."""
-    state = LedgerState(log, runtime.logs.registry_state, allow_gaps=True, keep_steps=True)
+    state = LedgerState(log, runtime.logs.registry_state, allow_gaps=True)
     store = runtime.logs.log(log).store
     for stored in store.recorder.entries(0, store.recorder.log_size()):
         state.refold(to_entry(store.decode(stored)))
@@ -118,7 +118,7 @@ def _held(state: LedgerState) -> dict[str, dict[object, object]]:
     stores: Stores = state._stores
     found: dict[str, dict[object, object]] = {}
     for f in fields(stores):
-        if f.name not in WITH_STEPS:
+        if f.name not in PERSISTED:
             continue
         layers, layer = [], getattr(stores, f.name)
         while layer is not None:
@@ -132,7 +132,7 @@ def _held(state: LedgerState) -> dict[str, dict[object, object]]:
 
 
 def _domain_part(stored: State) -> dict[str, dict[object, object]]:
-    found: dict[str, dict[object, object]] = {name: {} for name in WITH_STEPS}
+    found: dict[str, dict[object, object]] = {name: {} for name in PERSISTED}
     for (name, key), value in stored.items():
         if name in STATE_MAPS:
             found[name][STATE_MAPS[name].decode_key(key.encode())] = value
@@ -304,7 +304,7 @@ def test_the_values_in_memory_stay_bounded_and_the_tables_equal_a_rebuild(world:
     small = ProjectionRunner(world.runtime.logs.stores, batch=13, capacity=8)
     small.catch_up()
     projector = small.follower(AGENCY).projector
-    maps = len(WITH_STEPS) + len(Indexes.NAMES)
+    maps = len(PERSISTED) + len(Indexes.NAMES)
     assert projector.cached() <= 8 * maps
     assert projector.stored.loads > 0  # what fell out of the caches was read back
     expected = _everything(small)

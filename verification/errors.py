@@ -7,10 +7,21 @@ from pathlib import Path
 
 
 def unexpected(error: BaseException) -> str:
-    """One line for an error nobody foresaw: its type, its message and where it was raised."""
+    """One line for an error nobody foresaw: its type, its message and where it was raised
+    (a worker's error as the worker told it)."""
+    if isinstance(error, WorkerError):
+        return error.told
     frames = traceback.extract_tb(error.__traceback__)
     where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(error).__name__}: {error}{where}"
+
+
+class WorkerError(Exception):
+    """An error nobody foresaw, raised in a worker process: `told` is its `unexpected` line."""
+
+    def __init__(self, told: str) -> None:
+        super().__init__(told)
+        self.told = told
 
 
 class VerificationError(Exception):

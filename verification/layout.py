@@ -103,6 +103,13 @@ def read_header(stream: BinaryIO) -> Header:
 
 def stream_records(stream: BinaryIO) -> Iterator[Record]:
     """The records after the header (call `read_header` first), one line at a time."""
+    for number, text in record_lines(stream):
+        yield parse_record(decode(text, f"line {number}"), f"line {number}")
+
+
+def record_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """Each record's line number and JSON text (its comma dropped), the layout checked as the
+    lines go by: an error is raised where the line that breaks it is reached."""
     number, expect_more = 1, None  # None: no record yet; True: a comma was seen; False: last
     while True:
         number += 1
@@ -121,7 +128,7 @@ def stream_records(stream: BinaryIO) -> Iterator[Record]:
         text = line[:-1] if expect_more else line
         if not text.startswith(b"{") or not text.endswith(b"}"):
             raise _layout_error(number, "a record line holds one JSON object")
-        yield parse_record(decode(text, f"line {number}"), f"line {number}")
+        yield number, text
 
 
 @dataclass(frozen=True)

@@ -175,9 +175,11 @@ def check_chunk(keys: dict[str, bytes], lines: list[tuple[int, bytes]]) -> bytes
     return _dumps(items)
 
 
-def _quiet() -> None:
-    """A worker leaves Ctrl-C to the main process (which stops the pool)."""
+def _start() -> None:
+    """A worker leaves Ctrl-C to the main process (which stops the pool), and its collector
+    leaves alone what it was forked with (walking it would copy every page of it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()
 
 
 class _Keys:
@@ -203,7 +205,7 @@ def pooled_records(stream: BinaryIO, keyring: Keyring, workers: int) -> Iterator
     waiting: _Chunk | None = None  # a barrier chunk held until the pending ones are done
     limit = IN_FLIGHT * workers
     executor = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_start
     )
 
     def fill() -> None:

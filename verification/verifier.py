@@ -8,6 +8,7 @@ registry's keys, each subject's chain head and the replayed state, not the bundl
 
 from __future__ import annotations
 
+import gc
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -45,6 +46,11 @@ from verification.outcome import LogSummary, Outcome
 from verification.progress import Phases
 from verification.records import EntryRecord, Header, HeadRecord, LogRecord, RangeRecord, Record
 from verification.report import partial_reasons
+
+YOUNG_OBJECTS = 50_000
+"""New objects between two collections of the youngest generation during the pass (the
+default, 700, runs one every few entries, each walking what a chunk's results or the replay
+just made, all of which lives on)."""
 
 NOT_REPLAYED = "the rule replay was not run (the agency logs were checked only)"
 
@@ -340,12 +346,15 @@ def _walk(
     total: int | None,
 ) -> Outcome:
     walked = iter(items)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], YOUNG_OBJECTS), *thresholds[1:])
     try:
         for done, (record, facts) in enumerate(walked, start=1):
             run.record(record, facts)
             if phases is not None and total:
                 phases("checking", min(done, total), total)
     finally:
+        gc.set_threshold(*thresholds)
         close = getattr(walked, "close", None)  # a pool's generator stops its workers
         if close is not None:
             close()

@@ -24,8 +24,22 @@ class WorkerError(Exception):
         self.told = told
 
 
+def _rebuilt(
+    cls: type[VerificationError], state: dict[str, object], args: tuple[object, ...]
+) -> VerificationError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    error.args = args
+    return error
+
+
 class VerificationError(Exception):
     """Base of every failure found while verifying log data."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by state (a worker's failures travel so): the constructors of the
+        subclasses take other arguments than the `args` they leave."""
+        return _rebuilt, (type(self), dict(self.__dict__), self.args)
 
 
 class MalformedEnvelopeError(VerificationError):

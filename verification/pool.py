@@ -22,6 +22,7 @@ was raised), and a worker that dies breaks the pool (an error, not a wait).
 
 from __future__ import annotations
 
+import copyreg
 import gc
 import io
 import multiprocessing
@@ -34,7 +35,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from verification.errors import WorkerError, unexpected
 from verification.facts import Facts, precheck
@@ -112,30 +113,16 @@ def _read_only(mapping: dict[str, object]) -> MappingProxyType[str, object]:
     return MappingProxyType(mapping)
 
 
-def _rebuild_exception(
-    cls: type[BaseException], state: dict[str, object], args: tuple[object, ...]
-) -> object:
-    error = cls.__new__(cls)
-    error.__dict__.update(state)
-    error.args = args
-    return error
-
-
-class _Pickler(pickle.Pickler):
-    """Pickles what a chunk's results hold: exceptions by their state (their constructors take
-    other arguments than their `args`) and the events' read-only payload mappings."""
-
-    def reducer_override(self, obj: object) -> Any:
-        if isinstance(obj, MappingProxyType):
-            return _read_only, (dict(obj),)
-        if isinstance(obj, BaseException):
-            return _rebuild_exception, (type(obj), dict(obj.__dict__), obj.args)
-        return NotImplemented
+_TABLE = copyreg.dispatch_table.copy()
+_TABLE[MappingProxyType] = lambda mapping: (_read_only, (dict(mapping),))
+"""An event's payload is a read-only mapping (verification errors pickle by their state)."""
 
 
 def _dumps(items: list[Item | _Stop]) -> bytes:
     out = io.BytesIO()
-    _Pickler(out, pickle.HIGHEST_PROTOCOL).dump(items)
+    pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _TABLE
+    pickler.dump(items)
     return out.getvalue()
 
 
@@ -155,6 +142,17 @@ def _loads(data: bytes) -> list[Item | _Stop]:
 def check_chunk(keys: dict[str, bytes], lines: list[tuple[int, bytes]]) -> bytes:
     """A worker's part: each line's record, with an entry's own checks (pickled)."""
     items: list[Item | _Stop] = []
+    gc.disable()  # the chunk's results live until sent: collections would walk them again
+    try:
+        _check_lines(keys, lines, items)
+        return _dumps(items)
+    finally:
+        gc.enable()
+
+
+def _check_lines(
+    keys: dict[str, bytes], lines: list[tuple[int, bytes]], items: list[Item | _Stop]
+) -> None:
     for number, text in lines:
         where = f"line {number}"
         try:
@@ -172,7 +170,6 @@ def check_chunk(keys: dict[str, bytes], lines: list[tuple[int, bytes]]) -> bytes
         except Exception as error:
             items.append(_Stop(WorkerError(unexpected(error))))
             break
-    return _dumps(items)
 
 
 def _start() -> None:

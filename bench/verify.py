@@ -16,7 +16,8 @@ replay, each in one process and with a worker per CPU (verification/pool.py). Ta
 >= 0.8 x, with the replay >= 0.5 x. CPU per entry counts the workers' CPU too.
 
 Run:  .venv/bin/python -m bench.verify [--entries 100000] [--workers N]
-      .venv/bin/python -m bench.verify --entries 1000000 --bundle /tmp/verify-1e6.bundle
+      .venv/bin/python -m bench.verify --entries 1000000 --bundle /tmp/verify-1e6.bundle \
+        [--workers N]
         (time and peak RSS per phase of the verifier in a process of its own, bench.verify_memory;
         the file is built once, streamed, and reused by later runs)
 """
@@ -279,7 +280,7 @@ def _read_only(data: bytes) -> int:
     return sum(1 for _ in stream_records(stream))
 
 
-def memory(path: str, count: int) -> None:
+def memory(path: str, count: int, workers: int = 1) -> None:
     """Build `path` once (streamed to the file), then measure its verification in a child."""
     key_file = path + ".key"
     if not (os.path.exists(path) and os.path.exists(key_file)):
@@ -291,7 +292,7 @@ def memory(path: str, count: int) -> None:
             out.write(key + "\n")
         took = time.perf_counter() - start
         print(f"built {path} ({count} entries) in {took:.0f} s", file=sys.stderr)
-    child = [sys.executable, "-m", "bench.verify_memory", path, key_file]
+    child = [sys.executable, "-m", "bench.verify_memory", path, key_file, str(workers)]
     found = json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout)
     print(f"{found['entries']} entries, {found['bytes'] / 1e6:.1f} MB: {found['verdict']}")
     print(f"{'phase':>10} | {'seconds':>8} | {'cpu_s':>8} | {'peak RSS MB':>11}")
@@ -301,6 +302,9 @@ def memory(path: str, count: int) -> None:
             f"{phase['peak_rss_mb']:>11}"
         )
     print("within the pass, seconds by part:", found["pass_split_s"])
+    if workers > 1:
+        peak = found["workers_peak_rss_mb"]
+        print(f"{workers} workers, the largest peak RSS of theirs: {peak} MB")
     print(json.dumps({"bench": "verify-memory", **found, "load_average": os.getloadavg()}))
 
 
@@ -333,7 +337,7 @@ def main() -> None:
     if n < 2 + 1 + STAFF + 1:
         raise SystemExit(f"--entries must be at least {2 + 1 + STAFF + 1} (the context and one)")
     if args.bundle:
-        memory(args.bundle, n)
+        memory(args.bundle, n, args.workers or 1)
         return
     start = time.perf_counter()
     data, log_key, raw = build_bundle(n)

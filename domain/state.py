@@ -516,8 +516,8 @@ class LedgerState:
         log = self._stores.subjects.get(subject)
         if log is None:
             return None
-        stored = self._stores.subject_steps
-        steps = tuple(stored.get((subject, n)) for n in range(log.count))
+        keys = [(subject, n) for n in range(log.count)]
+        steps = tuple(self._stores.subject_steps.get_many(keys))
         if None in steps:
             raise DomainError(f"a step of subject {subject!r} is missing from the state")
         return log.kind, steps  # type: ignore[return-value]

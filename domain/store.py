@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar, overload
@@ -41,6 +41,13 @@ class Loader(Protocol):
     def __call__(self, name: str, key: object) -> object | None: ...
 
 
+class ManyLoader(Loader, Protocol):
+    """A loader that also reads several keys of one map at once (one query for a subject's
+    steps): the values found by key; a key not in the answer is absent."""
+
+    def many(self, name: str, keys: Sequence[object]) -> Mapping[object, object]: ...
+
+
 class Base(Generic[K, V]):
     """The bottom layer of a map: a bounded LRU cache of settled values in front of a loader.
 
@@ -68,6 +75,31 @@ class Base(Generic[K, V]):
                 found = self.loader(self.name, key)  # type: ignore[assignment]
                 self._keep(key, found)
         return default if found is None else found
+
+    def get_many(self, keys: Sequence[K]) -> list[V | None]:
+        """The values of `keys` (None: absent), what the cache misses read in one call of the
+        loader's `many` where it has one."""
+        cache = self.cache
+        with self.lock:
+            result: dict[K, V | None] = {}
+            missing: list[K] = []
+            for key in keys:
+                if key in cache:
+                    cache.move_to_end(key)
+                    result[key] = cache[key]
+                else:
+                    missing.append(key)
+            if missing:
+                many = getattr(self.loader, "many", None)
+                if many is None:
+                    found = {key: self.loader(self.name, key) for key in missing}
+                else:
+                    found = many(self.name, missing)
+                for key in missing:
+                    value: V | None = found.get(key)  # type: ignore[assignment]
+                    self._keep(key, value)
+                    result[key] = value
+            return [result[key] for key in keys]
 
     def put(self, values: Mapping[K, V]) -> None:
         with self.lock:
@@ -120,6 +152,29 @@ class Layered(Generic[K, V]):
         if self.base is not None:
             return self.base.get(key, default)
         return default
+
+    def get_many(self, keys: Sequence[K]) -> list[V | None]:
+        """The values of `keys` (None: absent): the layers first, then the base at once."""
+        found: list[V | None] = []
+        below: list[K] = []
+        for key in keys:
+            layer: Layered[K, V] | None = self
+            value: object = _MISSING
+            while layer is not None and value is _MISSING:
+                value = layer.own.get(key, _MISSING)
+                layer = layer.parent
+            if value is _MISSING:
+                below.append(key)
+                found.append(None)
+            else:
+                found.append(value)  # type: ignore[arg-type]
+        if below and self.base is not None:
+            loaded = dict(zip(below, self.base.get_many(below), strict=True))
+            return [
+                loaded.get(key) if key in loaded else value
+                for key, value in zip(keys, found, strict=True)
+            ]
+        return found
 
     def __setitem__(self, key: K, value: V) -> None:
         self.own[key] = value

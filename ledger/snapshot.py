@@ -17,6 +17,7 @@ same statement (`StateMovedError`), as every write does (`LogRecorder.write_snap
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from domain.registry import RegistryState
 from domain.state import LedgerState, Position
 from ledger.errors import StoreConflictError
 from ledger.state_codec import STATE_MAPS, CodecError, decode, encode, encode_changes
-from ledger.store import LogRecorder, SnapshotRow, StateRow
+from ledger.store import STATE_KEYS_PER_READ, LogRecorder, SnapshotRow, StateRow
 from ledger.tree import Node
 from verification.merkle import perfect_subtrees
 
@@ -126,23 +127,48 @@ class StateRows:
     def __call__(self, name: str, key: object) -> object | None:
         if self.base == 0:
             return None  # nothing settled: every value is in the state's own layer
-        codec = STATE_MAPS[name]
+        codec, base = STATE_MAPS[name], self.base
         read = self.recorder.state_value(name, codec.encode_key(key))
         self.loads += 1
-        size = self.state.size if self.state is not None else self.base
-        if read.stands_at is None:  # rows were settled at `base`, so a snapshot stood there
+        self._check_stands(read.stands_at, base)
+        return None if read.value is None else self._decoded(name, key, read.value)
+
+    def many(self, name: str, keys: Sequence[object]) -> dict[object, object]:
+        """Several values of one map (a subject's steps), `STATE_KEYS_PER_READ` a statement."""
+        if self.base == 0:
+            return {}
+        codec, base = STATE_MAPS[name], self.base
+        found: dict[object, object] = {}
+        for start in range(0, len(keys), STATE_KEYS_PER_READ):
+            chunk = {
+                codec.encode_key(key): key for key in keys[start : start + STATE_KEYS_PER_READ]
+            }
+            read = self.recorder.state_values(name, list(chunk))
+            self.loads += 1
+            self._check_stands(read.stands_at, base)
+            for data, value in read.values.items():
+                key = chunk[data]
+                found[key] = self._decoded(name, key, value)
+        return found
+
+    def _check_stands(self, stands_at: tuple[int, int] | None, base: int) -> None:
+        """Refuse rows that are not this writer's (another writer moved them). `base` is the
+        base as the read began: a reader (holding the read lock) may read while the writer
+        stores its next snapshot, whose changes stay in the state's layer until they settle
+        (under that lock), so rows at the old base are still good for it."""
+        size = self.state.size if self.state is not None else base
+        if stands_at is None:  # rows were settled at `base`, so a snapshot stood there
             raise StateMovedError(f"log {self.recorder.log}: its snapshot was deleted")
-        else:
-            generation, stored = read.stands_at
-            if generation != self.generation or not self.base <= stored <= size:
-                raise StateMovedError(
-                    f"log {self.recorder.log}: the stored state stands at size {stored}"
-                    f" (generation {generation}), this writer's between {self.base} and {size}"
-                )
-        if read.value is None:
-            return None
+        generation, stored = stands_at
+        if generation != self.generation or not base <= stored <= size:
+            raise StateMovedError(
+                f"log {self.recorder.log}: the stored state stands at size {stored}"
+                f" (generation {generation}), this writer's between {base} and {size}"
+            )
+
+    def _decoded(self, name: str, key: object, value: bytes) -> object:
         try:
-            return codec.decode_value(read.value)
+            return STATE_MAPS[name].decode_value(value)
         except CodecError as error:
             raise StateMovedError(
                 f"log {self.recorder.log}: jejak_state row {name} {key!r} is damaged: {error}",

@@ -57,6 +57,20 @@ class StateRead:
 
 
 @dataclass(frozen=True)
+class StateReads:
+    """Several rows of one map read with the snapshot row they belong to, in one statement:
+    the values found by key (a key not in it is absent) and where the rows stood."""
+
+    values: dict[bytes, bytes]
+    stands_at: tuple[int, int] | None
+
+
+STATE_KEYS_PER_READ = 500
+"""Keys asked for in one statement of `state_values` (bounded: far below any backend's limit
+on parameters); more keys are read in several statements."""
+
+
+@dataclass(frozen=True)
 class StoredPayload:
     """Where a payload digest is recorded in a log: its entry, the envelope digest an exact
     resubmission repeats, and whether the payload was redacted since."""
@@ -107,6 +121,7 @@ class StoreRecorder(Protocol):
     def stored_payloads(self, log: str, digests: Iterable[bytes]) -> dict[bytes, StoredPayload]: ...
     def snapshot(self, log: str) -> SnapshotRow | None: ...
     def state_value(self, log: str, name: str, key: bytes) -> StateRead: ...
+    def state_values(self, log: str, name: str, keys: Sequence[bytes]) -> StateReads: ...
     def state_keys(self, log: str, name: str) -> list[bytes]: ...
     def write_snapshot(
         self, log: str, base: int, snapshot: SnapshotRow, rows: Sequence[StateRow]
@@ -181,6 +196,11 @@ class LogRecorder:
     def state_value(self, name: str, key: bytes) -> StateRead:
         """A state row and the snapshot it belongs to, read in one statement."""
         return self._recorder.state_value(self.log, name, key)
+
+    def state_values(self, name: str, keys: Sequence[bytes]) -> StateReads:
+        """Rows of one map (at most `STATE_KEYS_PER_READ` keys) and their snapshot row, read in
+        one statement."""
+        return self._recorder.state_values(self.log, name, keys)
 
     def state_keys(self, name: str) -> list[bytes]:
         """The keys of one map's stored rows (a whole map: for maps of few keys)."""

@@ -20,6 +20,7 @@ from ledger.store import (
     APPEND_ONLY_TABLES,
     SnapshotRow,
     StateRead,
+    StateReads,
     StateRow,
     StoredEntry,
     StoredPayload,
@@ -521,6 +522,18 @@ class PostgresLogRecorder(PostgresApplicationRecorder):
             (r,) = conn.execute(self._state_sql, (log, name, key, log)).fetchall()
         stands_at = None if r["generation"] is None else (int(r["generation"]), int(r["size"]))
         return StateRead(None if r["value"] is None else bytes(r["value"]), stands_at)
+
+    def state_values(self, log: str, name: str, keys: Sequence[bytes]) -> StateReads:
+        rows = self._rows(
+            "SELECT s.generation, s.size, j.key, j.value FROM {schema}.jejak_snapshots s"
+            " LEFT JOIN {schema}.jejak_state j"
+            " ON j.log = s.log AND j.map = %s AND j.key = ANY(%s) WHERE s.log = %s",
+            (name, list(keys), log),
+        )
+        if not rows:
+            return StateReads({}, None)
+        values = {bytes(r["key"]): bytes(r["value"]) for r in rows if r["key"] is not None}
+        return StateReads(values, (int(rows[0]["generation"]), int(rows[0]["size"])))
 
     def state_keys(self, log: str, name: str) -> list[bytes]:
         rows = self._rows(

@@ -15,6 +15,7 @@ from ledger.store import (
     APPEND_ONLY_TABLES,
     SnapshotRow,
     StateRead,
+    StateReads,
     StateRow,
     StoredEntry,
     StoredPayload,
@@ -247,6 +248,19 @@ class SQLiteLogRecorder(SQLiteApplicationRecorder):
         return (
             None if not rows else SnapshotRow(int(rows[0][0]), int(rows[0][1]), bytes(rows[0][2]))
         )
+
+    def state_values(self, log: str, name: str, keys: Sequence[bytes]) -> StateReads:
+        marks = ", ".join("?" for _ in keys)
+        rows = self._rows(
+            "SELECT s.generation, s.size, j.key, j.value FROM jejak_snapshots s"  # noqa: S608
+            f" LEFT JOIN jejak_state j ON j.log = s.log AND j.map = ? AND j.key IN ({marks})"
+            " WHERE s.log = ?",
+            (name, *keys, log),
+        )
+        if not rows:
+            return StateReads({}, None)
+        values = {bytes(r[2]): bytes(r[3]) for r in rows if r[2] is not None}
+        return StateReads(values, (int(rows[0][0]), int(rows[0][1])))
 
     def state_value(self, log: str, name: str, key: bytes) -> StateRead:
         (r,) = self._rows(

@@ -184,6 +184,14 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS jp_work_days_unit ON {s}jp_work_days (unit, day)",
     "CREATE INDEX IF NOT EXISTS jp_complaints_agency ON {s}jp_complaints (agency, filed_entry)",
     "CREATE INDEX IF NOT EXISTS jp_evaluations_agency ON {s}jp_evaluations (agency, subject)",
+    # the filters of a requests or evaluations page, each in its page's order
+    "CREATE INDEX IF NOT EXISTS jp_requests_employee ON {s}jp_requests"
+    " (agency, employee, first_day)",
+    "CREATE INDEX IF NOT EXISTS jp_requests_unit ON {s}jp_requests (agency, unit, first_day)",
+    "CREATE INDEX IF NOT EXISTS jp_requests_status ON {s}jp_requests (agency, status, first_day)",
+    "CREATE INDEX IF NOT EXISTS jp_evaluations_period ON {s}jp_evaluations"
+    " (agency, period, subject)",
+    "CREATE INDEX IF NOT EXISTS jp_evaluations_unit ON {s}jp_evaluations (agency, unit, subject)",
     # a unit's flags and complaints (a complaint's report), and an agency's units (a skip scan)
     "CREATE INDEX IF NOT EXISTS jp_flags_unit ON {s}jp_flags (unit, entry)",
     "CREATE INDEX IF NOT EXISTS jp_complaints_unit ON {s}jp_complaints (unit, filed_entry)",

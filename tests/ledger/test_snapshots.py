@@ -325,6 +325,40 @@ def test_an_old_payload_resubmitted_after_a_restart_gets_its_receipt(
         runtime.close()
 
 
+def test_a_long_subject_is_read_back_in_one_statement_per_500_steps(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JEJAK_SNAPSHOT_EVERY", "5")
+    monkeypatch.setattr("ledger.ledger.STATE_CAPACITY", 4)  # the steps leave the cache
+    monkeypatch.setattr("ledger.snapshot.STATE_KEYS_PER_READ", 16)
+    runtime = _open(database_url, tmp_path / "data")
+    try:
+        world = World(runtime).setup()
+        for n in range(40):
+            world.append(payload("employee.updated", STAFF, HEAD, {"position": f"Analis {n}"}))
+        world.append(*(unit_payload(f"unit-{n}") for n in range(10)))  # other values cached
+        ledger = runtime.logs.log(AGENCY)
+        rows = ledger.head.rows
+        assert rows is not None
+        before = rows.loads
+        with ledger.read_lock():
+            view = ledger.agency_state.subject_view(STAFF)
+        assert view is not None
+        assert len(view.indexes) == 41  # enrolled, then 40 updates
+        assert view.state["position"] == "Analis 39"
+        # the subject's header, its 41 steps in 3 statements of 16, the policy's header and step
+        assert rows.loads - before == 1 + 3 + 2
+    finally:
+        runtime.close()
+    reopened = _open(database_url, tmp_path / "data")  # and from the rows alone, after a restart
+    try:
+        with reopened.logs.log(AGENCY).read_lock():
+            again = reopened.logs.log(AGENCY).agency_state.subject_view(STAFF)
+        assert again == view
+    finally:
+        reopened.close()
+
+
 def test_what_the_writer_keeps_in_memory_stays_bounded(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

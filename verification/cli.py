@@ -55,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=_workers,
         default=None,
-        help="processes that check the entries (default: one per CPU; 1: all in this process)",
+        help="processes that check the entries (default: one per CPU on more than 2 CPUs, "
+        "else 1: all in this process)",
     )
     remote = parser.add_argument_group("fetch from a server")
     remote.add_argument("--server", help="base URL of a Jejak server")
@@ -78,9 +79,13 @@ def _workers(text: str) -> int:
 
 
 def workers_of(args: argparse.Namespace) -> int:
-    """`--workers`, or one per CPU this process may use."""
+    """`--workers`, or one per CPU this process may use when it may use more than 2: on 2 CPUs
+    the pool measured slower than one process (docs/performance.md, "Verifying a bundle")."""
     chosen: int | None = getattr(args, "workers", None)
-    return usable_cpus() if chosen is None else chosen
+    if chosen is not None:
+        return chosen
+    cpus = usable_cpus()
+    return cpus if cpus > 2 else 1
 
 
 def _print(outcome: Outcome, args: argparse.Namespace) -> int:

@@ -1,7 +1,10 @@
 """Time and peak RSS per phase of verifying one bundle file, in a process of its own.
 
 Run by `bench.verify --bundle PATH` (which builds PATH once and reuses it), or directly:
-`.venv/bin/python -m bench.verify_memory PATH KEYFILE`. Prints one JSON object.
+`.venv/bin/python -m bench.verify_memory PATH KEYFILE [WORKERS]`. Prints one JSON object.
+With WORKERS > 1 (default 1: one process) the entries' own checks run in the pool's workers:
+the split by parts then covers the main process only, and the workers' peak RSS is the
+largest of theirs (`getrusage` of the children once they ended).
 
 The phases: reading the file for its ranges (`scan`); the one pass over the records, split by
 timers around its parts into parsing the lines, signatures over PAE (with the key rules),
@@ -15,13 +18,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from verification import entries, layout, logcheck, report, verifier
+from verification import entries, facts, layout, logcheck, report, verifier
 
 
 def _status(field: str) -> int:
@@ -30,6 +34,11 @@ def _status(field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
+
+
+def _children_peak_kb() -> int:
+    """The largest peak RSS of the children that ended (the pool's workers), in kB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
 def _reset_peak() -> None:
@@ -58,12 +67,13 @@ class _Clock:
         return timed
 
 
-def measure(path: str, log_key: str) -> dict[str, object]:
+def measure(path: str, log_key: str, workers: int = 1) -> dict[str, object]:
     clock = _Clock()
     wrapped = [
         (layout, "parse_record", "parse"),
         (layout, "decode", "parse"),
-        (entries, "parse_event", "parse"),
+        (facts, "parse_event", "parse"),
+        (facts, "_payload", "signatures"),
         (entries.LogEntries, "_payload", "signatures"),
         (entries.LogEntries, "_replay", "replay"),
         (logcheck.Inclusion, "entry", "proofs"),
@@ -102,7 +112,7 @@ def measure(path: str, log_key: str) -> dict[str, object]:
 
     baseline = _status("VmRSS") / 1024
     with open(path, "rb") as stream:
-        outcome = verifier.verify_stream(stream, log_key, phases=heard)
+        outcome = verifier.verify_stream(stream, log_key, phases=heard, workers=workers)
     begin("report")
     text = report.render_text(outcome)
     end_phase()
@@ -115,18 +125,21 @@ def measure(path: str, log_key: str) -> dict[str, object]:
         "rss_at_start_mb": round(baseline, 1),
         "peak_rss_mb": round(max(float(str(p["peak_rss_mb"])) for p in phases), 1),
         "phases": phases,
+        "workers": workers,
+        "workers_peak_rss_mb": round(_children_peak_kb() / 1024, 1),
         "pass_split_s": {part: round(s, 2) for part, s in sorted(clock.spent.items())},
     }
 
 
 def main() -> None:
     path, key_file = sys.argv[1], sys.argv[2]
-    found = measure(path, Path(key_file).read_text().strip())
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    found = measure(path, Path(key_file).read_text().strip(), workers)
     print(json.dumps(found))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         raise SystemExit(__doc__)
     main()
     sys.stdout.flush()

@@ -12,6 +12,7 @@ from verification.inputs import PEEK, as_of_option, log_key_text, open_bundle, t
 from verification.layout import is_legacy
 from verification.note import key_name
 from verification.outcome import EXIT_UNUSABLE, Outcome
+from verification.pool import usable_cpus
 from verification.printable import printable
 from verification.progress import TerminalPhases
 from verification.records import NO_LONGER_READ
@@ -50,6 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(memory then grows with the bundle)",
     )
     parser.add_argument("--as-of", help="instant for time-dependent flags (default: the bundle's)")
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        help="processes that check the entries (default: one per CPU on more than 2 CPUs, "
+        "else 1: all in this process)",
+    )
     remote = parser.add_argument_group("fetch from a server")
     remote.add_argument("--server", help="base URL of a Jejak server")
     which = remote.add_mutually_exclusive_group()
@@ -58,6 +66,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     remote.add_argument("--log", help="the agency's log (with --subject or --complaint)")
     remote.add_argument("--token", help="bearer token (inspector, ombudsman or the agency)")
     remote.add_argument("--state", help="checkpoints kept per origin (~/.jejak/checkpoints.json)")
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes >= 1")
+    return value
+
+
+def workers_of(args: argparse.Namespace) -> int:
+    """`--workers`, or one per CPU this process may use when it may use more than 2: on 2 CPUs
+    the pool measured slower than one process (docs/performance.md, "Verifying a bundle")."""
+    chosen: int | None = getattr(args, "workers", None)
+    if chosen is not None:
+        return chosen
+    cpus = usable_cpus()
+    return cpus if cpus > 2 else 1
 
 
 def _print(outcome: Outcome, args: argparse.Namespace) -> int:
@@ -90,7 +118,13 @@ def _verify_file(args: argparse.Namespace) -> int:
         else:
             phases = TerminalPhases(sys.stderr, lang_of(args.lang))
             outcome = verify_stream(
-                stream, log_key, trusted, as_of=as_of, phases=phases, every_subject=every
+                stream,
+                log_key,
+                trusted,
+                as_of=as_of,
+                phases=phases,
+                every_subject=every,
+                workers=workers_of(args),
             )
     return _print(outcome, args)
 

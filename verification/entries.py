@@ -2,47 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from domain.entry import Entry
-from domain.event_data import OPERATOR_EVENTS
 from domain.events import OPERATOR, Event
-from verification.canonical import leaf_canonical
-from verification.dsse import b64decode_dsse, pae
-from verification.ed25519 import verify
-from verification.errors import MalformedEnvelopeError
+from verification.facts import Facts, precheck
 from verification.failures import (
     BadEntrySignatureError,
     BundleFormatError,
     ChainPrevError,
     ChainVersionError,
     FailedCheckError,
-    LeafHashMismatchError,
-    LeafLogError,
     OrderError,
-    PayloadHashMismatchError,
     RedactionUnprovenError,
     RegistrySizeError,
-    SubjectMismatchError,
 )
 from verification.keyring import Keyring
-from verification.leaf import parse_instant
 from verification.logcheck import Inclusion
-from verification.merkle import leaf_hash as merkle_leaf_hash
 from verification.note import Checkpoint
 from verification.outcome import Did, LogSummary, Step
-from verification.payloads import parse_event
 from verification.records import EntryRecord
 from verification.replay import Replays
 from verification.spill import SpilledMap
-
-
-def _signature(sig: str) -> bytes:
-    try:
-        return b64decode_dsse(sig, "sig")
-    except MalformedEnvelopeError:
-        return b""
 
 
 def _head(packed: bytes | None) -> tuple[int, str] | None:
@@ -65,8 +46,10 @@ class LogEntries:
         keyring: Keyring,
         replays: Replays,
         registry: Checkpoint | None,
+        replay: bool = True,
     ) -> None:
         self.log = summary.log
+        self.replay = replay or summary.log == OPERATOR  # the registry is replayed always
         self.summary = summary
         self.inclusion = inclusion
         self.keyring = keyring
@@ -82,34 +65,35 @@ class LogEntries:
     def is_registry(self) -> bool:
         return self.log == OPERATOR
 
-    def check(self, record: EntryRecord, failures: list[FailedCheckError]) -> Step:
-        """Check one entry, appending what fails; fold it into the replay if all passed."""
+    def check(
+        self, record: EntryRecord, failures: list[FailedCheckError], facts: Facts | None = None
+    ) -> Step:
+        """Check one entry, appending what fails; fold it into the replay if all passed.
+
+        `facts` are the entry's own checks (`precheck`) when a worker made them already."""
         index, leaf = record.index, record.leaf
+        if facts is None:
+            facts = precheck(record, self._known_key)
         before = len(failures)
-        computed = merkle_leaf_hash(leaf_canonical(leaf))
-        if computed.hex() != record.leaf_hash:
-            failures.append(
-                LeafHashMismatchError(index, "leaf hash", computed.hex(), record.leaf_hash)
-            )
-        if leaf.log != self.log:
-            failures.append(LeafLogError(index, f"the leaf names log {leaf.log!r}"))
-        at = self._order(record, failures)
+        failures.extend(facts.leaf_failures)
+        at = self._order(record, facts, failures)
         self._registry_size(record, failures)
-        self.inclusion.entry(index, computed, record.proof, at, failures)
-        self._chain(record, computed.hex(), failures)
+        self.inclusion.entry(index, facts.leaf_hash, record.proof, at, failures)
+        self._chain(record, facts.leaf_hash.hex(), failures)
         event: Event | None = None
         keyids: tuple[str, ...] = ()
         if record.payload is None:
             self._missing(record, failures)
         else:
-            event, keyids = self._payload(record, at, failures)
+            event, keyids = self._payload(record, at, facts, failures)
         self.summary.entries += 1
         ok = len(failures) == before
         if not ok:
             self.replays.taint(self.log, f"the failure of entry {index}")
         elif self.inclusion.missing is not None:
             self.replays.taint(self.log, f"the missing entry {self.inclusion.missing}")
-        self._replay(record, event, keyids, at, ok)
+        if self.replay:
+            self._replay(record, event, keyids, at, ok)
         if ok and self.is_registry and event is not None:
             self.keyring.learn(index, event)
         return Step(
@@ -124,13 +108,16 @@ class LogEntries:
             not ok,
         )
 
-    def _order(self, record: EntryRecord, failures: list[FailedCheckError]) -> datetime:
-        try:
-            at = parse_instant(record.leaf.integrated_at)
-        except ValueError as error:
-            raise BundleFormatError(
-                f"log {self.log} entry {record.index}: integrated_at: {error}"
-            ) from None
+    def _known_key(self, keyid: str) -> bytes | None:
+        key = self.keyring.keys.get(keyid)
+        return None if key is None else key.public_key
+
+    def _order(
+        self, record: EntryRecord, facts: Facts, failures: list[FailedCheckError]
+    ) -> datetime:
+        at = facts.at
+        if at is None:
+            raise BundleFormatError(str(facts.at_error))
         if self.last is not None:
             last_index, last_at = self.last
             if record.index <= last_index:
@@ -207,52 +194,25 @@ class LogEntries:
             )
 
     def _payload(
-        self, record: EntryRecord, at: datetime, failures: list[FailedCheckError]
+        self, record: EntryRecord, at: datetime, facts: Facts, failures: list[FailedCheckError]
     ) -> tuple[Event | None, tuple[str, ...]]:
-        index, leaf, payload = record.index, record.leaf, record.payload or b""
-        digest = hashlib.sha256(payload).hexdigest()
-        if digest != leaf.payload_sha256:
-            failures.append(
-                PayloadHashMismatchError(index, "payload sha256", leaf.payload_sha256, digest)
-            )
-        event = parse_event(index, payload, failures)
-        if event is not None:
-            self._event_fits(record, event, failures)
+        index, leaf, event = record.index, record.leaf, facts.event
+        failures.extend(facts.payload_failures)
         size = index if self.is_registry else leaf.registry_size
         genesis = event if self.is_registry and index == 0 else None
         key_failure = self.keyring.check(index, event, at, leaf.signatures, size, genesis)
         if key_failure is not None:
             failures.append(key_failure)
-        message = pae(leaf.payload_type, payload)
         verified = []
-        for signature in leaf.signatures:
+        for n, signature in enumerate(leaf.signatures):
             public_key = self.keyring.public_key(signature.keyid, size, genesis)
             if public_key is None:
                 continue  # the key rule's failure names it
-            if verify(public_key, _signature(signature.sig), message):
+            if facts.verified(n, public_key):
                 verified.append(signature.keyid)
             else:
                 failures.append(BadEntrySignatureError(index, signature.keyid))
         return event, tuple(verified)
-
-    def _event_fits(
-        self, record: EntryRecord, event: Event, failures: list[FailedCheckError]
-    ) -> None:
-        index = record.index
-        if event.subject != record.leaf.subject:
-            failures.append(
-                SubjectMismatchError(
-                    index,
-                    f"the payload's subject {event.subject!r} is not the leaf's "
-                    f"{record.leaf.subject!r}",
-                )
-            )
-        if self.is_registry and event.type not in OPERATOR_EVENTS:
-            failures.append(LeafLogError(index, f"a {event.type} is no registry event"))
-        elif not self.is_registry and event.agency != self.log:
-            failures.append(
-                LeafLogError(index, f"the payload's agency {event.agency!r} is not the log")
-            )
 
     def _replay(
         self,

@@ -7,14 +7,39 @@ from pathlib import Path
 
 
 def unexpected(error: BaseException) -> str:
-    """One line for an error nobody foresaw: its type, its message and where it was raised."""
+    """One line for an error nobody foresaw: its type, its message and where it was raised
+    (a worker's error as the worker told it)."""
+    if isinstance(error, WorkerError):
+        return error.told
     frames = traceback.extract_tb(error.__traceback__)
     where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(error).__name__}: {error}{where}"
 
 
+class WorkerError(Exception):
+    """An error nobody foresaw, raised in a worker process: `told` is its `unexpected` line."""
+
+    def __init__(self, told: str) -> None:
+        super().__init__(told)
+        self.told = told
+
+
+def _rebuilt(
+    cls: type[VerificationError], state: dict[str, object], args: tuple[object, ...]
+) -> VerificationError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    error.args = args
+    return error
+
+
 class VerificationError(Exception):
     """Base of every failure found while verifying log data."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by state (a worker's failures travel so): the constructors of the
+        subclasses take other arguments than the `args` they leave."""
+        return _rebuilt, (type(self), dict(self.__dict__), self.args)
 
 
 class MalformedEnvelopeError(VerificationError):

@@ -21,9 +21,12 @@ def too_deep(data: bytes, limit: int = MAX_NESTING) -> bool:
     """Whether `data` opens more than `limit` arrays or objects inside one another.
 
     Malformed text is judged as written (the parser refuses it afterwards). The common case
-    costs a few passes in C: `limit` rounds of dropping innermost `[]` pairs empty any document
+    costs a pass in C (counting the openings, strings and all: never fewer than the depth);
+    beyond the limit, a few more: `limit` rounds of dropping innermost `[]` pairs empty any document
     no deeper than `limit`; only what is left is walked bracket by bracket.
     """
+    if data.count(b"[") + data.count(b"{") <= limit:  # fewer openings than the limit in all
+        return False
     brackets = _brackets(data)
     rest = brackets
     for _ in range(limit):

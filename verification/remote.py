@@ -17,6 +17,7 @@ from verification.layout import is_legacy, names_format
 from verification.nesting import too_deep
 from verification.note import key_name, parse_checkpoint, verify_note
 from verification.outcome import Outcome
+from verification.pool import usable_cpus
 from verification.printable import printable
 from verification.records import LEGACY
 from verification.verifier import verify_bytes
@@ -123,7 +124,8 @@ def _verify_log(
     if not names_format(data[:PEEK]):
         raise UnusableInputError(f"{base} did not answer a jejak-bundle/2")
     trusted = [] if kept is None else [kept]
-    outcome = verify_bytes(data, log_key, trusted, as_of=as_of_option(args.as_of))
+    workers = getattr(args, "workers", None) or usable_cpus()
+    outcome = verify_bytes(data, log_key, trusted, as_of=as_of_option(args.as_of), workers=workers)
     if outcome.ok:
         keys[base] = log_key
         for summary in outcome.logs.values():

@@ -23,6 +23,10 @@ FLUSH_EVERY = 2000
 CAPACITY = 8000
 """Values each map keeps in memory (the most recently used)."""
 
+STORED_BITS = 1 << 23
+"""Bits of the filter of what was ever written (1 MiB, whatever the bundle): a key it has not
+seen was never stored, so its read needs no query (most misses are new subjects)."""
+
 
 class Spill:
     """One SQLite scratch file; a table `spill` of (map, key) -> pickled value."""
@@ -37,11 +41,24 @@ class Spill:
         self._db.execute(
             "CREATE TABLE spill (map TEXT, key BLOB, value BLOB, PRIMARY KEY (map, key))"
         )
+        self._stored = bytearray(STORED_BITS // 8)
+
+    def _bits(self, name: str, key: bytes) -> tuple[int, int]:
+        """Two bits of the filter for (name, key), from one hash."""
+        digest = hash((name, key))
+        return digest % STORED_BITS, (digest // STORED_BITS) % STORED_BITS
+
+    def _may_hold(self, name: str, key: bytes) -> bool:
+        stored = self._stored
+        return all(stored[bit >> 3] & (1 << (bit & 7)) for bit in self._bits(name, key))
 
     def load(self, name: str, key: object) -> object | None:
         """The value stored for (`name`, `key`), or None (a `domain.store.Loader`)."""
+        packed = _key(key)
+        if not self._may_hold(name, packed):
+            return None
         row = self._db.execute(
-            "SELECT value FROM spill WHERE map = ? AND key = ?", (name, _key(key))
+            "SELECT value FROM spill WHERE map = ? AND key = ?", (name, packed)
         ).fetchone()
         return None if row is None else pickle.loads(row[0])  # noqa: S301 (our own file)
 
@@ -52,6 +69,10 @@ class Spill:
             for name, values in changed.items()
             for key, value in values.items()
         ]
+        stored = self._stored
+        for name, key, _ in rows:
+            for bit in self._bits(name, key):
+                stored[bit >> 3] |= 1 << (bit & 7)
         if rows:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO spill VALUES (?, ?, ?)", rows)

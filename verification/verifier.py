@@ -8,6 +8,7 @@ registry's keys, each subject's chain head and the replayed state, not the bundl
 
 from __future__ import annotations
 
+import gc
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -15,8 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import BinaryIO
 
 from domain.events import OPERATOR
+from verification import pool
 from verification.entries import LogEntries
 from verification.errors import VerificationError
+from verification.facts import Facts
 from verification.failures import (
     BundleFormatError,
     CheckpointError,
@@ -43,6 +46,13 @@ from verification.outcome import LogSummary, Outcome
 from verification.progress import Phases
 from verification.records import EntryRecord, Header, HeadRecord, LogRecord, RangeRecord, Record
 from verification.report import partial_reasons
+
+YOUNG_OBJECTS = 50_000
+"""New objects between two collections of the youngest generation during the pass (the
+default, 700, runs one every few entries, each walking what a chunk's results or the replay
+just made, all of which lives on)."""
+
+NOT_REPLAYED = "the rule replay was not run (the agency logs were checked only)"
 
 
 def load_trusted_notes(notes: Sequence[str], log_key: str) -> dict[str, Checkpoint]:
@@ -75,6 +85,7 @@ class _Run:
         trusted: dict[str, Checkpoint],
         ranges: Sequence[RangeRecord],
         every_subject: bool = False,
+        replay: bool = True,
     ) -> None:
         self.outcome = Outcome(header)
         self.shown = _shown(header, every_subject)
@@ -85,6 +96,7 @@ class _Run:
         for record in ranges:
             self.ranges[record.log].append(record)
         self.keyring = Keyring()
+        self.replay = replay  # False: the agency logs are checked, not replayed (a bench's)
         self.current: LogEntries | None = None
         self.stage = "entries"  # within a log: entries, then ranges, then heads
         self.checks: dict[str, list[RangeCheck]] = {}
@@ -96,7 +108,7 @@ class _Run:
     def fail(self, log: str, failures: Iterable[FailedCheckError]) -> None:
         self.outcome.failures.extend(failure.in_log(log) for failure in failures)
 
-    def record(self, record: Record) -> None:
+    def record(self, record: Record, facts: Facts | None = None) -> None:
         if isinstance(record, LogRecord):
             self._open(record)
             return
@@ -109,7 +121,7 @@ class _Run:
         if isinstance(record, EntryRecord):
             if self.stage != "entries":
                 raise BundleFormatError(f"log {record.log}: entry {record.index} after its ranges")
-            step = current.check(record, failures)
+            step = current.check(record, failures, facts)
             self.outcome.tally.count(record, step)
             if self.shown(record.log, step.subject):
                 self.outcome.steps.append(step)
@@ -171,7 +183,9 @@ class _Run:
         registry = logs[OPERATOR].checkpoint
         inclusion = Inclusion.of(checkpoint, self.ranges.get(record.log, ()))
         self.checks[record.log] = inclusion.ranges
-        self.current = LogEntries(summary, inclusion, self.keyring, self.outcome.replay, registry)
+        self.current = LogEntries(
+            summary, inclusion, self.keyring, self.outcome.replay, registry, self.replay
+        )
         self.stage = "entries"
 
     def _close(self) -> None:
@@ -194,6 +208,8 @@ class _Run:
         if OPERATOR not in outcome.logs:
             raise BundleFormatError("the bundle holds no registry log")
         outcome.failures.extend(outcome.replay.failures)
+        if not self.replay:
+            outcome.partial.append(NOT_REPLAYED)
         _check_claim(self, outcome)
         for log in sorted(set(self.trusted) - set(outcome.logs)):
             outcome.partial.append(
@@ -312,15 +328,36 @@ def verify_records(
     phases: Phases | None = None,
     total: int | None = None,
     every_subject: bool = False,
+    replay: bool = True,
 ) -> Outcome:
     """Check every record (raising BundleFormatError on unusable input, collecting failures).
 
-    `phases` hears of the progress, as ("checking", done, total) with `total` records."""
-    run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges, every_subject)
-    for done, record in enumerate(records, start=1):
-        run.record(record)
-        if phases is not None and total:
-            phases("checking", min(done, total), total)
+    `phases` hears of the progress, as ("checking", done, total) with `total` records;
+    `replay=False` checks without replaying the agency logs (the verdict is then partial)."""
+    run = _Run(header, log_key, load_trusted_notes(trusted, log_key), ranges, every_subject, replay)
+    return _walk(run, ((record, None) for record in records), as_of, phases, total)
+
+
+def _walk(
+    run: _Run,
+    items: Iterable[tuple[Record, Facts | None]],
+    as_of: datetime | None,
+    phases: Phases | None,
+    total: int | None,
+) -> Outcome:
+    walked = iter(items)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], YOUNG_OBJECTS), *thresholds[1:])
+    try:
+        for done, (record, facts) in enumerate(walked, start=1):
+            run.record(record, facts)
+            if phases is not None and total:
+                phases("checking", min(done, total), total)
+    finally:
+        gc.set_threshold(*thresholds)
+        close = getattr(walked, "close", None)  # a pool's generator stops its workers
+        if close is not None:
+            close()
     if phases is not None:
         phases("finishing", 0, 1)
     return run.finish(as_of)
@@ -334,10 +371,14 @@ def verify_stream(
     as_of: datetime | None = None,
     phases: Phases | None = None,
     every_subject: bool = False,
+    workers: int = 1,
+    replay: bool = True,
 ) -> Outcome:
     """Verify a seekable bundle/2 file by its line layout: a scan for ranges, then one pass.
 
-    `every_subject` keeps every agency subject's steps for the report (see `_shown`)."""
+    `every_subject` keeps every agency subject's steps for the report (see `_shown`);
+    `workers` > 1 makes each entry's own checks in that many processes (verification/pool.py),
+    the rest in this one, in log order: the same outcome as one process."""
     key_name(log_key)
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
@@ -345,18 +386,15 @@ def verify_stream(
     scan = scan_ranges(stream, None if phases is None else _reading(phases, start, size))
     stream.seek(start)
     header = read_header(stream)
-    records = stream_records(stream)
-    return verify_records(
-        header,
-        records,
-        scan.ranges,
-        log_key,
-        trusted,
-        as_of=as_of,
-        phases=phases,
-        total=scan.records,
-        every_subject=every_subject,
+    run = _Run(
+        header, log_key, load_trusted_notes(trusted, log_key), scan.ranges, every_subject, replay
     )
+    items: Iterable[tuple[Record, Facts | None]]
+    if workers > 1 and scan.records >= pool.LEAST_RECORDS:
+        items = pool.pooled_records(stream, run.keyring, workers)
+    else:
+        items = ((record, None) for record in stream_records(stream))
+    return _walk(run, items, as_of, phases, scan.records)
 
 
 def _reading(phases: Phases, start: int, size: int) -> Callable[[int], None]:
@@ -388,8 +426,14 @@ def verify_bytes(
     *,
     as_of: datetime | None = None,
     every_subject: bool = False,
+    workers: int = 1,
 ) -> Outcome:
     """`verify_stream` over bytes at hand (tests, a fetched bundle); the layout is required."""
     return verify_stream(
-        io.BytesIO(data), log_key, trusted, as_of=as_of, every_subject=every_subject
+        io.BytesIO(data),
+        log_key,
+        trusted,
+        as_of=as_of,
+        every_subject=every_subject,
+        workers=workers,
     )

@@ -96,3 +96,21 @@ def test_a_period_keeps_counts_not_its_entries(ledger: Ledger2) -> None:
     counted = json.loads(report)["logs"][1]["entries_per_type"]
     assert counted["wfa.requested"] >= 1
     assert sum(counted.values()) == outcome.logs[json.loads(report)["logs"][1]["log"]].entries
+
+
+def test_the_filter_of_stored_keys_never_hides_a_stored_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A read skips the file only for a key never written: with a filter of 8 bits (nearly
+    every key looks stored) and with the default one, every stored value is read back."""
+    for bits in (8, spill.STORED_BITS):
+        monkeypatch.setattr(spill, "STORED_BITS", bits)
+        scratch = spill.Spill()
+        try:
+            scratch.store({"a": {f"k{n}": n for n in range(500)}, "b": {("t", 1): "x"}})
+            assert [scratch.load("a", f"k{n}") for n in range(500)] == list(range(500))
+            assert scratch.load("b", ("t", 1)) == "x"
+            assert scratch.load("a", "k500") is None
+            assert scratch.load("b", "k1") is None
+        finally:
+            scratch.close()

@@ -1,7 +1,8 @@
 """Signed appends through HTTP vs plain eventsourcing saves, on SQLite and PostgreSQL.
 
 (a) 32 concurrent clients sending single envelopes to one agency  vs  Application.save, one
-    event per commit
+    event per commit; meanwhile how far the read models trail the log is sampled
+    (bench/read_lag.py, `lag_p99_s`; target p99 <= 1 s)
 (b) batches of 100 envelopes  vs  Application.save of 100 aggregates per commit
 (c) 32 clients spread over 8 agencies (8 logs), `jejak serve --workers 1` and `--workers 2` in
     the same run: the logs commit in parallel, so two processes use both cores
@@ -34,6 +35,7 @@ from eventsourcing.domain import Aggregate
 
 from bench.http_load import LoadResult, batch_body, run_load
 from bench.proc_cpu import tree_cpu_seconds
+from bench.read_lag import LagSampler
 from bench.table import print_results
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
@@ -42,7 +44,7 @@ from ledger.store import drop_postgres_schema, store_environment
 from ledger.store_postgres import ensure_schema
 from ledger.tokens import issue_token
 from tests.servers import Server
-from tests.support import STAFF, World, now, payload, policy_data, signer, wfa_request
+from tests.support import AGENCY, STAFF, World, now, payload, policy_data, signer, wfa_request
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 CLIENTS = 32
@@ -141,8 +143,10 @@ def jejak_runs(
         )
         per_client = [[json.dumps(e).encode() for e in single[i::CLIENTS]] for i in range(CLIENTS)]
         cpu = tree_cpu_seconds(server.process.pid)
-        a = run_load(server.url, "/v1/entries", token, per_client)
+        with LagSampler(server.url, AGENCY, token) as lag:
+            a = run_load(server.url, "/v1/entries", token, per_client)
         a.server_cpu = tree_cpu_seconds(server.process.pid) - cpu
+        a.lag_p99 = lag.p99()
         bodies = [batch_body(batched[i : i + BATCH]) for i in range(0, len(batched), BATCH)]
         cpu = tree_cpu_seconds(server.process.pid)
         b = run_load(server.url, "/v1/entries/batch", token, [bodies[i::4] for i in range(4)])
@@ -314,6 +318,7 @@ def bench_store(name: str, make_url: Any, events: int, projections: str) -> dict
         "cpu_us_single": round(cpu_a),
         "cpu_x_ed25519": round(cpu_a / ed25519, 2),
         "cpu_us_batch": round(cpu_b),
+        "lag_p99_s": round(a.lag_p99, 2) if projections == "worker" else None,
     }
 
 

@@ -18,6 +18,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     server_cpu: float = 0.0  # CPU seconds of the server and its processes during the run
+    lag_p99: float = float("nan")  # the read models' lag behind the log during the run, p99 s
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -145,6 +146,12 @@ def months_between(first: Month, last: Month) -> list[Month]:
         found.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return found
+
+
+def requests_dated_in(reader: StateReader, nip: str, days: Iterable[date]) -> frozenset[str]:
+    """The employee's requests with a date in the month of one of `days` (filter by day)."""
+    months = {(day.year, day.month) for day in days}
+    return frozenset().union(*(reader.requests_in_month((nip, *month)) for month in months))
 
 
 def requests_dated_from(reader: StateReader, nip: str, first: date | None) -> frozenset[str]:

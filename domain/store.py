@@ -41,13 +41,6 @@ class Loader(Protocol):
     def __call__(self, name: str, key: object) -> object | None: ...
 
 
-class ManyLoader(Loader, Protocol):
-    """A loader that also reads several keys of one map at once (one query for a subject's
-    steps): the values found by key; a key not in the answer is absent."""
-
-    def many(self, name: str, keys: Sequence[object]) -> Mapping[object, object]: ...
-
-
 class Base(Generic[K, V]):
     """The bottom layer of a map: a bounded LRU cache of settled values in front of a loader.
 
@@ -78,7 +71,8 @@ class Base(Generic[K, V]):
 
     def get_many(self, keys: Sequence[K]) -> list[V | None]:
         """The values of `keys` (None: absent), what the cache misses read in one call of the
-        loader's `many` where it has one."""
+        loader's `many(name, keys) -> {key: value}` where it has one (a key not in its answer
+        is absent), else one call per key."""
         cache = self.cache
         with self.lock:
             result: dict[K, V | None] = {}

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from domain.aggregates import Request
 from domain.events import OPERATOR
-from domain.reader import requests_dated_from
+from domain.reader import requests_dated_from, requests_dated_in
 from domain.state import LedgerState
 
 OVERSIGHT = frozenset({"ombudsman", "inspectorate"})
@@ -35,8 +35,7 @@ class Neighbours:
         if days is None:
             ids = requests_dated_from(self.state, nip, None)
         else:
-            months = {(day.year, day.month) for day in days}
-            ids = frozenset().union(*(self.state.requests_in_month((nip, *m)) for m in months))
+            ids = requests_dated_in(self.state, nip, days)
         found = (self._request(rid) for rid in sorted(ids))
         return [r for r in found if r is not None and r.agency == self.agency]
 

@@ -1,5 +1,9 @@
 """Signed appends through HTTP vs plain eventsourcing saves, on SQLite and PostgreSQL.
 
+The requests of (a) and (b) are bench/workload.py's realistic agency (20 units of 30 staff, each
+member a few location days a week): one employee piling up thousands of requests on one day made
+the domain's per-employee and per-day sets, and so each append, grow with the run.
+
 (a) 32 concurrent clients sending single envelopes to one agency  vs  Application.save, one
     event per commit; meanwhile how far the read models trail the log is sampled
     (bench/read_lag.py, `lag_p99_s`; target p99 <= 1 s)
@@ -37,6 +41,7 @@ from bench.http_load import LoadResult, batch_body, run_load
 from bench.proc_cpu import tree_cpu_seconds
 from bench.read_lag import LagSampler
 from bench.table import print_results
+from bench.workload import Staffing
 from ledger.bootstrap import Runtime, open_runtime
 from ledger.settings import Settings
 from ledger.signing import EnvelopeSigner
@@ -53,6 +58,7 @@ SERVER_MODULE = (
     "bench.without_subject_map" if os.environ.get("JEJAK_BENCH_SUBJECT_MAP") == "off" else "api.cli"
 )
 """The CLI module the bench serves through: JEJAK_BENCH_SUBJECT_MAP=off measures without the map."""
+SERVE_WORKERS = int(os.environ.get("JEJAK_BENCH_SERVE_WORKERS", "1"))
 
 
 class Arrangement(Aggregate):
@@ -115,11 +121,16 @@ def raw_ed25519_us(count: int = 2000) -> float:
     return (time.process_time() - started) / count * 1e6
 
 
-def signed_requests(world: World, prefix: str, count: int) -> list[dict[str, object]]:
-    return [
-        world.agency_signer.sign(payload("wfa.requested", f"{prefix}-{i}", STAFF, wfa_request()))
-        for i in range(count)
-    ]
+def signed_requests(
+    world: World, people: Staffing, first: int, count: int
+) -> list[dict[str, object]]:
+    """The agency's requests `first` .. `first + count - 1` of the realistic workload (each
+    staff member a few location days a week, at most 9 of a unit's 30 away a day)."""
+    found = []
+    for k in range(first, first + count):
+        kind, subject, actor, data = people.request(k)[0]
+        found.append(world.agency_signer.sign(payload(kind, subject, actor, data)))
+    return found
 
 
 def jejak_runs(
@@ -128,13 +139,16 @@ def jejak_runs(
     env = {"JEJAK_DATA_DIR": str(workdir / "data"), "JEJAK_DATABASE_URL": url}
     runtime = open_runtime(Settings.from_env(env))
     world = World(runtime).setup()
+    people = Staffing(AGENCY, 1)
+    world.append(*(payload(*event) for event in people.organisation()))
     token = world.tokens["agency"]
     runtime.close()
-    single = signed_requests(world, "single", events)
-    batched = signed_requests(world, "batch", events)
-    server = Server(env, workdir / "server.log", "--projections", projections, module=SERVER_MODULE)
+    single = signed_requests(world, people, 0, events)
+    batched = signed_requests(world, people, events, events)
+    options = ("--projections", projections, "--workers", str(SERVE_WORKERS))
+    server = Server(env, workdir / "server.log", *options, module=SERVER_MODULE)
     try:
-        warmup = signed_requests(world, "warm", 200)
+        warmup = signed_requests(world, people, 2 * events, 200)
         run_load(
             server.url,
             "/v1/entries",

@@ -11,14 +11,19 @@ from ledger.settings import Settings
 from projections.runner import ProjectionRunner, runner_from_settings
 
 WAKE = b"w"
+HURRY = b"r"  # a reader waits for the log named: turn for it without gathering
 
 
 def _listen(control: Connection, runner: ProjectionRunner, halt: threading.Event) -> None:
     """Wake on a message from the server (naming the log a reader waits for, or none); halt
     when it closes the pipe, or dies (EOF too)."""
     try:
-        while (message := control.recv_bytes()).startswith(WAKE):
-            runner.wake(message[len(WAKE) :].decode() or None)
+        while (message := control.recv_bytes())[:1] in (WAKE, HURRY):
+            log = message[1:].decode()
+            if message.startswith(HURRY):
+                runner.hurry(log)
+            else:
+                runner.wake(log or None)
     except (EOFError, OSError, UnicodeDecodeError):
         pass
     halt.set()
@@ -47,10 +52,17 @@ class PipeWake:
         self.set_log("")
 
     def set_log(self, log: str) -> None:
-        """Wake the worker for `log` first (a reader waits for it)."""
+        """Wake the worker for `log` first (it has new entries)."""
+        self._send(WAKE + log.encode())
+
+    def hurry(self, log: str) -> None:
+        """Have the worker turn for `log` at once (a reader waits for it)."""
+        self._send(HURRY + log.encode())
+
+    def _send(self, message: bytes) -> None:
         # a worker that is gone or a closed pipe leaves nothing to wake
         with self._lock, contextlib.suppress(OSError, ValueError):
-            self._control.send_bytes(WAKE + log.encode())
+            self._control.send_bytes(message)
 
     def clear(self) -> None:
         """Nothing to clear on this side."""

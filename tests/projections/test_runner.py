@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from projections import queries
+from projections import runner as runner_module
 from projections.report import investigation_report
 from projections.store import SimulatedCrashError
 from tests.projections.helpers import digest, rules, runner_for
@@ -167,3 +170,30 @@ def test_the_report_takes_the_staff_by_the_agencys_dates_and_says_what_the_log_k
     assert f"log knew 3 of the unit's staff; recorded only later: 1 ({NEWCOMER})" in statements[2]
     assert report["present_at_lapse"]["count"] == 0  # type: ignore[index]
     assert {p["basis"] for p in report["staff"]} == {"no record"}  # type: ignore[attr-defined]
+
+
+def test_a_reader_waiting_cuts_the_gathering_between_turns_short(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a stream of small commits the runner lets entries gather between turns; a reader
+    waiting for its write does not wait that out (here the gathering would last a minute)."""
+    monkeypatch.setattr(runner_module, "GATHER_SECONDS", 60.0)
+    runner = runner_for(world.runtime)
+    runner.catch_up()
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop, 0.05), daemon=True)
+    thread.start()
+    try:
+        ledger = world.runtime.logs.log(AGENCY)
+        _request(world, "req-gather-1", HEAD)
+        follower, deadline = runner.follower(AGENCY), time.monotonic() + 30
+        while follower.applied < ledger.size and time.monotonic() < deadline:
+            time.sleep(0.01)  # the runner turned for the first request: it is gathering now
+        assert follower.applied == ledger.size
+        _request(world, "req-gather-2", HEAD)
+        assert runner.wait_for(AGENCY, ledger.size - 1, timeout=20)
+    finally:
+        stop.set()
+        runner.wake()
+        thread.join(30)
+        runner.close()

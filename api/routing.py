@@ -7,6 +7,9 @@ the owner over a Unix socket and answers with the owner's status and body. So no
 take turns on one log's writer lock or replay each other's entries, and the logs' writes spread
 over the workers' cores.
 
+With `--writers W` the W writer processes (numbers 0 .. W - 1) own every log and the workers
+none: each append a worker receives is passed on.
+
 Frames on the socket: a 4-byte big-endian length, then that many bytes. A request is two frames
 (a JSON header `{"batch", "role", "org"}` and the body); an answer is two frames (a JSON header
 `{"status", "media_type", "writer"}` and the body).
@@ -40,7 +43,7 @@ MAX_FRAME = 64 * 1024 * 1024
 
 
 def owner_of(log_id: str, count: int) -> int:
-    """The worker that writes `log_id` (the registry log: worker 0)."""
+    """The process of `count` that writes `log_id` (the registry log: process 0)."""
     if log_id == REGISTRY_LOG or count <= 1:
         return 0
     return int.from_bytes(hashlib.sha256(log_id.encode()).digest()[:8], "big") % count
@@ -80,6 +83,9 @@ class Workers:
     number: int
     count: int
     sockets: Path
+    writers: int = 0
+    """Processes 0 .. writers - 1 write the logs and serve no HTTP (`--writers`); with none,
+    the `count` workers write them."""
     _idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = field(
         default_factory=dict
     )
@@ -89,7 +95,7 @@ class Workers:
         return self.sockets / f"worker-{number}.sock"
 
     def owner(self, log_id: str) -> int:
-        return owner_of(log_id, self.count)
+        return owner_of(log_id, self.writers or self.count)
 
     async def listen(self, handler: Handler) -> None:
         """Serve appends forwarded by the other workers."""

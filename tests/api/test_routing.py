@@ -33,6 +33,16 @@ def test_each_log_has_one_owner_and_the_registry_log_is_the_first_workers() -> N
     assert {owner_of(log, 1) for log in logs} == {0}
 
 
+def test_with_writer_processes_the_writers_own_every_log_and_the_workers_none(
+    tmp_path: Path,
+) -> None:
+    logs = [REGISTRY_LOG, *(f"kab-{i}" for i in range(200))]
+    for number in range(5):  # writers 0 and 1, workers 2, 3 and 4
+        place = Workers(number, 5, tmp_path, writers=2)
+        assert {place.owner(log) for log in logs} == {0, 1}
+        assert [place.owner(log) for log in logs] == [owner_of(log, 2) for log in logs]
+
+
 def test_the_log_a_body_names_is_read_without_checking_it() -> None:
     unit = _envelope({"type": "unit.registered", "agency": "kab-a", "subject": "u"})
     org = _envelope({"type": "org.registered", "agency": "operator", "subject": "kab-b"})

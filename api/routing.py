@@ -10,8 +10,16 @@ over the workers' cores.
 With `--writers W` the W writer processes (numbers 0 .. W - 1) own every log and the workers
 none: each append a worker receives is passed on.
 
+A worker checks what it passes on (JSON, shape, payload, the signatures by keys it knows,
+the bearer's right to write it: `Logs.prepare`), so a refusal is answered where it arrived and
+the owner, whose one writer is the busy part, verifies no signature twice: the body passed on
+holds the envelopes with every keyid named and the header the keyids each one was verified by.
+The owner parses the payloads again (it folds the events) and checks every key's rules; the
+socket is the server's own (its directory is private to the server's user).
+
 Frames on the socket: a 4-byte big-endian length, then that many bytes. A request is two frames
-(a JSON header `{"batch", "role", "org"}` and the body); an answer is two frames (a JSON header
+(a JSON header `{"batch", "role", "org", "verified"}` and the body; `verified` null: the body as
+the client sent it, unchecked); an answer is two frames (a JSON header
 `{"status", "media_type", "writer"}` and the body).
 """
 
@@ -37,7 +45,9 @@ Answer = tuple[int, bytes, str]
 """An answer: its status, body and media type."""
 WRITER_HEADER = "X-Jejak-Writer"
 """Names, in `--workers` mode, the pid of the worker that wrote the log (the log's owner)."""
-Handler = Callable[[Principal, bytes, bool], Awaitable[Answer]]
+Verified = list[list[str]]
+"""Per envelope of a request passed on, the keyids its signatures were verified by."""
+Handler = Callable[[Principal, bytes, bool, Verified | None], Awaitable[Answer]]
 log = logging.getLogger("jejak.routing")
 MAX_FRAME = 64 * 1024 * 1024
 
@@ -112,7 +122,8 @@ class Workers:
                     except asyncio.IncompleteReadError:
                         return
                     principal = Principal(str(header["role"]), header.get("org"))
-                    status, answer, media = await handler(principal, body, bool(header["batch"]))
+                    batch, verified = bool(header["batch"]), header.get("verified")
+                    status, answer, media = await handler(principal, body, batch, verified)
                     head = orjson.dumps(
                         {"status": status, "media_type": media, "writer": os.getpid()}
                     )
@@ -127,15 +138,23 @@ class Workers:
         path.chmod(0o600)
 
     async def forward(
-        self, number: int, principal: Principal, body: bytes, batch: bool
+        self,
+        number: int,
+        principal: Principal,
+        body: bytes,
+        batch: bool,
+        verified: Verified | None = None,
     ) -> tuple[Answer, int]:
-        """Have worker `number` append; its answer and its pid."""
+        """Have worker `number` append (`verified`: the body's envelopes were checked here,
+        each by these keys); its answer and its pid."""
         idle = self._idle.setdefault(number, [])
         if idle:
             reader, writer = idle.pop()
         else:
             reader, writer = await self._connect(number)
-        header = orjson.dumps({"batch": batch, "role": principal.role, "org": principal.org})
+        header = orjson.dumps(
+            {"batch": batch, "role": principal.role, "org": principal.org, "verified": verified}
+        )
         try:
             writer.write(_frame(header) + _frame(body))
             await writer.drain()

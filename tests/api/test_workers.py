@@ -183,8 +183,15 @@ def test_writer_processes_write_every_log_and_the_workers_only_serve(
     try:
         processes = set(child_pids(server.process.pid))
         seen = _load(server, _signers(world), tokens)
+        good = world.agency_signer.sign(_unit(AGENCY, "forged"))
+        forged = dict(good, signatures=[{**good["signatures"][0], "sig": "A" * 86 + "=="}])  # type: ignore[dict-item]
+        headers = {"Authorization": f"Bearer {tokens[AGENCY]}"}
+        refused = httpx.post(f"{server.url}/v1/entries", json=forged, headers=headers)
     finally:
         server.stop()
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("bad-signature")
+    assert "x-jejak-writer" not in refused.headers  # refused where it arrived, not passed on
     assert seen.failures == []
     assert server.process.returncode == 0
     assert len(seen.receipts) == CLIENTS * PER_CLIENT

@@ -21,7 +21,7 @@ TEXTS = [
     ALL_ASCII,
     '{"payload":"eyJ0eXBlIjoid2ZhLnJlcXVlc3RlZCJ9","signatures":[{"keyid":"k","sig":"A=="}]}',
     "Rumah, Arga Makmur — é ñ 日本 \u2028\u2029 \U0001f600 \x7f \u00a0 \ufeff",
-    "\\u0061 \\\\ \\\" quotes \" and backslashes \\",
+    '\\u0061 \\\\ \\" quotes " and backslashes \\',
 ]
 
 

@@ -140,7 +140,8 @@ def _check_values(value: object, where: str, depth: int = 0) -> None:
             _check_values(item, f"{where}.{key}" if where else key, depth + 1)
 
 
-_JSON: TypeAdapter[Any] = TypeAdapter(Any)  # pydantic-core's JSON parser and writer
+_JSON: TypeAdapter[Any] = TypeAdapter(Any)
+_READ_JSON, _WRITE_JSON = _JSON.validator.validate_json, _JSON.serializer.to_json  # pydantic-core
 
 # What is left of compact JSON without strings when it holds no number: brackets, separators and
 # the letters of true, false and null (bytes.translate deletes these; a number leaves a digit).
@@ -167,10 +168,10 @@ def _decode_plain(payload: bytes) -> dict[str, object] | None:
     if type(payload) is not bytes or b"\\" in payload:
         return None
     try:
-        decoded = _JSON.validate_json(payload)
+        decoded = _READ_JSON(payload)
     except ValueError:  # pydantic's ValidationError
         return None
-    if type(decoded) is not dict or _JSON.dump_json(decoded) != payload:
+    if type(decoded) is not dict or _WRITE_JSON(decoded) != payload:
         return None
     pieces = payload.split(b'"')
     structure = b"".join(pieces[::2])

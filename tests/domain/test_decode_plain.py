@@ -335,8 +335,24 @@ def assert_same_dict(payload: bytes) -> None:
         assert repr(plain) == repr(checked)
 
 
+# Texts that look plain (no escape, no number) with keys that often repeat at any depth.
+_SIMPLE = st.recursive(
+    st.sampled_from(["null", "true", "false", '"a"', '"x:y,{"', '""']),
+    lambda children: st.one_of(
+        st.lists(st.tuples(st.sampled_from(['"a"', '"b"', '"a:"']), children), max_size=3).map(
+            lambda items: "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+        ),
+        st.lists(children, max_size=3).map(lambda items: "[" + ",".join(items) + "]"),
+    ),
+    max_leaves=12,
+)
+_SIMPLE_TEXTS = st.lists(st.tuples(st.sampled_from(['"a"', '"b"']), _SIMPLE), max_size=3).map(
+    lambda pairs: "{" + ",".join(f"{k}:{v}" for k, v in pairs) + "}"
+)
+
+
 @settings(max_examples=500, deadline=None)
-@given(text=_TEXTS)
+@given(text=st.one_of(_TEXTS, _SIMPLE_TEXTS))
 def test_any_text_decodes_the_same_with_the_fast_path(text: str) -> None:
     assert_same_dict(text.encode("utf-8", "surrogatepass"))
 

@@ -152,20 +152,25 @@ def _decode_plain(payload: bytes) -> dict[str, object] | None:
     """The decoded payload when it is plain, or None (never an error): `_decode`'s fast path.
 
     Plain is the compact JSON of an object (no whitespace between tokens, as the signers write
-    it) that pydantic-core decodes and writes back byte for byte, with no backslash and no
-    number in it, and every bound kept; `_decode_checked` decodes it to the same dict:
+    it) that pydantic-core decodes and writes back byte for byte, with no escape but a newline
+    or a tab in a value, no number, and every bound kept; `_decode_checked` decodes it to the
+    same dict:
 
     - writing back the same bytes proves the text valid UTF-8 JSON with no key repeated in any
       object (the parser keeps a repeated key's last value once, the writer each key it kept);
-    - without a backslash no string holds an escape, so no control character, no lone surrogate
-      and no key that is another spelled differently ("a" and "\\u0061"), and the text splits
-      at its quotes into the strings' raw UTF-8 and the structure between them;
+    - when every backslash starts a \\n or \\t, no string holds another escape, so no other
+      control character, no lone surrogate, no key that is another spelled differently ("a"
+      and "\\u0061") and no escaped quote: the text splits at its quotes into the strings and
+      the structure between them (a string followed by ":" is a key, which holds no escape);
     - without numbers no number bound is left to check (pydantic-core and json agree on
       strings, true, false, null, objects and arrays);
     - the structure's commas bound every list and object (n items need n - 1 commas), its
       brackets the depth, and each string's bytes its characters.
     """
-    if type(payload) is not bytes or b"\\" in payload:
+    if type(payload) is not bytes:
+        return None
+    escapes = payload.count(b"\\")
+    if escapes and escapes != payload.count(b"\\n") + payload.count(b"\\t"):
         return None
     try:
         decoded = _READ_JSON(payload)
@@ -182,6 +187,10 @@ def _decode_plain(payload: bytes) -> dict[str, object] | None:
         or (len(payload) > MAX_STRING + 2 and max(map(len, pieces[1::2])) > MAX_STRING)
     ):
         return None
+    if escapes and any(
+        b"\\" in pieces[i] and pieces[i + 1][:1] == b":" for i in range(1, len(pieces) - 1, 2)
+    ):
+        return None  # a key with a tab or a newline
     return decoded
 
 

@@ -75,6 +75,7 @@ VALID = [
     body("wfa.requested", "req-1", request_data(reason="Rapat: laporan, \u00e9t\u00e9 \U0001f600")),
     body("wfa.requested", "req-1", request_data(e_kinerja_ref={"a": [True, False, None, {}]})),
     body("wfa.requested", "req-1", request_data(reason="x" * MAX_STRING)),
+    body("wfa.requested", "req-1", request_data(reason="baris satu\nbaris dua\tkolom")),
     body("wfa.approved", "req-1", {"note": "ok"}),
     body("wfa.approved", "req-1", {}),
     body("wfa.rejected", "req-1", {"reason": "kuota unit penuh"}),
@@ -136,6 +137,8 @@ PLAIN = [
     _PLAIN.replace(_DATA, _DATA + b'"x":"[[[[[[[[[[[[[[[[[[[[",'),
     _PLAIN.replace(_DATA, _DATA + b'"x":"' + b"," * MAX_LIST + b'",'),
     _PLAIN.replace(_DATA, _DATA + b'"x":"1e400 NaN \xe2\x80\xa8 \xef\xbb\xbf",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"a\\tb\\n",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":["\\n:",{"a":"\\t"}],'),
 ]
 RAW = [
     _PLAIN.replace(b'{"type"', b'{"type":"x","type"'),
@@ -147,7 +150,16 @@ RAW = [
     _PLAIN.replace(_DATA, _DATA + b'"\\u0065mployee":"1",'),
     _PLAIN.replace(_DATA, _DATA + b'"x":"\\u0000",'),
     _PLAIN.replace(_DATA, _DATA + b'"x\\n":"1",'),
-    _PLAIN.replace(_DATA, _DATA + b'"x":"a\\tb",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"\\\\n",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"\\\\\\n",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"\\n\\r",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"\\n\\u0001",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"\\n\\/",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"\\n\\"",'),
+    _PLAIN.replace(_DATA, _DATA + b'"a\\tb":"1",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":{"\\n":"\\n"},'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"\\n","\\u0078":"1",'),
+    _PLAIN.replace(_DATA, _DATA + b'"x":"\\n","x":"\\n",'),
     _PLAIN.replace(_DATA, _DATA + b'"x":"\\ud800",'),
     _PLAIN.replace(_DATA, _DATA + b'"x":"\\ud83d\\ude00",'),
     _PLAIN.replace(_DATA, _DATA + b'"x":"\xed\xa0\x80",'),
@@ -269,11 +281,15 @@ def test_plain_bounds_are_exact_where_they_matter() -> None:
     with pytest.raises(PayloadInvalid, match="list longer than 1000"):
         parse_payload(compact(INVALID[5]))
     with pytest.raises(PayloadInvalid, match=r"^payload repeats the key 'id'"):
-        parse_payload(RAW[2])
+        parse_payload(_PLAIN.replace(b'"id":"t1"', b'"id":"t1","id":"t2"'))
     with pytest.raises(PayloadInvalid, match=r"^payload repeats the key 'a'"):
-        parse_payload(RAW[5])
+        parse_payload(_PLAIN.replace(_DATA, _DATA + b'"x":{"a":"1","\\u0061":"1"},'))
+    with pytest.raises(PayloadInvalid, match=r"^payload repeats the key 'x'"):
+        parse_payload(_PLAIN.replace(_DATA, _DATA + b'"x":"\\n","x":"\\n",'))
+    with pytest.raises(PayloadInvalid, match=r"^a key of data\.x holds the control character"):
+        parse_payload(_PLAIN.replace(_DATA, _DATA + b'"x":{"\\n":"\\n"},'))
     with pytest.raises(PayloadInvalid, match="nests deeper than 16"):
-        parse_payload(RAW[25])
+        parse_payload(_PLAIN.replace(_DATA, _DATA + b'"x":' + compact(nest(16)) + b","))
 
 
 # -- any JSON-ish text: objects from lists of pairs (so keys may repeat), odd strings, numbers --

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from domain.errors import PayloadInvalid, UnknownEventType
 from domain.event_data import (
@@ -139,7 +140,69 @@ def _check_values(value: object, where: str, depth: int = 0) -> None:
             _check_values(item, f"{where}.{key}" if where else key, depth + 1)
 
 
+_JSON: TypeAdapter[Any] = TypeAdapter(Any)
+_READ_JSON, _WRITE_JSON = _JSON.validator.validate_json, _JSON.serializer.to_json  # pydantic-core
+
+# What is left of compact JSON without strings when it holds no number: brackets, separators and
+# the letters of true, false and null (bytes.translate deletes these; a number leaves a digit).
+_NO_NUMBER = b"{}[]:,truefalsnl"
+
+
+def _decode_plain(payload: bytes) -> dict[str, object] | None:
+    """The decoded payload when it is plain, or None (never an error): `_decode`'s fast path.
+
+    Plain is the compact JSON of an object (no whitespace between tokens, as the signers write
+    it) that pydantic-core decodes and writes back byte for byte, with no escape but a newline
+    or a tab in a value, no number, and every bound kept; `_decode_checked` decodes it to the
+    same dict:
+
+    - writing back the same bytes proves the text valid UTF-8 JSON with no key repeated in any
+      object (the parser keeps a repeated key's last value once, the writer each key it kept);
+    - when every backslash starts a \\n or \\t, no string holds another escape, so no other
+      control character, no lone surrogate, no key that is another spelled differently ("a"
+      and "\\u0061") and no escaped quote: the text splits at its quotes into the strings and
+      the structure between them (a string followed by ":" is a key, which holds no escape);
+    - without numbers no number bound is left to check (pydantic-core and json agree on
+      strings, true, false, null, objects and arrays);
+    - the structure's commas bound every list and object (n items need n - 1 commas), its
+      brackets the depth, and each string's bytes its characters.
+    """
+    if type(payload) is not bytes:
+        return None
+    escapes = payload.count(b"\\")
+    if escapes and escapes != payload.count(b"\\n") + payload.count(b"\\t"):
+        return None
+    try:
+        decoded = _READ_JSON(payload)
+    except ValueError:  # pydantic's ValidationError
+        return None
+    if type(decoded) is not dict or _WRITE_JSON(decoded) != payload:
+        return None
+    pieces = payload.split(b'"')
+    structure = b"".join(pieces[::2])
+    if (
+        structure.translate(None, _NO_NUMBER)
+        or structure.count(b",") >= MAX_LIST
+        or structure.count(b"[") + structure.count(b"{") > _MAX_DEPTH
+        or (len(payload) > MAX_STRING + 2 and max(map(len, pieces[1::2])) > MAX_STRING)
+    ):
+        return None
+    if escapes and any(
+        b"\\" in pieces[i] and pieces[i + 1][:1] == b":" for i in range(1, len(pieces) - 1, 2)
+    ):
+        return None  # a key with a tab or a newline
+    return decoded
+
+
 def _decode(payload: bytes) -> dict[str, object]:
+    """The payload as a dict within the generic bounds, or PayloadInvalid."""
+    plain = _decode_plain(payload)
+    return _decode_checked(payload) if plain is None else plain
+
+
+def _decode_checked(payload: bytes) -> dict[str, object]:
+    """Decode any payload: refuse repeated keys as it decodes, then check the bounds of every
+    value, naming the first one out of them."""
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise PayloadInvalid(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes")
     try:

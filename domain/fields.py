@@ -45,24 +45,30 @@ def check_day(day: date) -> date:
 
 def parse_iso_date(value: object) -> date:
     """An ISO `YYYY-MM-DD` string within bounds as a date; anything else is a ValueError."""
+    if isinstance(value, str):
+        if not _DATE.fullmatch(value):
+            raise ValueError("expected a date as YYYY-MM-DD")
+        day = date.fromisoformat(value)
+        return day if EARLIEST <= day <= LATEST else check_day(day)
     if isinstance(value, date) and not isinstance(value, datetime):
         return check_day(value)
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise ValueError("expected a date as YYYY-MM-DD")
-    return check_day(date.fromisoformat(value))
+    raise ValueError("expected a date as YYYY-MM-DD")
 
 
 def parse_instant(value: object) -> datetime:
     """An RFC 3339 instant with an offset, its wall date and its UTC date within bounds,
     as an aware datetime; anything else is a ValueError (never an OverflowError)."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        moment = value
-    elif isinstance(value, str) and _INSTANT.fullmatch(value):
-        if not EARLIEST.year <= int(value[:4]) <= LATEST.year:
+    if isinstance(value, str) and _INSTANT.fullmatch(value):
+        year = int(value[:4])
+        if not EARLIEST.year <= year <= LATEST.year:
             raise ValueError(
                 f"{value[:10]} is outside {EARLIEST.isoformat()}..{LATEST.isoformat()}"
             )
         moment = datetime.fromisoformat(value.replace("z", "Z"))
+        if EARLIEST.year < year < LATEST.year:
+            return moment  # its UTC date is within a day of its wall date, so of that year
+    elif isinstance(value, datetime) and value.tzinfo is not None:
+        moment = value
     else:
         raise ValueError("expected an RFC 3339 instant with an offset")
     offset = moment.utcoffset()
@@ -77,7 +83,7 @@ def check_id(value: str) -> str:
     """An id: 1 to MAX_ID characters of `[A-Za-z0-9._:/-]`, no `.` or `..` path segment."""
     if not _ID.fullmatch(value):
         raise ValueError(f"expected an id of 1 to {MAX_ID} characters of A-Z a-z 0-9 . _ : / -")
-    if _DOT_SEGMENTS.intersection(value.split("/")):
+    if "." in value and _DOT_SEGMENTS.intersection(value.split("/")):
         raise ValueError("an id has no '.' or '..' path segment")
     return value
 

@@ -70,9 +70,27 @@ _STANDARD = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _URL_SAFE = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
 
+def _standard(text: str) -> bytes | None:
+    """The bytes of `text` if it is standard padded base64 (how the ledger stores it and the
+    signers send it), else None. binascii's strict mode keeps to the alphabet and the padding
+    but lets more "=" follow a full group ("QUJD="), which the length and the position of the
+    "=" rule out."""
+    if not isinstance(text, str) or len(text) % 4 or text.find("=", 0, len(text) - 2) >= 0:
+        return None
+    try:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
 def b64decode_dsse(text: str, what: str) -> bytes:
     """Decode base64 as DSSE allows it: the standard or the URL-safe alphabet (not mixed),
     padded or not; anything else is a MalformedEnvelopeError."""
+    raw = _standard(text)
+    return _b64decode_any(text, what) if raw is None else raw
+
+
+def _b64decode_any(text: str, what: str) -> bytes:
     if _STANDARD.fullmatch(text):
         alphabet = b"+/"
     elif _URL_SAFE.fullmatch(text):
@@ -87,6 +105,15 @@ def b64decode_dsse(text: str, what: str) -> bytes:
         return base64.b64decode(padded.encode("ascii"), altchars=alphabet, validate=True)
     except (binascii.Error, ValueError):
         raise MalformedEnvelopeError(f"{what} is not base64") from None
+
+
+def _decoded(text: str, what: str) -> tuple[bytes, str]:
+    """`text` decoded as `b64decode_dsse` does, and in standard padded base64 (`as_standard`)."""
+    raw = _standard(text)
+    if raw is not None:
+        return raw, text
+    raw = _b64decode_any(text, what)
+    return raw, as_standard(text, raw)
 
 
 def as_standard(text: str, raw: bytes) -> str:
@@ -138,12 +165,12 @@ def parse_envelope(obj: object) -> Envelope:
         keyid, sig = _keyid(item, position), item.get("sig")
         if not isinstance(sig, str):
             raise MalformedEnvelopeError(f"signatures[{position}].sig is not a string")
-        raw = b64decode_dsse(sig, f"signatures[{position}].sig")
+        raw, standard = _decoded(sig, f"signatures[{position}].sig")
         if len(raw) != 64:
             raise MalformedEnvelopeError(f"signatures[{position}].sig is not a 64-byte signature")
-        parsed.append(Signature(keyid=keyid, sig=as_standard(sig, raw)))
-    payload = b64decode_dsse(payload_b64, "payload")
-    return Envelope(payload_type, payload, as_standard(payload_b64, payload), tuple(parsed))
+        parsed.append(Signature(keyid=keyid, sig=standard))
+    payload, payload_standard = _decoded(payload_b64, "payload")
+    return Envelope(payload_type, payload, payload_standard, tuple(parsed))
 
 
 def parse_envelope_json(body: bytes) -> Envelope:

@@ -176,8 +176,8 @@ async def serve_forwarded(
     return response.status_code, bytes(response.body), str(response.media_type)
 
 
-# The routes document the endpoints (OpenAPI) and answer when the app is built without
-# api/append_path.py's lean path, which answers them first, as these would, in `create_app`.
+# These routes document the endpoints (OpenAPI). In `create_app` api/append_path.py's lean path
+# answers the requests first, as these would; they answer where it is left out.
 @router.post("/entries", status_code=201, openapi_extra=BEARER)
 async def append_entry(request: Request) -> Response:
     """Append one envelope to the log its payload names: 201 and its receipt; 200 and the

@@ -18,7 +18,7 @@ from api.openapi import install_docs
 from api.pages.routes import install_pages
 from api.problems import install_problem_handlers
 from api.retry import RetryOnDeadConnection, pool_check
-from api.routing import Answer, Workers
+from api.routing import Answer, Verified, Workers
 from ledger.bootstrap import Runtime
 from ledger.tokens import Principal
 
@@ -43,8 +43,12 @@ def create_app(
                 yield
                 return
 
-            async def forwarded(principal: Principal, body: bytes, batch: bool) -> Answer:
-                return await routes_entries.serve_forwarded(runtime, principal, body, batch)
+            async def forwarded(
+                principal: Principal, body: bytes, batch: bool, verified: Verified | None
+            ) -> Answer:
+                return await routes_entries.serve_forwarded(
+                    runtime, principal, body, batch, verified
+                )
 
             await workers.listen(forwarded)
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from api.cli_errors import UsageError, run_command
@@ -29,14 +29,17 @@ def _instant(option: str, text: str | None) -> datetime | None:
         raise UsageError(f"{option}: {error}") from None
 
 
-def _workers(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 1 <= count <= 64:
-        raise argparse.ArgumentTypeError("--workers must be between 1 and 64")
-    return count
+def _count(option: str, low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            count = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= count <= 64:
+            raise argparse.ArgumentTypeError(f"{option} must be between {low} and 64")
+        return count
+
+    return parse
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -48,6 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         load_demo=args.demo,
         projections=args.projections,
         workers=args.workers,
+        writers=args.writers,
     )
 
 
@@ -141,10 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workers",
-        type=_workers,
+        type=_count("--workers", 1),
         default=1,
         help="processes serving the port (default 1); each may append to any log, one of"
         " them keeps the read models",
+    )
+    serve.add_argument(
+        "--writers",
+        type=_count("--writers", 0),
+        default=0,
+        help="processes of their own that write the logs (default 0: the workers write them);"
+        " the workers then parse and check each append and pass it to its log's writer, so"
+        " HTTP and the log's writer run on two cores (docs/performance.md)",
     )
     serve.set_defaults(func=cmd_serve)
 

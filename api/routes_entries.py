@@ -17,7 +17,7 @@ from starlette.datastructures import State
 from api.deps import TokenCache, principal_of
 from api.problems import NotJsonError, problem_for, status_of
 from api.responses import FastJSONResponse
-from api.routing import WRITER_HEADER, Answer, Workers, log_of_body
+from api.routing import WRITER_HEADER, Answer, Verified, Workers, log_of_body
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
 from ledger.committer import ItemRefusedError
@@ -59,18 +59,33 @@ def parse_body(body: bytes) -> object:
         raise NotJsonError("the body is not JSON") from None
 
 
-def _prepare(runtime: Runtime, principal: Principal, obj: object) -> Submission:
-    submission = runtime.logs.prepare(obj)
+def _prepare(
+    runtime: Runtime, principal: Principal, obj: object, verified: list[str] | None
+) -> Submission:
+    """Check one envelope (`verified`: a worker of this server checked it, see `Logs.prepared`)."""
+    if verified is None:
+        submission = runtime.logs.prepare(obj)
+    else:
+        submission = runtime.logs.prepared(obj, verified)
     check_may_write(principal, submission.event)
     return submission
 
 
-def _prepare_all(runtime: Runtime, principal: Principal, items: list[object]) -> list[Submission]:
+def _prepare_all(
+    runtime: Runtime,
+    principal: Principal,
+    items: list[object],
+    verified: Verified | None = None,
+) -> list[Submission]:
     """Check every item; a refusal names the item's position when there are several."""
+    if verified is not None and len(verified) != len(items):
+        raise ValueError(f"{len(verified)} keyid lists passed on for {len(items)} envelopes")
     submissions = []
     for position, obj in enumerate(items):
         try:
-            submissions.append(_prepare(runtime, principal, obj))
+            submissions.append(
+                _prepare(runtime, principal, obj, None if verified is None else verified[position])
+            )
         except MalformedEnvelopeError as error:
             if len(items) == 1:
                 raise
@@ -87,18 +102,21 @@ def _prepare_all(runtime: Runtime, principal: Principal, items: list[object]) ->
     return submissions
 
 
-async def _append(
-    runtime: Runtime, principal: Principal, items: list[object]
-) -> list[dict[str, object]]:
-    """Check the items, then await the writer: no thread is held while the group commits.
-
-    A single envelope is checked on the event loop (its signature check releases the GIL, so
-    the writer runs meanwhile); a batch is checked in a worker thread so the loop stays free.
-    """
+async def _checked(
+    runtime: Runtime, principal: Principal, items: list[object], verified: Verified | None = None
+) -> list[Submission]:
+    """Check the items: a single envelope on the event loop (its signature check releases the
+    GIL, so the writer runs meanwhile), a batch in a worker thread so the loop stays free."""
     if len(items) == 1:
-        submissions = _prepare_all(runtime, principal, items)
-    else:
-        submissions = await run_in_threadpool(_prepare_all, runtime, principal, items)
+        return _prepare_all(runtime, principal, items, verified)
+    return await run_in_threadpool(_prepare_all, runtime, principal, items, verified)
+
+
+async def _append(
+    runtime: Runtime, principal: Principal, items: list[object], verified: Verified | None = None
+) -> list[dict[str, object]]:
+    """Check the items, then await the writer: no thread is held while the group commits."""
+    submissions = await _checked(runtime, principal, items, verified)
     receipts = await runtime.logs.append_async(submissions)  # one log: else 422
     return [{**r.as_json(), "_created": r.created} for r in receipts]
 
@@ -118,14 +136,10 @@ async def _writer(state: State, authorization: str) -> tuple[Runtime, Principal]
     return runtime, principal
 
 
-async def _local(
-    runtime: Runtime, principal: Principal, obj: object, batch: bool
-) -> FastJSONResponse:
-    """Append in this process: one envelope (201, or 200 on resubmission) or a batch."""
+def _items(obj: object, batch: bool) -> list[object]:
+    """The envelopes of a request body: the one, or the batch's (refused when malformed)."""
     if not batch:
-        [receipt] = await _append(runtime, principal, [obj])
-        created = receipt.pop("_created")
-        return FastJSONResponse(receipt, status_code=201 if created else 200)
+        return [obj]
     envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
     if not isinstance(envelopes, list) or not envelopes:
         raise EnvelopeRejectedError(
@@ -133,10 +147,40 @@ async def _local(
         )
     if len(envelopes) > MAX_BATCH:
         raise EnvelopeRejectedError(f"a batch holds at most {MAX_BATCH} envelopes")
-    receipts = await _append(runtime, principal, envelopes)
+    return envelopes
+
+
+async def _local(
+    runtime: Runtime,
+    principal: Principal,
+    obj: object,
+    batch: bool,
+    verified: Verified | None = None,
+) -> FastJSONResponse:
+    """Append in this process: one envelope (201, or 200 on resubmission) or a batch."""
+    receipts = await _append(runtime, principal, _items(obj, batch), verified)
+    if not batch:
+        [receipt] = receipts
+        created = receipt.pop("_created")
+        return FastJSONResponse(receipt, status_code=201 if created else 200)
     for receipt in receipts:
         receipt.pop("_created")
     return FastJSONResponse({"receipts": receipts}, status_code=201)
+
+
+async def _pass_on(
+    runtime: Runtime, principal: Principal, obj: object, batch: bool, workers: Workers, owner: int
+) -> Response:
+    """Check the request here (a refusal is answered here), then have the log's owner append
+    the checked envelopes, each with the keys it was verified by (api/routing.py)."""
+    submissions = await _checked(runtime, principal, _items(obj, batch))
+    envelopes = [s.envelope.as_json() for s in submissions]
+    body = orjson.dumps({"envelopes": envelopes} if batch else envelopes[0])
+    verified = [sorted(s.verified) for s in submissions]
+    (status, answer, media), writer = await workers.forward(owner, principal, body, batch, verified)
+    return Response(
+        answer, status_code=status, media_type=media, headers={WRITER_HEADER: str(writer)}
+    )
 
 
 async def respond(state: State, authorization: str, read_body: BodyReader, batch: bool) -> Response:
@@ -145,17 +189,12 @@ async def respond(state: State, authorization: str, read_body: BodyReader, batch
     `state` is the app's, `authorization` the request's header ("" without one); the body is
     read once the bearer may write. A refusal is raised, for the app's problem handlers."""
     runtime, principal = await _writer(state, authorization)
-    body = await read_body()
-    obj = parse_body(body)
+    obj = parse_body(await read_body())
     workers: Workers | None = getattr(state, "workers", None)
     if workers is not None:
         log_id = log_of_body(obj, batch)
         if log_id is not None and workers.owner(log_id) != workers.number:
-            (status, answer, media), writer = await workers.forward(
-                workers.owner(log_id), principal, body, batch
-            )
-            headers = {WRITER_HEADER: str(writer)}
-            return Response(answer, status_code=status, media_type=media, headers=headers)
+            return await _pass_on(runtime, principal, obj, batch, workers, workers.owner(log_id))
         response = await _local(runtime, principal, obj, batch)
         response.headers[WRITER_HEADER] = str(os.getpid())
         return response
@@ -163,12 +202,17 @@ async def respond(state: State, authorization: str, read_body: BodyReader, batch
 
 
 async def serve_forwarded(
-    runtime: Runtime, principal: Principal, body: bytes, batch: bool
+    runtime: Runtime,
+    principal: Principal,
+    body: bytes,
+    batch: bool,
+    verified: Verified | None = None,
 ) -> Answer:
-    """An append another worker passed to this one, the owner of its log: the answer as the
-    route would give it, a refusal as its problem."""
+    """An append another worker passed to this one, the owner of its log (`verified`: checked
+    there, each envelope by these keys): the answer as the route would give it, a refusal as
+    its problem."""
     try:
-        response: Response = await _local(runtime, principal, parse_body(body), batch)
+        response: Response = await _local(runtime, principal, parse_body(body), batch, verified)
     except Exception as error:  # every refusal becomes the problem the route would answer
         if status_of(error) >= 500:
             log.exception("a forwarded append failed")

@@ -7,8 +7,19 @@ the owner over a Unix socket and answers with the owner's status and body. So no
 take turns on one log's writer lock or replay each other's entries, and the logs' writes spread
 over the workers' cores.
 
+With `--writers W` the W writer processes (numbers 0 .. W - 1) own every log and the workers
+none: each append a worker receives is passed on.
+
+A worker checks what it passes on (JSON, shape, payload, the signatures by keys it knows,
+the bearer's right to write it: `Logs.prepare`), so a refusal is answered where it arrived and
+the owner, whose one writer is the busy part, verifies no signature twice: the body passed on
+holds the envelopes with every keyid named and the header the keyids each one was verified by.
+The owner parses the payloads again (it folds the events) and checks every key's rules; the
+socket is the server's own (its directory is private to the server's user).
+
 Frames on the socket: a 4-byte big-endian length, then that many bytes. A request is two frames
-(a JSON header `{"batch", "role", "org"}` and the body); an answer is two frames (a JSON header
+(a JSON header `{"batch", "role", "org", "verified"}` and the body; `verified` null: the body as
+the client sent it, unchecked); an answer is two frames (a JSON header
 `{"status", "media_type", "writer"}` and the body).
 """
 
@@ -34,13 +45,15 @@ Answer = tuple[int, bytes, str]
 """An answer: its status, body and media type."""
 WRITER_HEADER = "X-Jejak-Writer"
 """Names, in `--workers` mode, the pid of the worker that wrote the log (the log's owner)."""
-Handler = Callable[[Principal, bytes, bool], Awaitable[Answer]]
+Verified = list[list[str]]
+"""Per envelope of a request passed on, the keyids its signatures were verified by."""
+Handler = Callable[[Principal, bytes, bool, Verified | None], Awaitable[Answer]]
 log = logging.getLogger("jejak.routing")
 MAX_FRAME = 64 * 1024 * 1024
 
 
 def owner_of(log_id: str, count: int) -> int:
-    """The worker that writes `log_id` (the registry log: worker 0)."""
+    """The process of `count` that writes `log_id` (the registry log: process 0)."""
     if log_id == REGISTRY_LOG or count <= 1:
         return 0
     return int.from_bytes(hashlib.sha256(log_id.encode()).digest()[:8], "big") % count
@@ -80,6 +93,9 @@ class Workers:
     number: int
     count: int
     sockets: Path
+    writers: int = 0
+    """Processes 0 .. writers - 1 write the logs and serve no HTTP (`--writers`); with none,
+    the `count` workers write them."""
     _idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = field(
         default_factory=dict
     )
@@ -89,7 +105,7 @@ class Workers:
         return self.sockets / f"worker-{number}.sock"
 
     def owner(self, log_id: str) -> int:
-        return owner_of(log_id, self.count)
+        return owner_of(log_id, self.writers or self.count)
 
     async def listen(self, handler: Handler) -> None:
         """Serve appends forwarded by the other workers."""
@@ -106,7 +122,8 @@ class Workers:
                     except asyncio.IncompleteReadError:
                         return
                     principal = Principal(str(header["role"]), header.get("org"))
-                    status, answer, media = await handler(principal, body, bool(header["batch"]))
+                    batch, verified = bool(header["batch"]), header.get("verified")
+                    status, answer, media = await handler(principal, body, batch, verified)
                     head = orjson.dumps(
                         {"status": status, "media_type": media, "writer": os.getpid()}
                     )
@@ -121,15 +138,23 @@ class Workers:
         path.chmod(0o600)
 
     async def forward(
-        self, number: int, principal: Principal, body: bytes, batch: bool
+        self,
+        number: int,
+        principal: Principal,
+        body: bytes,
+        batch: bool,
+        verified: Verified | None = None,
     ) -> tuple[Answer, int]:
-        """Have worker `number` append; its answer and its pid."""
+        """Have worker `number` append (`verified`: the body's envelopes were checked here,
+        each by these keys); its answer and its pid."""
         idle = self._idle.setdefault(number, [])
         if idle:
             reader, writer = idle.pop()
         else:
             reader, writer = await self._connect(number)
-        header = orjson.dumps({"batch": batch, "role": principal.role, "org": principal.org})
+        header = orjson.dumps(
+            {"batch": batch, "role": principal.role, "org": principal.org, "verified": verified}
+        )
         try:
             writer.write(_frame(header) + _frame(body))
             await writer.drain()

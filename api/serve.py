@@ -9,6 +9,14 @@ two workers take turns on a log's writer or replay each other's entries. A log's
 opened in a worker on its first request for that log. Exactly one worker keeps the read
 models; the others only read them and wait. SIGINT and SIGTERM stop every worker gracefully;
 a worker that dies stops the others, and the parent dying stops the workers too.
+
+`--writers W` adds W processes that write the logs and serve no HTTP: the logs are spread over
+them (api/routing.py), and the workers only parse, check and pass each append to its log's
+writer. One process per role puts HTTP and a busy log's writer on two cores instead of one
+interpreter's lock (docs/performance.md, "A writer process of its own"). A writer serves uvicorn
+on a Unix socket of the workers' private directory only, so its lifespan (the log's writer,
+the socket the workers pass appends to, the read models' worker for writer 0) runs as a
+worker's does.
 """
 
 from __future__ import annotations
@@ -98,15 +106,18 @@ def serve(
     load_demo: bool = False,
     projections: ProjectionMode = "worker",
     workers: int = 1,
+    writers: int = 0,
 ) -> int:
     if workers < 1:
         raise CommandError("--workers must be at least 1")
+    if writers < 0:
+        raise CommandError("--writers must be at least 0")
     sock = listen(host, port)
     try:
         port = sock.getsockname()[1]
-        if workers == 1:
+        if workers == 1 and writers == 0:
             return _serve(sock, host, port, load_demo, projections)
-        return _serve_workers(sock, host, port, load_demo, projections, workers)
+        return _serve_workers(sock, host, port, load_demo, projections, workers, writers)
     finally:
         sock.close()
 
@@ -181,7 +192,11 @@ def _serve_workers(
     load_demo: bool,
     projections: ProjectionMode,
     count: int,
+    writers: int = 0,
 ) -> int:
+    """`count` workers serving the port, and `writers` processes writing the logs (none: the
+    workers write them). Processes 0 .. writers - 1 are the writers; number 0 keeps the read
+    models."""
     settings = Settings.from_env()
     runtime, loaded = _open(settings, load_demo)  # keys, tables, genesis and demo, once
     try:
@@ -190,6 +205,8 @@ def _serve_workers(
         runtime.close()
     keeper = "no worker (`jejak projections run` does)" if projections == "external" else "one"
     print(f"  {count} worker processes on one port; read models kept by {keeper}")
+    if writers:
+        print(f"  {writers} writer processes write the logs; the workers pass them the appends")
     sys.stdout.flush()
     context = multiprocessing.get_context("spawn")  # see WORKER_START
     sockets = Path(tempfile.mkdtemp(prefix="jejak-workers-"))  # mode 0700: the workers' own
@@ -206,11 +223,11 @@ def _serve_workers(
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     failed: list[str] = []
     try:
-        for number in range(count):
+        for number in range(writers + count):
             mode: ProjectionMode = projections if number == 0 else "external"
             started: BaseProcess = context.Process(
                 target=_worker,
-                args=(sock, host, port, mode, number, count, str(sockets)),
+                args=(sock, host, port, mode, number, count + writers, str(sockets), writers),
                 name=f"jejak-worker-{number}",
             )
             started.start()
@@ -264,8 +281,10 @@ def _worker(
     number: int,
     count: int,
     sockets: str,
+    writers: int = 0,
 ) -> None:
-    """One worker's main: open the ledger, serve on the parent's socket until told to stop.
+    """One worker's main: open the ledger, serve on the parent's socket until told to stop
+    (a writer, `number < writers`: on a Unix socket of `sockets` instead).
 
     uvicorn stops gracefully on SIGTERM, then raises that signal again: this handler turns it
     into SystemExit, so the ledger is closed before the process ends."""
@@ -274,11 +293,19 @@ def _worker(
     signal.signal(signal.SIGINT, _exit)
     runtime = open_runtime(Settings.from_env())
     try:
-        workers = Workers(number, count, Path(sockets))
+        workers = Workers(number, count, Path(sockets), writers)
         app = create_app(runtime, projections, worker_header=True, workers=workers)
         quiet_garbage_collector()
-        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-        server.run(sockets=[sock])
+        if number < writers:
+            where = workers.sockets / f"writer-{number}.http.sock"
+            config = uvicorn.Config(app, uds=str(where), log_level="warning")
+            sock.close()  # a writer takes no connection of the port
+            server = uvicorn.Server(config)
+            server.run()
+        else:
+            config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+            server = uvicorn.Server(config)
+            server.run(sockets=[sock])
         if not server.started:
             sys.exit(3)
     finally:

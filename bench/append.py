@@ -12,7 +12,7 @@ the domain's per-employee and per-day sets, and so each append, grow with the ru
     the same run: the logs commit in parallel, so two processes use both cores
 
 Run:  .venv/bin/python -m bench.append [--events 4000] [--stores sqlite,postgres]
-          [--projections worker|external] [--runs single,agencies]
+          [--projections worker|external] [--runs single,agencies] [--writers 0,1]
 
 With JEJAK_BENCH_SUBJECT_MAP=off the server runs without the subject map
 (bench/without_subject_map.py), to measure what the map adds per append.
@@ -58,7 +58,6 @@ SERVER_MODULE = (
     "bench.without_subject_map" if os.environ.get("JEJAK_BENCH_SUBJECT_MAP") == "off" else "api.cli"
 )
 """The CLI module the bench serves through: JEJAK_BENCH_SUBJECT_MAP=off measures without the map."""
-SERVE_WORKERS = int(os.environ.get("JEJAK_BENCH_SERVE_WORKERS", "1"))
 
 
 class Arrangement(Aggregate):
@@ -134,7 +133,7 @@ def signed_requests(
 
 
 def jejak_runs(
-    url: str, events: int, workdir: Path, projections: str
+    url: str, events: int, workdir: Path, projections: str, writers: int = 0
 ) -> tuple[LoadResult, LoadResult]:
     env = {"JEJAK_DATA_DIR": str(workdir / "data"), "JEJAK_DATABASE_URL": url}
     runtime = open_runtime(Settings.from_env(env))
@@ -145,7 +144,7 @@ def jejak_runs(
     runtime.close()
     single = signed_requests(world, people, 0, events)
     batched = signed_requests(world, people, events, events)
-    options = ("--projections", projections, "--workers", str(SERVE_WORKERS))
+    options = ("--projections", projections, "--writers", str(writers))
     server = Server(env, workdir / "server.log", *options, module=SERVER_MODULE)
     try:
         warmup = signed_requests(world, people, 2 * events, 200)
@@ -305,7 +304,9 @@ def bench_agencies(name: str, make_url: Any, events: int, projections: str) -> d
     }
 
 
-def bench_store(name: str, make_url: Any, events: int, projections: str) -> dict[str, Any]:
+def bench_store(
+    name: str, make_url: Any, events: int, projections: str, writers: int = 0
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         base_single = max(
@@ -313,12 +314,13 @@ def bench_store(name: str, make_url: Any, events: int, projections: str) -> dict
             plain_single(make_url(workdir, "plain32"), events, CLIENTS),
         )
         base_batch = plain_batches(make_url(workdir, "plainb"), events * 2)
-        a, b = jejak_runs(make_url(workdir, "jejak"), events, workdir, projections)
+        a, b = jejak_runs(make_url(workdir, "jejak"), events, workdir, projections, writers)
     rate_a, rate_b = a.requests / a.seconds, b.requests / b.seconds
     ed25519 = raw_ed25519_us()
     cpu_a, cpu_b = a.server_cpu / a.requests * 1e6, b.server_cpu / b.requests * 1e6
     return {
         "store": name,
+        "writers": writers,
         "plain_single_eps": round(base_single),
         "jejak_single_eps": round(rate_a),
         "ratio_single": round(rate_a / base_single, 2),
@@ -354,6 +356,13 @@ def main() -> None:
         default="single,agencies",
         help="single: (a) and (b), one agency; agencies: (c), 8 agencies, 1 and 2 workers",
     )
+    parser.add_argument(
+        "--writers",
+        default="0",
+        help="runs (a) and (b) against `jejak serve --writers W` for each W of this list: 0,"
+        " the worker writes the log itself; 1, a writer process of its own (HTTP on one core,"
+        " the log's writer on the other)",
+    )
     args = parser.parse_args()
     runs = set(args.runs.split(","))
     schemas: list[str] = []
@@ -371,7 +380,8 @@ def main() -> None:
         for store in args.stores.split(","):
             maker = sqlite_url if store == "sqlite" else postgres_url
             if "single" in runs:
-                rows.append(bench_store(store, maker, args.events, args.projections))
+                for writers in (int(w) for w in args.writers.split(",")):
+                    rows.append(bench_store(store, maker, args.events, args.projections, writers))
             if "agencies" in runs:
                 multi.append(bench_agencies(store, maker, args.events, args.projections))
             print(f"done {store}", file=sys.stderr)

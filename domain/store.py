@@ -275,21 +275,22 @@ class Stores:
         return cls(*maps)
 
     def _persisted(self) -> Iterator[tuple[str, Layered[object, object]]]:
-        for f in fields(self):
-            layer: Layered[object, object] = getattr(self, f.name)
+        for name in STORE_NAMES:
+            layer: Layered[object, object] = getattr(self, name)
             if layer.base is not None:
-                yield f.name, layer
+                yield name, layer
 
     def fork(self) -> Stores:
-        return Stores(*(getattr(self, f.name).new_child() for f in fields(self)))
+        return Stores(*[Layered(getattr(self, name)) for name in STORE_NAMES])
 
     def merge_into(self, parent: Stores) -> None:
-        """Write this layer's changes into the parent's top layer and empty this layer."""
-        for f in fields(self):
-            mine: Layered[object, object] = getattr(self, f.name)
-            theirs: Layered[object, object] = getattr(parent, f.name)
-            theirs.own.update(mine.own)
-            mine.own.clear()
+        """Write this layer's changes into the parent's top layer and empty this layer (an
+        entry touches a few of the maps: the others are passed over)."""
+        for name in STORE_NAMES:
+            mine: Layered[object, object] = getattr(self, name)
+            if mine.own:
+                getattr(parent, name).own.update(mine.own)
+                mine.own.clear()
 
     def dirty(self) -> dict[str, dict[object, object]]:
         """This layer's changes to the persisted maps, by map name (not copied)."""
@@ -322,6 +323,9 @@ class Stores:
                 target: Layered[object, object] = getattr(self, name)
                 target.update(new)
 
+
+STORE_NAMES = tuple(f.name for f in fields(Stores))
+"""The maps of `Stores`, in field order (read once: `dataclasses.fields` costs per call)."""
 
 _APPLIED = (
     "orgs",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from domain.errors import UnknownOrganisation
 from domain.event_data import OPERATOR_EVENTS
-from domain.events import parse_payload
+from domain.events import Event, parse_payload
 from domain.registry import RegistryState
 from ledger.errors import EnvelopeOutOfBoundsError, NotFoundError, UnsupportedPayloadTypeError
 from ledger.head import Submission
@@ -23,7 +23,7 @@ from ledger.ledger import Clock, Ledger, Progress, Receipt, utc_now
 from ledger.placement import REGISTRY_LOG, Stores
 from ledger.signers import check_known_signatures
 from ledger.signing import CheckpointSigner, log_origin
-from verification.dsse import PAYLOAD_TYPE, parse_envelope
+from verification.dsse import PAYLOAD_TYPE, Envelope, parse_envelope
 
 
 class BatchSpansLogsError(EnvelopeOutOfBoundsError):
@@ -31,6 +31,16 @@ class BatchSpansLogsError(EnvelopeOutOfBoundsError):
     its own, so a batch's all-or-nothing holds within one log."""
 
     rule = "batch-spans-logs"
+
+
+def _parsed(obj: object) -> tuple[Envelope, Event]:
+    """A decoded envelope's shape and payload, checked."""
+    envelope = parse_envelope(obj)
+    if envelope.payload_type != PAYLOAD_TYPE:
+        raise UnsupportedPayloadTypeError(
+            f"payloadType must be {PAYLOAD_TYPE!r}, not {envelope.payload_type!r}"
+        )
+    return envelope, parse_payload(envelope.payload)
 
 
 def log_of(event_type: str, agency: str) -> str:
@@ -142,14 +152,18 @@ class Logs:
     def prepare(self, obj: object) -> Submission:
         """Check an envelope's shape, payload and the signatures by already known keys, and
         say which log it goes to (`Submission.log`)."""
-        envelope = parse_envelope(obj)
-        if envelope.payload_type != PAYLOAD_TYPE:
-            raise UnsupportedPayloadTypeError(
-                f"payloadType must be {PAYLOAD_TYPE!r}, not {envelope.payload_type!r}"
-            )
-        event = parse_payload(envelope.payload)
+        envelope, event = _parsed(obj)
         named, verified = check_known_signatures(self.registry_state, envelope, event)
         return Submission.of(named, event, verified)
+
+    @staticmethod
+    def prepared(obj: object, verified: Sequence[str]) -> Submission:
+        """An envelope another process of this server checked with `prepare` and passed on
+        with every keyid named (`--writers`, api/routing.py): its shape and payload are parsed
+        again (the writer folds the event), its signatures by the keys in `verified` are not
+        verified again; the writer still checks every key's rules and verifies the rest."""
+        envelope, event = _parsed(obj)
+        return Submission.of(envelope, event, frozenset(verified))
 
     def writer_of(self, submissions: Sequence[Submission]) -> Ledger:
         """The one log a request's submissions go to."""

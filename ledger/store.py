@@ -12,7 +12,7 @@ from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote, urlparse
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent, Transcoder
 
 from ledger.errors import ConfigurationError, StoreConflictError
 from ledger.payload_split import join, split
@@ -26,6 +26,7 @@ from ledger.records import (
     stream_id,
 )
 from ledger.start_lock import start_lock
+from ledger.transcoder import OrjsonTranscoder
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,12 @@ class LogApplication(Application[uuid.UUID]):
 
     name = "jejak"
 
+    def construct_transcoder(self) -> Transcoder:
+        """eventsourcing's JSON format, written by orjson (ledger/transcoder.py)."""
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
 
 class EventStore:
     """One opened store (a SQLite file, a PostgreSQL schema): appends batches atomically and
@@ -248,8 +255,8 @@ class EventStore:
             stored.append(without)
             if payload is not None:
                 batch.payloads.append((event.index, payload))
-        try:
-            self.app.save(*stored, log_batch=batch)
+        try:  # the event store's put: `Application.save`'s aggregate bookkeeping is not needed
+            self.app.events.put(stored, log_batch=batch)
         except IntegrityError as error:
             raise StoreConflictError(f"another writer appended first: {error}") from error
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -94,17 +95,20 @@ def _serving_pid(url: str) -> int:
         return int(http.get("/v1/logs").headers["x-jejak-worker"])
 
 
-def test_two_workers_append_to_three_logs_through_one_port(
-    database_url: str, tmp_path: Path
-) -> None:
-    env, world, tokens = _setup(database_url, tmp_path)
-    signers: dict[str, EnvelopeSigner] = {a: signer(a) for a in AGENCIES}
-    signers[AGENCY] = world.agency_signer
-    server = Server(env, tmp_path / "server.log", "--workers", "2")
-    receipts: list[dict[str, object]] = []
-    served_by: Counter[int] = Counter()
-    written_by: dict[str, set[int]] = {a: set() for a in AGENCIES}
-    failures: list[str] = []
+@dataclass
+class Load:
+    """What the clients saw: the receipts, who served and who wrote each log."""
+
+    receipts: list[dict[str, object]] = field(default_factory=list)
+    served_by: Counter[int] = field(default_factory=Counter)
+    written_by: dict[str, set[int]] = field(default_factory=lambda: {a: set() for a in AGENCIES})
+    failures: list[str] = field(default_factory=list)
+
+
+def _load(server: Server, signers: dict[str, EnvelopeSigner], tokens: dict[str, str]) -> Load:
+    """CLIENTS clients appending to the three agencies at once, then new connections until
+    two workers answered (every new connection goes to whichever accepts it first)."""
+    seen = Load()
     lock = threading.Lock()
 
     def client(n: int) -> None:
@@ -116,41 +120,101 @@ def test_two_workers_append_to_three_logs_through_one_port(
                 envelope = signers[agency].sign(_unit(agency, f"load-{n}-{i}"))
                 response = http.post("/v1/entries", json=envelope)
                 with lock:
-                    served_by[int(response.headers["x-jejak-worker"])] += 1
-                    written_by[agency].add(int(response.headers["x-jejak-writer"]))
+                    seen.served_by[int(response.headers["x-jejak-worker"])] += 1
+                    seen.written_by[agency].add(int(response.headers["x-jejak-writer"]))
                     if response.status_code != 201:
-                        failures.append(f"{agency}: {response.status_code} {response.text[:300]}")
+                        failure = f"{agency}: {response.status_code} {response.text[:300]}"
+                        seen.failures.append(failure)
                         return
-                    receipts.append(response.json())
+                    seen.receipts.append(response.json())
 
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for _ in range(500):
+        if len(seen.served_by) >= 2:
+            break
+        seen.served_by[_serving_pid(server.url)] += 1
+    return seen
+
+
+def _signers(world: World) -> dict[str, EnvelopeSigner]:
+    signers: dict[str, EnvelopeSigner] = {a: signer(a) for a in AGENCIES}
+    signers[AGENCY] = world.agency_signer
+    return signers
+
+
+def test_two_workers_append_to_three_logs_through_one_port(
+    database_url: str, tmp_path: Path
+) -> None:
+    env, world, tokens = _setup(database_url, tmp_path)
+    server = Server(env, tmp_path / "server.log", "--workers", "2")
     try:
         workers = set(child_pids(server.process.pid))
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        # every new connection goes to whichever worker accepts it first: ask until both did
-        for _ in range(500):
-            if len(served_by) >= 2:
-                break
-            served_by[_serving_pid(server.url)] += 1
+        seen = _load(server, _signers(world), tokens)
     finally:
         server.stop()
-    assert failures == []
+    assert seen.failures == []
     assert server.process.returncode == 0
-    assert len(receipts) == CLIENTS * PER_CLIENT
-    assert set(served_by) <= workers
-    assert len(served_by) == 2, served_by
+    assert len(seen.receipts) == CLIENTS * PER_CLIENT
+    assert set(seen.served_by) <= workers
+    assert len(seen.served_by) == 2, seen.served_by
     # each log is written by one worker only, its owner, whichever worker took the request
+    written_by = seen.written_by
     assert all(len(pids) == 1 for pids in written_by.values()), written_by
     owners = {agency: owner_of(agency, 2) for agency in AGENCIES}
     assert len(set(owners.values())) == 2  # the three logs are spread over both workers
     for a in AGENCIES:
         for b in AGENCIES:
             assert (written_by[a] == written_by[b]) == (owners[a] == owners[b])
-    assert not any(Path(f"/proc/{pid}").exists() for pid in set(served_by)), "a worker outlived"
+    assert not any(Path(f"/proc/{pid}").exists() for pid in seen.served_by), "a worker outlived"
+    _check_receipts_and_logs(env, world, seen.receipts)
 
+
+def test_writer_processes_write_every_log_and_the_workers_only_serve(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`--workers 2 --writers 2`: the writers take no connection of the port, the logs are
+    spread over them, and every append a worker takes is written by its log's writer."""
+    env, world, tokens = _setup(database_url, tmp_path)
+    server = Server(env, tmp_path / "server.log", "--workers", "2", "--writers", "2")
+    try:
+        processes = set(child_pids(server.process.pid))
+        seen = _load(server, _signers(world), tokens)
+        good = world.agency_signer.sign(_unit(AGENCY, "forged"))
+        forged = dict(good, signatures=[{**good["signatures"][0], "sig": "A" * 86 + "=="}])  # type: ignore[dict-item]
+        headers = {"Authorization": f"Bearer {tokens[AGENCY]}"}
+        refused = httpx.post(f"{server.url}/v1/entries", json=forged, headers=headers)
+    finally:
+        server.stop()
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("bad-signature")
+    assert "x-jejak-writer" not in refused.headers  # refused where it arrived, not passed on
+    assert seen.failures == []
+    assert server.process.returncode == 0
+    assert len(seen.receipts) == CLIENTS * PER_CLIENT
+    writers = set().union(*seen.written_by.values())
+    assert all(len(pids) == 1 for pids in seen.written_by.values()), seen.written_by
+    assert len(writers) == 2  # the three logs are spread over both writers
+    assert writers <= processes
+    assert len(seen.served_by) == 2, seen.served_by
+    assert set(seen.served_by) <= processes - writers  # no writer answered on the port
+    owners = {agency: owner_of(agency, 2) for agency in AGENCIES}
+    for a in AGENCIES:
+        for b in AGENCIES:
+            assert (seen.written_by[a] == seen.written_by[b]) == (owners[a] == owners[b])
+    outlived = [pid for pid in {*seen.served_by, *writers} if Path(f"/proc/{pid}").exists()]
+    assert outlived == [], "a process outlived the server"
+    _check_receipts_and_logs(env, world, seen.receipts)
+
+
+def _check_receipts_and_logs(
+    env: dict[str, str], world: World, receipts: list[dict[str, object]]
+) -> None:
+    """Every receipt proves its entry in its own log; each log is gap-free and its latest
+    checkpoint covers it."""
     key = world.runtime.log_verifier_key
     origin = world.runtime.settings.origin
     for receipt in receipts:

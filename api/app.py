@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import routes_bundles, routes_entries, routes_log, routes_operator, routes_read
+from api.append_path import AppendPath
 from api.deps import TokenCache
 from api.lifecycle import ProjectionMode, lifespan
 from api.limits import BodyGuard, UrlGuard
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(routes_bundles.router)
     install_pages(app)
     install_docs(app)
+    app.add_middleware(AppendPath)  # the innermost: the appends skip the router, not the guards
     app.add_middleware(RetryOnDeadConnection, check_pools=pool_check(app))
     app.add_middleware(BodyGuard)  # the retry above runs on the body it received
     app.add_middleware(UrlGuard)

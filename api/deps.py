@@ -43,11 +43,15 @@ class TokenCache:
 
 
 async def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
-    header = request.headers.get("authorization", "")
+    cache: TokenCache = request.app.state.tokens
+    return await principal_of(request.headers.get("authorization", ""), runtime, cache)
+
+
+async def principal_of(header: str, runtime: Runtime, cache: TokenCache) -> Principal:
+    """The principal of an `Authorization` header's bearer token (401 without a known one)."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("send Authorization: Bearer <token>")
-    cache: TokenCache = request.app.state.tokens
     principal = await cache.resolve(runtime, token.strip())
     if principal is None:
         raise UnauthorizedError("the bearer token is not known")

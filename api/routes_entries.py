@@ -6,12 +6,15 @@ import base64
 import json
 import logging
 import os
+import re
+from collections.abc import Awaitable, Callable
 
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
-from api.deps import get_principal
+from api.deps import TokenCache, principal_of
 from api.problems import NotJsonError, problem_for, status_of
 from api.responses import FastJSONResponse
 from api.routing import WRITER_HEADER, Answer, Verified, Workers, log_of_body
@@ -35,10 +38,21 @@ WRITERS = ("agency", "ombudsman")
 BEARER: dict[str, object] = {"security": [{"bearer": []}]}
 MAX_BATCH = 1000
 log = logging.getLogger("jejak.api")
+BodyReader = Callable[[], Awaitable[bytes]]
+"""Receives a request's whole body (the route's `request.body`, or the lean ASGI path's)."""
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+"""A run of digits that may be an integer past 64 bits, which orjson reads as a float."""
 
 
-async def _json_body(request: Request) -> object:
-    body = await request.body()
+def parse_body(body: bytes) -> object:
+    """The body as `json.loads` reads it, at orjson's cost where that gives the same value:
+    not for integers past 64 bits (a float in orjson) nor for what orjson refuses and
+    `json.loads` takes (NaN, Infinity, a byte-order mark, UTF-16, lone surrogates)."""
+    if _LONG_DIGITS.search(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -107,14 +121,16 @@ async def _append(
     return [{**r.as_json(), "_created": r.created} for r in receipts]
 
 
-async def _writer(request: Request) -> tuple[Runtime, Principal]:
-    """The runtime and the bearer, who must be an agency or the Ombudsman.
+async def _writer(state: State, authorization: str) -> tuple[Runtime, Principal]:
+    """The runtime and the bearer of the `Authorization` header, who must be an agency or the
+    Ombudsman.
 
     The append endpoints resolve this directly rather than through FastAPI dependencies:
     on the hottest path that saves about a fifth of the time per request (bench/append.py).
     """
-    runtime: Runtime = request.app.state.runtime
-    principal = await get_principal(request, runtime)
+    runtime: Runtime = state.runtime
+    tokens: TokenCache = state.tokens
+    principal = await principal_of(authorization, runtime, tokens)
     if principal.role not in WRITERS:
         raise NotPermittedError(f"a {principal.role} token may not append entries")
     return runtime, principal
@@ -167,11 +183,14 @@ async def _pass_on(
     )
 
 
-async def _respond(request: Request, batch: bool) -> Response:
-    """Append where the log is written: here, or at the worker that owns it (api/routing.py)."""
-    runtime, principal = await _writer(request)
-    obj = await _json_body(request)
-    workers: Workers | None = getattr(request.app.state, "workers", None)
+async def respond(state: State, authorization: str, read_body: BodyReader, batch: bool) -> Response:
+    """Append where the log is written: here, or at the worker that owns it (api/routing.py).
+
+    `state` is the app's, `authorization` the request's header ("" without one); the body is
+    read once the bearer may write. A refusal is raised, for the app's problem handlers."""
+    runtime, principal = await _writer(state, authorization)
+    obj = parse_body(await read_body())
+    workers: Workers | None = getattr(state, "workers", None)
     if workers is not None:
         log_id = log_of_body(obj, batch)
         if log_id is not None and workers.owner(log_id) != workers.number:
@@ -193,11 +212,7 @@ async def serve_forwarded(
     there, each envelope by these keys): the answer as the route would give it, a refusal as
     its problem."""
     try:
-        try:
-            obj = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise NotJsonError("the body is not JSON") from None
-        response: Response = await _local(runtime, principal, obj, batch, verified)
+        response: Response = await _local(runtime, principal, parse_body(body), batch, verified)
     except Exception as error:  # every refusal becomes the problem the route would answer
         if status_of(error) >= 500:
             log.exception("a forwarded append failed")
@@ -205,18 +220,22 @@ async def serve_forwarded(
     return response.status_code, bytes(response.body), str(response.media_type)
 
 
+# These routes document the endpoints (OpenAPI). In `create_app` api/append_path.py's lean path
+# answers the requests first, as these would; they answer where it is left out.
 @router.post("/entries", status_code=201, openapi_extra=BEARER)
 async def append_entry(request: Request) -> Response:
     """Append one envelope to the log its payload names: 201 and its receipt; 200 and the
     original receipt on resubmission."""
-    return await _respond(request, batch=False)
+    authorization = request.headers.get("authorization", "")
+    return await respond(request.app.state, authorization, request.body, batch=False)
 
 
 @router.post("/entries/batch", status_code=201, openapi_extra=BEARER)
 async def append_batch(request: Request) -> Response:
     """Append envelopes of one log all or nothing; a refusal names the failing item's
     position, and envelopes of several logs are refused (422 `batch-spans-logs`)."""
-    return await _respond(request, batch=True)
+    authorization = request.headers.get("authorization", "")
+    return await respond(request.app.state, authorization, request.body, batch=True)
 
 
 def entry_json(log: str, event: EntryRecorded) -> dict[str, object]:

@@ -13,7 +13,7 @@ a worker that dies stops the others, and the parent dying stops the workers too.
 `--writers W` adds W processes that write the logs and serve no HTTP: the logs are spread over
 them (api/routing.py), and the workers only parse, check and pass each append to its log's
 writer. One process per role puts HTTP and a busy log's writer on two cores instead of one
-interpreter's lock (docs/performance.md, "A writer process of its own"). A writer serves uvicorn
+interpreter's lock (docs/performance.md, "Issue 14, the design work"). A writer serves uvicorn
 on a Unix socket of the workers' private directory only, so its lifespan (the log's writer,
 the socket the workers pass appends to, the read models' worker for writer 0) runs as a
 worker's does.

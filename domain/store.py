@@ -281,7 +281,7 @@ class Stores:
                 yield name, layer
 
     def fork(self) -> Stores:
-        return Stores(*[Layered(getattr(self, name)) for name in STORE_NAMES])
+        return Stores(*[getattr(self, name).new_child() for name in STORE_NAMES])
 
     def merge_into(self, parent: Stores) -> None:
         """Write this layer's changes into the parent's top layer and empty this layer (an

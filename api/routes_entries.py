@@ -17,7 +17,7 @@ from starlette.datastructures import State
 from api.deps import TokenCache, principal_of
 from api.problems import NotJsonError, problem_for, status_of
 from api.responses import FastJSONResponse
-from api.routing import WRITER_HEADER, Answer, Verified, Workers, log_of_body
+from api.routing import WRITER_HEADER, Answer, Verified, Workers
 from domain.errors import Refusal
 from ledger.bootstrap import Runtime
 from ledger.committer import ItemRefusedError
@@ -28,6 +28,7 @@ from ledger.errors import (
     NotPermittedError,
 )
 from ledger.head import Submission
+from ledger.logs import log_of
 from ledger.permissions import check_may_write
 from ledger.records import EntryRecorded
 from ledger.tokens import Principal
@@ -112,13 +113,14 @@ async def _checked(
     return await run_in_threadpool(_prepare_all, runtime, principal, items, verified)
 
 
-async def _append(
-    runtime: Runtime, principal: Principal, items: list[object], verified: Verified | None = None
-) -> list[dict[str, object]]:
-    """Check the items, then await the writer: no thread is held while the group commits."""
-    submissions = await _checked(runtime, principal, items, verified)
+async def _commit(runtime: Runtime, submissions: list[Submission], batch: bool) -> FastJSONResponse:
+    """Await the writer (no thread is held while the group commits) and answer: one envelope
+    201, or 200 on resubmission; a batch 201 with its receipts."""
     receipts = await runtime.logs.append_async(submissions)  # one log: else 422
-    return [{**r.as_json(), "_created": r.created} for r in receipts]
+    if not batch:
+        [receipt] = receipts
+        return FastJSONResponse(receipt.as_json(), status_code=201 if receipt.created else 200)
+    return FastJSONResponse({"receipts": [r.as_json() for r in receipts]}, status_code=201)
 
 
 async def _writer(state: State, authorization: str) -> tuple[Runtime, Principal]:
@@ -150,30 +152,11 @@ def _items(obj: object, batch: bool) -> list[object]:
     return envelopes
 
 
-async def _local(
-    runtime: Runtime,
-    principal: Principal,
-    obj: object,
-    batch: bool,
-    verified: Verified | None = None,
-) -> FastJSONResponse:
-    """Append in this process: one envelope (201, or 200 on resubmission) or a batch."""
-    receipts = await _append(runtime, principal, _items(obj, batch), verified)
-    if not batch:
-        [receipt] = receipts
-        created = receipt.pop("_created")
-        return FastJSONResponse(receipt, status_code=201 if created else 200)
-    for receipt in receipts:
-        receipt.pop("_created")
-    return FastJSONResponse({"receipts": receipts}, status_code=201)
-
-
 async def _pass_on(
-    runtime: Runtime, principal: Principal, obj: object, batch: bool, workers: Workers, owner: int
+    principal: Principal, submissions: list[Submission], batch: bool, workers: Workers, owner: int
 ) -> Response:
-    """Check the request here (a refusal is answered here), then have the log's owner append
-    the checked envelopes, each with the keys it was verified by (api/routing.py)."""
-    submissions = await _checked(runtime, principal, _items(obj, batch))
+    """Have the log's owner append the envelopes checked here, each with the keys it was
+    verified by (api/routing.py)."""
     envelopes = [s.envelope.as_json() for s in submissions]
     body = orjson.dumps({"envelopes": envelopes} if batch else envelopes[0])
     verified = [sorted(s.verified) for s in submissions]
@@ -190,15 +173,17 @@ async def respond(state: State, authorization: str, read_body: BodyReader, batch
     read once the bearer may write. A refusal is raised, for the app's problem handlers."""
     runtime, principal = await _writer(state, authorization)
     obj = parse_body(await read_body())
+    submissions = await _checked(runtime, principal, _items(obj, batch))  # refusals: here
     workers: Workers | None = getattr(state, "workers", None)
-    if workers is not None:
-        log_id = log_of_body(obj, batch)
-        if log_id is not None and workers.owner(log_id) != workers.number:
-            return await _pass_on(runtime, principal, obj, batch, workers, workers.owner(log_id))
-        response = await _local(runtime, principal, obj, batch)
-        response.headers[WRITER_HEADER] = str(os.getpid())
-        return response
-    return await _local(runtime, principal, obj, batch)
+    if workers is None:
+        return await _commit(runtime, submissions, batch)
+    first = submissions[0].event  # a batch spanning logs is refused by the owner of its first
+    owner = workers.owner(log_of(first.type, first.agency))
+    if owner != workers.number:
+        return await _pass_on(principal, submissions, batch, workers, owner)
+    response = await _commit(runtime, submissions, batch)
+    response.headers[WRITER_HEADER] = str(os.getpid())
+    return response
 
 
 async def serve_forwarded(
@@ -212,7 +197,9 @@ async def serve_forwarded(
     there, each envelope by these keys): the answer as the route would give it, a refusal as
     its problem."""
     try:
-        response: Response = await _local(runtime, principal, parse_body(body), batch, verified)
+        items = _items(parse_body(body), batch)
+        submissions = await _checked(runtime, principal, items, verified)
+        response: Response = await _commit(runtime, submissions, batch)
     except Exception as error:  # every refusal becomes the problem the route would answer
         if status_of(error) >= 500:
             log.exception("a forwarded append failed")

@@ -26,7 +26,6 @@ the client sent it, unchecked); an answer is two frames (a JSON header
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
 import logging
@@ -37,7 +36,6 @@ from pathlib import Path
 
 import orjson
 
-from domain.event_data import OPERATOR_EVENTS
 from ledger.placement import REGISTRY_LOG
 from ledger.tokens import Principal
 
@@ -57,22 +55,6 @@ def owner_of(log_id: str, count: int) -> int:
     if log_id == REGISTRY_LOG or count <= 1:
         return 0
     return int.from_bytes(hashlib.sha256(log_id.encode()).digest()[:8], "big") % count
-
-
-def log_of_body(obj: object, batch: bool) -> str | None:
-    """The log the (first) envelope of a request body names, read without checking it (None
-    when it names none: the request is then answered where it arrived, with its refusal)."""
-    if batch:
-        envelopes = obj.get("envelopes") if isinstance(obj, dict) else None
-        obj = envelopes[0] if isinstance(envelopes, list) and envelopes else None
-    try:
-        payload = orjson.loads(base64.b64decode(obj["payload"]))  # type: ignore[index]
-        kind, agency = payload["type"], payload["agency"]
-    except Exception:  # any malformation: the local checks will name it
-        return None
-    if not isinstance(kind, str) or not isinstance(agency, str):
-        return None
-    return REGISTRY_LOG if kind in OPERATOR_EVENTS else agency
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> bytes:

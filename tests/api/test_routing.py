@@ -1,10 +1,9 @@
-"""Appends routed to the worker owning their log: the owner, the log a body names, the socket
-between workers, and a forwarded append answered exactly as the route answers it."""
+"""Appends routed to the worker owning their log: the owner, the socket between workers, and a
+forwarded append answered exactly as the route answers it."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 from pathlib import Path
@@ -12,16 +11,11 @@ from pathlib import Path
 import orjson
 
 from api.routes_entries import serve_forwarded
-from api.routing import Verified, Workers, log_of_body, owner_of
+from api.routing import Verified, Workers, owner_of
 from ledger.bootstrap import Runtime
 from ledger.placement import REGISTRY_LOG
 from ledger.tokens import Principal
 from tests.support import AGENCY, World, unit_payload
-
-
-def _envelope(payload: dict[str, object]) -> dict[str, object]:
-    body = base64.b64encode(json.dumps(payload).encode()).decode()
-    return {"payloadType": "application/vnd.jejak.event+json", "payload": body, "signatures": []}
 
 
 def test_each_log_has_one_owner_and_the_registry_log_is_the_first_workers() -> None:
@@ -41,23 +35,6 @@ def test_with_writer_processes_the_writers_own_every_log_and_the_workers_none(
         place = Workers(number, 5, tmp_path, writers=2)
         assert {place.owner(log) for log in logs} == {0, 1}
         assert [place.owner(log) for log in logs] == [owner_of(log, 2) for log in logs]
-
-
-def test_the_log_a_body_names_is_read_without_checking_it() -> None:
-    unit = _envelope({"type": "unit.registered", "agency": "kab-a", "subject": "u"})
-    org = _envelope({"type": "org.registered", "agency": "operator", "subject": "kab-b"})
-    assert log_of_body(unit, batch=False) == "kab-a"
-    assert log_of_body(org, batch=False) == REGISTRY_LOG
-    assert log_of_body({"envelopes": [unit, org]}, batch=True) == "kab-a"
-    broken: list[object] = [
-        {},
-        {"payload": "%%%"},
-        [],
-        {"payload": base64.b64encode(b"[1]").decode()},
-    ]
-    for body in broken:
-        assert log_of_body(body, batch=False) is None
-    assert log_of_body({"envelopes": []}, batch=True) is None
 
 
 def test_a_forwarded_request_reaches_the_owner_and_its_answer_comes_back(tmp_path: Path) -> None:

@@ -161,3 +161,21 @@ def unit_payload(subject: str) -> dict[str, object]:
             "min_on_site": 0,
         },
     )
+
+
+def signed_complaint(world: World, subject: str, agency: str, unit: str) -> dict[str, object]:
+    """A complaint about `unit` of `agency`, filed and signed by the Ombudsman."""
+    filed = payload(
+        "complaint.filed",
+        subject,
+        OMBUDSMAN_OFFICER,
+        {
+            "unit": unit,
+            "service": "KTP-el",
+            "lapse_at": now().isoformat(),
+            "form": "penundaan_berlarut",
+            "summary": "Loket tutup",
+        },
+        agency=agency,
+    )
+    return world.ombudsman_signer.sign(filed)

@@ -18,13 +18,12 @@ from api.routes_entries import parse_body
 from ledger.bootstrap import Runtime
 from tests.support import (
     AGENCY,
-    OMBUDSMAN_OFFICER,
     OTHER_AGENCY,
     STAFF,
     UNIT,
     World,
-    now,
     payload,
+    signed_complaint,
     wfa_request,
 )
 
@@ -53,23 +52,6 @@ def envelope(world: World, subject: str) -> dict[str, object]:
     return world.agency_signer.sign(payload("wfa.requested", subject, STAFF, wfa_request()))
 
 
-def complaint(world: World, subject: str, agency: str, unit: str) -> dict[str, object]:
-    filed = payload(
-        "complaint.filed",
-        subject,
-        OMBUDSMAN_OFFICER,
-        {
-            "unit": unit,
-            "service": "KTP-el",
-            "lapse_at": now().isoformat(),
-            "form": "penundaan_berlarut",
-            "summary": "Loket tutup",
-        },
-        agency=agency,
-    )
-    return world.ombudsman_signer.sign(filed)
-
-
 def test_every_refusal_is_answered_byte_for_byte_as_by_the_routes(
     clients: tuple[TestClient, TestClient], world: World
 ) -> None:
@@ -78,8 +60,8 @@ def test_every_refusal_is_answered_byte_for_byte_as_by_the_routes(
     good = envelope(world, "lean-1")
     text = json.dumps(good)
     forged = {**good, "signatures": [{**good["signatures"][0], "sig": "AAAA"}]}  # type: ignore[index, dict-item]
-    mine = complaint(world, "lean-c1", AGENCY, UNIT)
-    theirs = complaint(world, "lean-c2", OTHER_AGENCY, f"{OTHER_AGENCY}/loket")
+    mine = signed_complaint(world, "lean-c1", AGENCY, UNIT)
+    theirs = signed_complaint(world, "lean-c2", OTHER_AGENCY, f"{OTHER_AGENCY}/loket")
     cases: list[tuple[str, bytes, dict[str, str]]] = [
         ("/v1/entries", b"{}", agency),
         ("/v1/entries", b"{not json", agency),

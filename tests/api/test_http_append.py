@@ -12,13 +12,12 @@ from tests.support import (
     AGENCY,
     HEAD,
     OMBUDSMAN,
-    OMBUDSMAN_OFFICER,
     OTHER_AGENCY,
     STAFF,
     UNIT,
     World,
-    now,
     payload,
+    signed_complaint,
     signer,
     unit_payload,
     wfa_request,
@@ -289,29 +288,12 @@ def test_batch_is_all_or_nothing_and_names_the_failing_position(
     assert {r["log"] for r in receipts} == {AGENCY}
 
 
-def complaint(world: World, subject: str, agency: str, unit: str) -> dict[str, object]:
-    filed = payload(
-        "complaint.filed",
-        subject,
-        OMBUDSMAN_OFFICER,
-        {
-            "unit": unit,
-            "service": "KTP-el",
-            "lapse_at": now().isoformat(),
-            "form": "penundaan_berlarut",
-            "summary": "Loket tutup",
-        },
-        agency=agency,
-    )
-    return world.ombudsman_signer.sign(filed)
-
-
 def test_batch_spanning_two_logs_is_refused_with_422_and_stores_nothing(
     client: TestClient, world: World
 ) -> None:
     sizes = (log_size(world), log_size(world, OTHER_AGENCY))
-    mine = complaint(world, "lm-1", AGENCY, UNIT)
-    theirs = complaint(world, "lm-2", OTHER_AGENCY, f"{OTHER_AGENCY}/loket")
+    mine = signed_complaint(world, "lm-1", AGENCY, UNIT)
+    theirs = signed_complaint(world, "lm-2", OTHER_AGENCY, f"{OTHER_AGENCY}/loket")
     response = client.post(
         "/v1/entries/batch",
         json={"envelopes": [mine, theirs]},
